@@ -1,0 +1,207 @@
+"""Choose the answer: rank passages, scope them to the asked place, pick the figure that fits the question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.question import Question
+from index import Chunk, Figure, Hit, Library
+from index.figures import same_unit, unit_kind
+
+_TOTAL = {"共", "合计", "累计", "总计", "总共", "一共", "共计", "共有", "总量", "总数", "总额"}
+_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,20})[”\"」』》]")
+HITS = 10  # passages whose figures are considered
+
+
+@dataclass(frozen=True, slots=True)
+class FigureHit:
+    """A candidate figure, the chunk it comes from and how well it fits the question."""
+
+    figure: Figure
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The reply to a question: found or not, the figures best first, the passages best first."""
+
+    question: Question
+    found: bool
+    headline: str  # the figure (or name, or reason) in one line
+    quote: str  # the sentence it comes from ("" when nothing was found)
+    chunk: Chunk | None  # where the quote stands
+    figures: tuple[FigureHit, ...]
+    hits: tuple[Hit, ...]
+
+
+def answer(question: Question, library: Library) -> Answer:
+    """Answer an analysed question from the library. Never raises for lack of an answer."""
+    hits = library.search(question.terms, k=max(HITS, 20))
+    for place in question.places:
+        if not library.mentions(place):
+            return _not_found(question, f"简报中没有关于{place}的内容。", ())
+    if question.places:
+        hits = [h for h in hits if set(question.places) & set(library.places.get(h.chunk.id, ()))]
+    hits = hits[:HITS]
+    if not hits:
+        place = "、".join(question.places)
+        reason = (f"简报提到了{place}，但没有与这个问题相关的内容。" if place
+                  else "没有在简报中找到与这个问题相关的内容。")
+        return _not_found(question, reason, ())
+    if question.wants in ("figure", "date", "year"):
+        figures = rank_figures(question, hits, library)
+        if not figures:
+            return _not_found(question, _missing(question), tuple(hits))
+        best = figures[0]
+        return Answer(question, True, _headline(question, best, figures), best.figure.sentence, best.chunk,
+                      tuple(figures), tuple(hits))
+    return _passage_answer(question, hits, library)
+
+
+def _not_found(question: Question, reason: str, hits: tuple[Hit, ...]) -> Answer:
+    return Answer(question, False, reason, "", None, (), hits)
+
+
+def _missing(question: Question) -> str:
+    what = "、".join(question.content[:3]) or "这个问题"
+    where = f"{'、'.join(question.places)}的" if question.places else ""
+    unit = f"（以“{question.unit}”计）" if question.unit_spoken and question.unit else ""
+    if question.places:
+        return f"简报提到了{'、'.join(question.places)}，但没有{where}{what}的数字{unit}。"
+    return f"相关段落里没有{what}的数字{unit}。"
+
+
+def rank_figures(question: Question, hits: list[Hit], library: Library) -> list[FigureHit]:
+    """Score every figure of the passages against the question; best first, one per value and sentence."""
+    top = hits[0].score
+    weights = {t: _weight(t, library) for t in question.content}
+    scored: list[FigureHit] = []
+    for hit in hits:
+        scope = library.places.get(hit.chunk.id, ())
+        for fig in library.figures.get(hit.chunk.id, ()):
+            score = _fit(question, fig, scope[:1], weights)
+            if score is not None:
+                scored.append(FigureHit(fig, hit.chunk, score + 2.0 * hit.score / top))
+    if question.unit_kind and not question.unit_spoken \
+            and any(unit_kind(f.figure.unit) == question.unit_kind for f in scored):
+        # 多少钱 wants money: once money figures are among the candidates, other kinds are wrong answers
+        scored = [f for f in scored if unit_kind(f.figure.unit) == question.unit_kind]
+    scored.sort(key=lambda f: -f.score)
+    seen: set[tuple[float, float | None, str | None, str]] = set()
+    out = []
+    for item in scored:
+        key = (item.figure.value, item.figure.value_max, item.figure.unit, item.figure.sentence)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _weight(term: str, library: Library) -> float:
+    idf = library.searcher.idf(term)
+    return max(idf, 0.3) if idf else 1.0
+
+
+def _fit(question: Question, fig: Figure, article_place: tuple[str, ...],
+         weights: dict[str, float]) -> float | None:
+    """Return how well a figure answers the question, or None when it cannot."""
+    if not _kind_fits(question, fig):
+        return None
+    if question.places:
+        scope = fig.places or article_place
+        if not set(question.places) & set(scope):
+            return None
+    score = 0.0
+    if question.unit_kind and not question.unit_spoken:
+        score += 1.5 if unit_kind(fig.unit) == question.unit_kind else -1.0
+        if question.unit and same_unit(question.unit, fig.unit):
+            score += 0.5
+    score += _context(question, fig, weights)
+    total = fig.qualifier in _TOTAL
+    if question.qualifier == "新增":
+        score += 1.5 if fig.qualifier == "新增" else -0.5
+    elif question.qualifier == "total" or question.places:
+        score += 1.0 if total else (-0.8 if fig.qualifier == "新增" else 0.0)
+    if question.period:
+        score += 1.0 if fig.period == question.period else (-0.7 if fig.period else -0.2)
+    return score
+
+
+def _kind_fits(question: Question, fig: Figure) -> bool:
+    if question.wants == "date":
+        return fig.kind == "date"
+    if question.wants == "year":
+        return fig.kind in ("year", "date") and fig.value >= 1000
+    if fig.kind in ("date", "year", "ordinal"):
+        return False
+    if question.unit_spoken:
+        return same_unit(question.unit, fig.unit)
+    return True
+
+
+def _context(question: Question, fig: Figure, weights: dict[str, float]) -> float:
+    """Reward question words close to the figure, most of all inside its own measure phrase."""
+    sentence = fig.sentence
+    score = 0.0
+    for term, weight in weights.items():
+        best = 0.0
+        for m in re.finditer(re.escape(term), sentence):
+            if m.end() <= fig.start:
+                gap = fig.start - m.end()
+            elif m.start() >= fig.end:
+                gap = m.start() - fig.end
+            else:
+                gap = 0
+            best = max(best, 1.0 / (1.0 + gap / 6.0))
+        if term in fig.measure:
+            best += 0.5
+        score += weight * best
+    return score
+
+
+def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> str:
+    """Write the figure first, as a reader would say it: 青浦：共100套公租房（另：2022年新增15套）."""
+    fig = best.figure
+    place = f"{question.places[0]}：" if question.places else ""
+    qualifier = fig.qualifier if fig.qualifier in _TOTAL | {"新增"} and fig.qualifier not in fig.text else ""
+    noun = next((w for w in sorted(question.content, key=len, reverse=True)
+                 if fig.measure.split("|")[-1].startswith(w)), "")
+    period = f"{fig.period}" if fig.period and fig.period not in fig.text and question.period else ""
+    related = [f for f in figures[1:] if f.chunk.id == best.chunk.id and f.figure.unit == fig.unit
+               and f.figure.value != fig.value and f.figure.qualifier != fig.qualifier][:2]
+    extra = "；".join(f"{f.figure.period or ''}{f.figure.qualifier or ''}{f.figure.text}" for f in related)
+    return f"{place}{period}{qualifier}{fig.text}{noun}" + (f"（另：{extra}）" if extra else "")
+
+
+def _passage_answer(question: Question, hits: list[Hit], library: Library) -> Answer:
+    """Answer a question that wants words, not a number: the best sentence, and a quoted name if it asks one."""
+    best_sentence, best_chunk, best_score = "", hits[0].chunk, -1.0
+    weights = {t: _weight(t, library) for t in question.content}
+    for hit in hits[:3]:
+        for sentence in re.findall(r"[^。！？；\n]+[。！？；]?", hit.chunk.text):
+            score = sum(w for t, w in weights.items() if t in sentence) + hit.score / hits[0].score
+            if score > best_score:
+                best_sentence, best_chunk, best_score = sentence, hit.chunk, score
+    headline = best_sentence
+    if question.wants == "text":
+        headline = _quoted_name(best_sentence, weights) or best_sentence
+    return Answer(question, True, headline, best_sentence, best_chunk, (), tuple(hits))
+
+
+def _quoted_name(sentence: str, weights: dict[str, float]) -> str | None:
+    """Return the quoted name nearest the question's words (“骑乐融融”户外职工驿站), or None."""
+    best: tuple[float, str] | None = None
+    for m in _QUOTED.finditer(sentence):
+        score, tail = 0.0, ""
+        for term, weight in weights.items():
+            for t in re.finditer(re.escape(term), sentence):
+                gap = m.start() - t.end() if t.end() <= m.start() else max(0, t.start() - m.end())
+                score = max(score, weight / (1.0 + gap / 4.0))
+                between = sentence[m.end():t.start()]
+                if len(between) <= 8 and not re.search(r"[，。；、,;]", between) and not tail:
+                    tail = sentence[m.end():t.end()]
+        if best is None or score > best[0]:
+            best = (score, m.group() + tail)
+    return best[1] if best else None

@@ -1,0 +1,145 @@
+"""The `bulletin` command: ingest bulletins, ask questions, chat, and show what the index holds.
+
+Usage:
+    bulletin ask "青浦有多少套公租房"
+    bulletin ingest issue-05.pdf more/bulletins/
+    bulletin ask - --json < questions.txt
+    bulletin chat
+    bulletin stats
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.engine import Engine, default_db, seed_if_empty
+from bot.render import render_plain, to_json
+from index import BulletinError, Segmenter, Store, ingest_paths
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for every subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, default=argparse.SUPPRESS,
+                        help="database file (default: $BULLETIN_DB, else ~/.local/share/bulletin/bulletins.db)")
+    parser = argparse.ArgumentParser(prog="bulletin", description="简报问答: ask the work bulletins.",
+                                     parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("ingest", parents=[common], help="add bulletin files or folders (.txt .md .pdf .docx)")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p = sub.add_parser("ask", parents=[common], help="answer a question ('-' reads one per line from stdin)")
+    p.add_argument("question", metavar="QUESTION")
+    p.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    sub.add_parser("chat", parents=[common], help="a conversation in the terminal")
+    sub.add_parser("stats", parents=[common], help="what the index holds")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    db = getattr(args, "db", None) or Path(os.environ.get("BULLETIN_DB") or default_db())
+    try:
+        return asyncio.run(_run(args, db))
+    except BulletinError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(args: argparse.Namespace, db: Path) -> int:
+    if args.command == "ask" and args.question != "-" and not args.question.strip():
+        print("error: the question is empty", file=sys.stderr)
+        return 2
+    async with await Store.open(db) as store:
+        if args.command == "stats":
+            return await _stats(store)
+        segmenter = Segmenter()
+        if args.command == "ingest":
+            return await _ingest(store, segmenter, args.paths)
+        seeded = await seed_if_empty(store, segmenter)
+        if seeded:
+            print(f"the database was empty: ingested the bundled sample ({', '.join(seeded)})", file=sys.stderr)
+        engine = await Engine.load(store, segmenter)
+    if args.command == "chat":
+        return _chat(engine, sys.stdin, sys.stdout)
+    if args.question == "-":
+        return _ask_lines(engine, sys.stdin, sys.stdout, as_json=args.json)
+    return _ask_one(engine, args.question, sys.stdout, as_json=args.json)
+
+
+async def _ingest(store: Store, segmenter: Segmenter, paths: list[Path]) -> int:
+    started = time.perf_counter()
+    results = await ingest_paths(store, segmenter, paths)
+    for result in results:
+        print(result.line(), flush=True)
+    if not results:
+        print("refused: no bulletin files (.txt .md .pdf .docx) found", file=sys.stderr)
+        return 1
+    refused = sum(r.status == "refused" for r in results)
+    added = sum(r.status == "added" for r in results)
+    print(f"{added} added, {len(results) - added - refused} duplicate, {refused} refused "
+          f"in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+    return 1 if refused else 0
+
+
+async def _stats(store: Store) -> int:
+    s = await store.stats()
+    print(f"issues    {s.issues}\narticles  {s.articles}\nchunks    {s.chunks}\nfigures   {s.figures}\n"
+          f"newest issue date  {s.newest_issue or '-'}\nlast ingest        {s.last_ingest or '-'}")
+    return 0
+
+
+def _ask_one(engine: Engine, question: str, out: TextIO, *, as_json: bool) -> int:
+    result = engine.ask(question)
+    if as_json:
+        out.write(json.dumps(to_json(result), ensure_ascii=False) + "\n")
+    else:
+        out.write(render_plain(result) + "\n")
+    return 0
+
+
+def _ask_lines(engine: Engine, stream: TextIO, out: TextIO, *, as_json: bool) -> int:
+    """Answer one question per input line, in order; a blank line gets an error answer, not a gap."""
+    for line in stream:
+        question = line.rstrip("\n")
+        try:
+            result = to_json(engine.ask(question)) if as_json else render_plain(engine.ask(question))
+        except BulletinError as e:
+            result = _error_json(question, str(e)) if as_json else f"error: {e}"
+        out.write((json.dumps(result, ensure_ascii=False) if as_json else f"{result}\n") + "\n")
+        out.flush()
+    return 0
+
+
+def _error_json(question: str, message: str) -> dict[str, object]:
+    return {"question": question, "found": False, "answer": message, "figures": [], "sources": []}
+
+
+def _chat(engine: Engine, stream: TextIO, out: TextIO) -> int:
+    interactive = stream.isatty()
+    if interactive:
+        out.write("简报问答：请输入问题（空行或 Ctrl-D 退出）。\n")
+    while True:
+        if interactive:
+            out.write("问> ")
+            out.flush()
+        line = stream.readline()
+        if not line or (interactive and not line.strip()):
+            return 0
+        if not line.strip():
+            continue
+        try:
+            out.write(render_plain(engine.ask(line)) + "\n\n")
+        except BulletinError as e:
+            out.write(f"{e}\n\n")
+        out.flush()

@@ -1,0 +1,59 @@
+"""Engine: the one answering entry point shared by the CLI, the chat loop and the Telegram bot."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.answer import Answer, answer
+from bot.question import analyze
+from index import Library, Segmenter, Store, ingest_paths, sample_bulletins
+from index.clean import normalize_chars
+from index.errors import BulletinError
+
+MAX_QUESTION_CHARS = 500
+
+
+class EmptyQuestion(BulletinError):
+    """The question has no words in it."""
+
+
+def normalize_question(text: str) -> str:
+    """Clean a question: odd characters out, spaces collapsed, length capped."""
+    text = re.sub(r"\s+", " ", normalize_chars(text)).strip()
+    if not re.search(r"[\w\u3400-\u9fff]", text):
+        raise EmptyQuestion("the question is empty (请输入问题)")
+    return text[:MAX_QUESTION_CHARS]
+
+
+class Engine:
+    """A segmenter and a loaded library: ask questions, get answers."""
+
+    def __init__(self, segmenter: Segmenter, library: Library) -> None:
+        self.segmenter = segmenter
+        self.library = library
+
+    @classmethod
+    async def load(cls, store: Store, segmenter: Segmenter) -> Engine:
+        """Load the library from the store."""
+        return cls(segmenter, Library.build(await store.load_chunks()))
+
+    def ask(self, text: str) -> Answer:
+        """Answer one question; raises EmptyQuestion for a question with no words."""
+        return answer(analyze(normalize_question(text), self.segmenter), self.library)
+
+
+async def seed_if_empty(store: Store, segmenter: Segmenter) -> list[str]:
+    """Ingest the bundled sample bulletins into an empty database; return what was added."""
+    if (await store.stats()).issues:
+        return []
+    results = await ingest_paths(store, segmenter, sample_bulletins())
+    return [r.document for r in results if r.status == "added"]
+
+
+def default_db() -> Path:
+    """Return the default database path (~/.local/share/bulletin/bulletins.db, or under XDG_DATA_HOME)."""
+    import os
+
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "bulletin" / "bulletins.db"

@@ -1,0 +1,90 @@
+"""Question analysis: what kind of answer a question wants, about which place, period and qualifier."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index import Segmenter, places_in
+from index.figures import unit_kind, unit_names
+
+# Words that ask, not describe: they never help find or score a figure.
+_ASKING = re.compile(r"多少钱|多少|几|多大|多长|多高|多重|多远|多久|什么时候|哪一天|哪天|哪一年|哪年|何时|"
+                     r"叫什么|是什么|什么|哪些|哪个|哪里|哪儿|谁|吗|呢|请问|一共|总共|共有|有")
+_FIGURE_CUE = re.compile(r"多少|几[个位名家条项人年次天岁种只件座套所部倍成]?|多大|多长|多高|多重|多远|多久|"
+                         r"百分之几|比例|占比|增幅|增长率")
+_DATE_CUE = re.compile(r"哪一?天|哪一?日|什么时候|何时|几月几[日号]|什么日子|日期|什么时间")
+_YEAR_CUE = re.compile(r"哪一?年|什么年份|几几年|何年")
+_TEXT_CUE = re.compile(r"叫什么|是什么|什么名|名称|名字|哪些|哪个|哪里|哪儿|谁|什么地方|什么")
+_TOTAL_CUE = re.compile(r"一共|总共|共有|共计|合计|累计|总量|总数|总计|总额|总共|全部|有多少")
+_PERIOD = re.compile(r"(?:19|20)\d{2}年|今年|去年|前年|明年")
+
+# Keywords that imply the kind of figure when no unit is spoken: 面积多少 wants an area.
+_KIND_HINTS: tuple[tuple[str, str, str | None], ...] = (
+    (r"多少钱|价格|租金|房租|金额|投资|资金|费用|收入|工资|票价|成本|造价|经费|元", "money", "元"),
+    (r"面积", "measure", "平方米"),
+    (r"多长|全长|长度|总长|距离|多远|里程|海拔|多高|高度|身高|深度|宽度|多宽", "measure", None),
+    (r"多重|重量|体重|产量", "measure", None),
+    (r"百分之|比例|占比|增幅|比率|率是|率为|几成", "percent", "%"),
+    (r"人口|人数|多少人|几人|员工|职工", "count", "人"),
+    (r"多少年|几年|多久|多少天|几天|多少岁|几岁|年龄|寿命|多少个月|几个月|多少小时|几小时|多少分钟", "time", None),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """An analysed question."""
+
+    text: str
+    terms: tuple[str, ...]  # retrieval terms
+    content: tuple[str, ...]  # the words that describe what is asked (no asking words, places or units)
+    wants: str  # figure | date | year | text | passage
+    unit: str | None  # the unit spoken in the question (多少套 -> 套), or implied (多少钱 -> 元)
+    unit_kind: str | None  # count | measure | money | percent | time
+    unit_spoken: bool  # True when the question says the unit itself, so other units are wrong
+    places: tuple[str, ...]
+    period: str | None
+    qualifier: str | None  # 新增 | total | None
+
+
+def analyze(text: str, segmenter: Segmenter) -> Question:
+    """Analyse a question's text (already stripped and non-empty)."""
+    places = places_in(text)
+    period_m = _PERIOD.search(text)
+    qualifier = "新增" if "新增" in text else ("total" if _TOTAL_CUE.search(text) else None)
+    unit, kind, spoken = _unit(text)
+    if _DATE_CUE.search(text):
+        wants = "date"
+    elif _YEAR_CUE.search(text):
+        wants = "year"
+    elif _FIGURE_CUE.search(text):
+        wants = "figure"
+    elif _TEXT_CUE.search(text):
+        wants = "text"
+    else:
+        wants = "passage"
+    terms = tuple(segmenter.terms(text))
+    stripped = _ASKING.sub(" ", text)
+    content = []
+    units = unit_names()
+    for word in segmenter.words(stripped):
+        if word in segmenter.stopwords or word in units or places_in(word) or _PERIOD.fullmatch(word):
+            continue
+        if len(word) == 1 and not re.match(r"[A-Za-z0-9]", word):
+            continue  # single characters (的, 了, 在 …) match everywhere
+        content.append(word)
+    return Question(text=text, terms=terms, content=tuple(dict.fromkeys(content)), wants=wants, unit=unit,
+                    unit_kind=kind, unit_spoken=spoken, places=places,
+                    period=period_m.group() if period_m else None, qualifier=qualifier)
+
+
+def _unit(text: str) -> tuple[str | None, str | None, bool]:
+    """Find the unit a figure question asks for: spoken after 多少/几, else implied by a keyword."""
+    units = "|".join(sorted(map(re.escape, unit_names()), key=len, reverse=True))
+    m = re.search(rf"(?:多少|几)({units})", text)
+    if m:
+        return m.group(1), unit_kind(m.group(1)), True
+    for pattern, kind, unit_hint in _KIND_HINTS:
+        if re.search(pattern, text):
+            return unit_hint, kind, False
+    return None, None, False

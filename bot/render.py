@@ -1,0 +1,74 @@
+"""Render answers as plain text (CLI, chat) and as the JSON object of the CLI contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.answer import Answer
+from index import Chunk, Hit
+
+QUOTE_CHARS = 120
+
+
+def sources(answer: Answer, *, limit: int = 10) -> list[Hit]:
+    """Return the passages behind an answer, the one the answer quotes first."""
+    hits = list(answer.hits)
+    if answer.chunk is not None:
+        hits.sort(key=lambda h: h.chunk.id != answer.chunk.id if answer.chunk else False)
+    return hits[:limit]
+
+
+def cite(chunk: Chunk) -> str:
+    """Say where a passage stands: the bulletin file, its date if known, and the article title."""
+    date = f" · {chunk.issue_date.isoformat()}" if chunk.issue_date else ""
+    title = f" ·《{chunk.title}》" if chunk.title != chunk.document else ""
+    return f"{chunk.document}{date}{title}"
+
+
+def shorten(sentence: str, start: int | None = None, limit: int = QUOTE_CHARS) -> str:
+    """Cut a long sentence to about limit characters around position start, marking cuts with ……."""
+    sentence = sentence.strip()
+    if len(sentence) <= limit:
+        return sentence
+    centre = start if start is not None else 0
+    left = max(0, min(centre - limit // 3, len(sentence) - limit))
+    text = sentence[left:left + limit]
+    return ("……" if left > 0 else "") + text + ("……" if left + limit < len(sentence) else "")
+
+
+def render_plain(answer: Answer) -> str:
+    """Render an answer for a terminal: the figure first, then the sentence, then where it stands."""
+    if not answer.found or answer.chunk is None:
+        return answer.headline
+    start = answer.figures[0].figure.start if answer.figures else None
+    lines = [answer.headline]
+    if answer.quote and answer.quote.strip() != answer.headline.strip():
+        lines.append(f"“{shorten(answer.quote, start)}”")
+    lines.append(f"—— {cite(answer.chunk)}")
+    return "\n".join(lines)
+
+
+def to_json(answer: Answer) -> dict[str, Any]:
+    """Return the CLI contract's JSON object for an answer."""
+    return {
+        "question": answer.question.text,
+        "found": answer.found,
+        "answer": render_plain(answer),
+        "figures": [
+            {"text": f.figure.text, "value": _number(f.figure.value),
+             "value_max": _number(f.figure.value_max) if f.figure.value_max is not None else None,
+             "unit": f.figure.unit, "sentence": f.figure.sentence.strip(), "document": f.chunk.document,
+             "title": f.chunk.title}
+            for f in answer.figures[:10]
+        ],
+        "sources": [
+            {"document": h.chunk.document, "title": h.chunk.title, "text": h.chunk.text,
+             "score": round(h.score, 6)}
+            for h in sources(answer)
+        ],
+    }
+
+
+def _number(value: float) -> int | float:
+    """Write whole numbers as integers (100, not 100.0)."""
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else value

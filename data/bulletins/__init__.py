@@ -1,0 +1,1 @@
+"""The bundled sample bulletins, ingested into an empty database on first use."""

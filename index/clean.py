@@ -1,0 +1,212 @@
+"""Turn extracted bulletin text into an issue: masthead, titled articles, clean paragraphs.
+
+The rules follow what PDF text extractors do to Chinese bulletins (shared notes, ecosystem §2.5):
+lines broken mid-sentence, spaces around numbers, page footers, a masthead and a 报：/送： list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+from dataclasses import dataclass
+
+from index.errors import EmptyDocument
+from index.models import Article, Bulletin, IssueMeta
+from index.places import places_in
+
+CJK = "\u3400-\u9fff\uf900-\ufaff"
+CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’—…·《》〈〉「」『』【】"
+_END_PUNCT = "。！？；”’）」』】!?;)"
+_NOT_TITLE_END = "。！？；，、：,;:!?"
+
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_ODD_SPACE = re.compile("[\u00a0\u2000-\u200a\u3000\u202f\u205f]")
+_FULLWIDTH = str.maketrans(
+    {chr(c): chr(c - 0xFEE0) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+)
+
+_FOOTER = re.compile(r"^(?:[-—－–]{1,2}\s*\d{1,3}\s*[-—－–]{1,2}|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|"
+                     r"\d{1,3}\s*/\s*\d{1,3}|\d{1,3})$")
+_DISTRIBUTION = re.compile(r"^(?:报|送|抄送|抄报|发|分送)\s*[：:]")
+_MASTHEAD = re.compile(r"简报|快报|通讯|动态|工作信息|第\s*[\d一二三四五六七八九十百]+\s*期|"
+                       r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_ISSUE_NO = re.compile(r"(?:\d{4}\s*年\s*)?第\s*([\d一二三四五六七八九十百]+)\s*期")
+_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+def normalize_chars(text: str) -> str:
+    """Normalise characters: newlines, zero-width and control characters, odd spaces, full-width digits."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ZERO_WIDTH.sub("", text)
+    text = _CONTROL.sub("", text)
+    text = _ODD_SPACE.sub(" ", text)
+    return text.translate(_FULLWIDTH)
+
+
+_SP_CJK_L = re.compile(f"(?<=[{CJK}{CJK_PUNCT}]) +(?=[0-9A-Za-z%{CJK}{CJK_PUNCT}])")
+_SP_CJK_R = re.compile(f"(?<=[0-9A-Za-z%.]) +(?=[{CJK}{CJK_PUNCT}])")
+_SP_RANGE = re.compile(r"(?<=\d) *([-~～—–至]) *(?=\d)")
+_SP_DECIMAL = re.compile(r"(?<=\d) *\. *(?=\d)")
+_LETTER_SPACED = re.compile(r"(?:(?<=\s)|^)((?:\S ){3,}\S)(?=\s|$)")
+
+
+def fix_spacing(text: str) -> str:
+    """Remove the spaces extractors put around numbers and between CJK characters.
+
+    Only spaces ever disappear; a space between two digits is kept (two numbers, not one).
+    """
+    text = _LETTER_SPACED.sub(_join_letter_spaced, text)
+    text = _SP_CJK_L.sub("", text)
+    text = _SP_CJK_R.sub("", text)
+    text = _SP_RANGE.sub(r"\1", text)
+    return re.sub(r" {2,}", " ", text).strip()
+
+
+def _join_letter_spaced(m: re.Match[str]) -> str:
+    run = m.group(1)
+    # 6 0 4 4 . 8 6 or 工 作 简 报: single characters spaced out one by one (letter-spacing)
+    if all(len(tok) == 1 for tok in run.split(" ")):
+        return run.replace(" ", "")
+    return run
+
+
+def clean_line(text: str) -> str:
+    """Clean one line or paragraph of running text (characters and spacing)."""
+    return fix_spacing(normalize_chars(text))
+
+
+@dataclass
+class _Line:
+    text: str
+    closed: bool  # ends a paragraph or title (trailing-space cue, or a short line ending in 。)
+
+
+def _join(a: str, b: str) -> str:
+    if a and b and re.match(r"[A-Za-z0-9]", a[-1]) and re.match(r"[A-Za-z0-9]", b[0]):
+        return f"{a} {b}"
+    return a + b
+
+
+def _lines(body: list[str]) -> list[_Line]:
+    """Mark each line as closing its paragraph or not."""
+    raw = [ln for ln in body if ln.strip() and not _FOOTER.match(ln.strip())]
+    trailing_mode = sum(1 for ln in raw if re.search(f"[{_END_PUNCT}] +$", ln)) >= 3
+    lengths = sorted(len(ln.strip()) for ln in raw)
+    full = statistics.median(lengths[len(lengths) // 2:]) if lengths else 0
+    wrapped = trailing_mode or (full <= 60 and sum(
+        1 for ln in raw if ln.strip()[-1] not in _END_PUNCT) > 0.4 * len(raw))
+    out = []
+    for ln in raw:
+        text = ln.strip()
+        if trailing_mode:
+            closed = ln != ln.rstrip()
+        elif wrapped:
+            closed = len(text) < full - 1 and (text[-1] in _END_PUNCT or len(text) < 0.85 * full)
+        else:
+            closed = True  # one paragraph per line (plain text, .docx)
+        out.append(_Line(text, closed))
+    if out:
+        out[-1].closed = True
+    return out
+
+
+def _is_title(block: list[str], full: float) -> bool:
+    text = "".join(block)
+    if not 4 <= len(text) <= 40 or text[-1] in _NOT_TITLE_END or len(block) > 2:
+        return False
+    # a CJK title has no sentence-ending punctuation inside and is shorter than a full line per line
+    if re.search("[。！？；]", text):
+        return False
+    return all(len(line) < max(full * 0.95, 20) for line in block) or len(block) == 1
+
+
+def split_masthead(lines: list[str]) -> tuple[IssueMeta, list[str]]:
+    """Take the issue's name, number and date from the first lines; return the rest."""
+    name = number = None
+    date: dt.date | None = None
+    head = [i for i, ln in enumerate(lines) if ln.strip()][:8]
+    taken = set()
+    for i in head:
+        text = clean_line(lines[i])
+        if not _MASTHEAD.search(text) or len(text) > 40:
+            continue
+        taken.add(i)
+        if (m := _DATE.search(text)) and date is None:
+            try:
+                date = dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                date = None
+        if (m := _ISSUE_NO.search(text)) and number is None:
+            number = f"第{m[1]}期"
+        rest = _DATE.sub("", _ISSUE_NO.sub("", text)).strip(" （）()")
+        if rest and name is None and re.search("简报|快报|通讯|动态|信息", rest):
+            name = rest
+    if taken and max(taken) > min(taken) + 4:
+        taken = set()  # scattered matches are body text, not a masthead
+        name = number = None
+        date = None
+    return IssueMeta(name=name, number=number, date=date), [ln for i, ln in enumerate(lines) if i not in taken]
+
+
+def parse_bulletin(text: str, document: str) -> Bulletin:
+    """Parse a bulletin's text into its masthead, articles and distribution list."""
+    lines = normalize_chars(text).split("\n")
+    cut = next((i for i, ln in enumerate(lines) if _DISTRIBUTION.match(ln.strip())), len(lines))
+    distribution = "\n".join(clean_line(ln) for ln in lines[cut:] if ln.strip())
+    meta, body = split_masthead(lines[:cut])
+    marked = _lines(body)
+    lengths = sorted(len(m.text) for m in marked)
+    full = statistics.median(lengths[len(lengths) // 2:]) if lengths else 0
+
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for line in marked:
+        current.append(line.text)
+        if line.closed:
+            blocks.append(current)
+            current = []
+    articles: list[Article] = []
+    title_parts: list[str] = []
+    paragraphs: list[str] = []
+
+    def flush() -> None:
+        title = clean_line("".join(title_parts)) if title_parts else ""
+        if paragraphs:
+            articles.append(Article(title=title or document, paragraphs=tuple(paragraphs),
+                                    place=_subject(title, paragraphs)))
+        elif title:  # a title with no body: keep it as text of its own
+            articles.append(Article(title=title, paragraphs=(title,), place=_subject(title, [])))
+
+    for block in blocks:
+        if not _is_title(block, full):
+            if para := fix_spacing(_join_all(block)):
+                paragraphs.append(para)
+            continue
+        if paragraphs or len(title_parts) >= 2:  # a new title: the previous article is complete
+            flush()
+            paragraphs, title_parts = [], []
+        title_parts.extend(block)
+    flush()
+    if not articles:
+        raise EmptyDocument("no text found in the document")
+    return Bulletin(document=document, meta=meta, articles=tuple(articles), distribution=distribution)
+
+
+def _join_all(block: list[str]) -> str:
+    out = ""
+    for part in block:
+        out = _join(out, part)
+    return out
+
+
+def _subject(title: str, paragraphs: list[str] | tuple[str, ...]) -> str | None:
+    """Return the district an article is about: the first one its title names, else its first paragraph."""
+    named = places_in(title)
+    if named:
+        return named[0]
+    if paragraphs:
+        first = places_in(paragraphs[0][:60])
+        return first[0] if first else None
+    return None

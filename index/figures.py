@@ -1,0 +1,231 @@
+"""Find the figures in text: numbers with their unit, range, approximation, qualifier, period and place.
+
+Pure functions; run once per chunk at ingest, so a question never re-parses text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import cn2an
+
+from index.models import Figure
+from index.places import places_in
+
+_CN_DIGIT = "零〇一二两三四五六七八九"
+_CN_NUM = f"[{_CN_DIGIT}十百千万亿]"
+_AR_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_MULT = "(?:千万|百万|十万|万亿|万|亿)"
+
+# Units, longest first so 平方公里 wins over 公里 and 个百分点 over 个.
+_MEASURE_UNITS = ("平方公里 平方千米 平方米 平米 立方米 公顷 亩 公里 千米 厘米 毫米 米 英里 英尺 海里 "
+                  "千克 公斤 吨 克 斤 千瓦时 千瓦 兆瓦 瓦 度 升 毫升 摄氏度 分贝 马力 像素 字节").split()
+_MONEY_UNITS = "元 美元 欧元 英镑 日元 港元 港币 人民币 韩元 卢布 法郎 马克 块钱 块".split()
+_PERCENT_UNITS = ["%", "％", "个百分点", "成"]
+_TIME_UNITS = "个月 个小时 小时 分钟 秒钟 秒 天 周 星期 年代 年 世纪 岁".split()
+_COUNT_UNITS = ("部门 个 套 人 名 位 家 户 件 辆 次 项 所 处 条 份 期 批 场 台 座 栋 幢 间 张 本 部 支 只 "
+                "头 匹 架 艘 枚 颗 首 篇 章 集 届 层 级 种 类 例 起 门 面 把 根 株 棵 册 卷 幅 段 节 轮 "
+                "局 票 倍 届 强 代 路 站 号 组 对 双 片 块 句 字 声 口 顶 扇 辈 任 所 区 县 省 国 城 "
+                "村 镇 乡 街 校 队 团 营 军 师 餐 季 场次 分 点").split()
+
+_UNIT_KIND: dict[str, str] = {}
+for _kind, _units in (("count", _COUNT_UNITS), ("time", _TIME_UNITS), ("percent", _PERCENT_UNITS),
+                      ("money", _MONEY_UNITS), ("measure", _MEASURE_UNITS)):
+    for _u in _units:
+        _UNIT_KIND[_u] = _kind
+# Units that name the same thing: a question's 多少人 is answered by 名 or 位 as well.
+_SYNONYMS = [{"人", "名", "位", "人次"}, {"平方米", "平米"}, {"公里", "千米"}, {"千克", "公斤"},
+             {"元", "块", "块钱", "人民币"}, {"%", "％"}, {"个", "家", "所", "座", "处"}, {"年", "年代"}]
+_UNIT_RE = "|".join(sorted(map(re.escape, _UNIT_KIND), key=len, reverse=True))
+
+_APPROX_BEFORE = "约|近|超过|逾|不少于|不足|不到|将近|接近|大约|多达|高达|达到|达|约合|至少|最多|仅|近乎"
+_APPROX_AFTER = "余|多|左右|以上|以下|上下|来|许"
+_QUALIFIERS = ("新增", "累计", "合计", "总计", "总共", "一共", "共计", "共有", "共", "其中", "同比", "增长",
+               "减少", "下降", "提高", "增加", "总量", "总数", "总额", "全长", "总长", "总面积", "总投资",
+               "每年", "每月", "每天", "平均", "人均", "月租金", "年均")
+
+_NUMBER = f"(?:{_AR_NUM}|{_CN_NUM}+)"
+_FIGURE = re.compile(
+    rf"(?P<before>{_APPROX_BEFORE})?"
+    rf"(?P<num>{_NUMBER})(?P<mult>{_MULT})?(?P<after1>{_APPROX_AFTER})?"
+    rf"(?:\s*(?P<dash>[-~～—–至到])\s*(?P<num2>{_NUMBER})(?P<mult2>{_MULT})?)?"
+    rf"(?P<after>{_APPROX_AFTER})?"
+    rf"\s*(?P<unit>{_UNIT_RE})?"
+)
+_DATE = re.compile(r"(?:(?P<y>\d{4}|[一二〇零三四五六七八九]{4})\s*年\s*)?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+                   r"\s*(?:(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?")
+_YEAR = re.compile(r"(?<![\d.])(?P<y>1\d{3}|20\d{2})\s*年(?!代)")
+_SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]?")
+_CLAUSE_BREAK = re.compile(r"[，,、：:（）()“”\s]")
+_YEAR_WORDS = re.compile(r"今年|去年|明年|前年|本年度|开年以来|年初以来|上半年|下半年|全年|\d{4}年")
+# a lone Chinese numeral followed by one of these is a word, not a figure: 一致, 一线, 万一, 一是 …
+_CN_WORD_AFTER = set("致线是般些直起道定同样切体边面向共起再旦流手带方时贯")
+
+
+def unit_kind(unit: str | None) -> str | None:
+    """Return the kind of a unit: count, measure, money, percent or time (None if unknown)."""
+    return _UNIT_KIND.get(unit or "")
+
+
+def unit_names() -> frozenset[str]:
+    """Return every unit the extractor knows."""
+    return frozenset(_UNIT_KIND)
+
+
+def same_unit(a: str | None, b: str | None) -> bool:
+    """Tell whether two units measure the same thing (人 = 名 = 位, 平方米 = 平米 …)."""
+    if a is None or b is None:
+        return False
+    return a == b or any(a in group and b in group for group in _SYNONYMS)
+
+
+def sentences(text: str) -> list[tuple[int, str]]:
+    """Split text into sentences at 。！？； and newlines; return (offset, sentence) pairs."""
+    out = []
+    for m in _SENTENCE.finditer(text):
+        if m.group().strip():
+            out.append((m.start(), m.group()))
+    return out
+
+
+def parse_number(raw: str) -> float | None:
+    """Parse an Arabic or Chinese numeral: 1,800 -> 1800, 6044.86, 两 -> 2, 三千 -> 3000, 十五 -> 15."""
+    raw = raw.replace(",", "")
+    if re.fullmatch(r"\d+(?:\.\d+)?", raw):
+        return float(raw)
+    if raw in ("万", "亿", "千", "百", "十万", "百万", "千万"):
+        return None
+    try:
+        return float(cn2an.cn2an(raw, "smart"))
+    except (ValueError, KeyError, TypeError, IndexError):
+        return _digits_by_position(raw)
+
+
+def _digits_by_position(raw: str) -> float | None:
+    # 二〇二二 (year spelling) is digit by digit
+    table = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+    if all(c in table for c in raw):
+        return float("".join(str(table[c]) for c in raw))
+    return None
+
+
+_MULTIPLIER = {"万": 1e4, "亿": 1e8, "十万": 1e5, "百万": 1e6, "千万": 1e7, "万亿": 1e12}
+
+
+def _scaled(num: str, mult: str | None) -> float | None:
+    value = parse_number(num)
+    if value is None:
+        return None
+    return value * _MULTIPLIER.get(mult or "", 1.0)
+
+
+def extract_figures(text: str, *, chunk_id: int = 0) -> list[Figure]:
+    """Return every figure in text, in reading order, each with its sentence and context."""
+    figures: list[Figure] = []
+    for _, sentence in sentences(text):
+        figures.extend(_sentence_figures(sentence, chunk_id))
+    return figures
+
+
+def _sentence_figures(sentence: str, chunk_id: int) -> Iterator[Figure]:
+    places = places_in(sentence)
+    taken: list[tuple[int, int]] = []
+    for m in _DATE.finditer(sentence):
+        month = parse_number(m["m"])
+        day = parse_number(m["d"]) if m["d"] else None
+        if month is None or not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
+            continue
+        if m["d"] is None and m["y"] is None:
+            continue  # "3月" alone is too vague to be a date figure
+        taken.append((m.start(), m.end()))
+        year = parse_number(m["y"]) if m["y"] else None
+        value = (year or 0) * 10000 + month * 100 + (day or 0)
+        yield _make(sentence, m.start(), m.end(), value, None, "日" if day else "月", "date", None,
+                    places, chunk_id)
+    for m in _YEAR.finditer(sentence):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        taken.append((m.start(), m.end()))
+        yield _make(sentence, m.start(), m.end(), float(m["y"]), None, "年", "year", None, places, chunk_id)
+    for m in _FIGURE.finditer(sentence):
+        if not m["num"] or any(a <= m.start("num") < b for a, b in taken):
+            continue
+        fig = _figure_from_match(sentence, m, places, chunk_id)
+        if fig is not None:
+            yield fig
+
+
+def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...], chunk_id: int) -> Figure | None:
+    num, unit = m["num"], m["unit"]
+    chinese = not num[0].isdigit()
+    if chinese:
+        nxt = sentence[m.end("num"):m.end("num") + 1]
+        if (unit is None and m["mult"] is None) or (len(num) == 1 and nxt in _CN_WORD_AFTER):
+            return None  # a Chinese numeral with no unit is almost always part of a word
+    value = _scaled(num, m["mult"])
+    if value is None:
+        return None
+    value_max = _scaled(m["num2"], m["mult2"] or m["mult"]) if m["num2"] else None
+    if value_max is not None and value_max < value:
+        if m["dash"] in "-–":
+            value_max = None  # 2-1 is a score or a code, not a range
+        else:
+            return None
+    start = m.start("before") if m["before"] else m.start("num")
+    end = m.end()
+    if m["num2"] is None and m["dash"]:
+        end = m.end("num")
+    prev = sentence[start - 1:start]
+    if prev == "第":
+        kind = "ordinal"
+    else:
+        kind = _UNIT_KIND.get(unit or "", "number")
+    if sentence[m.end("num"):m.end("num") + 1] == "." or (prev and (prev.isascii() and prev.isalpha())):
+        return None  # part of a version string or a code (A380, v2.0.1)
+    approx = m["before"] or m["after1"] or m["after"]
+    text = sentence[start:end].strip()
+    return _make(sentence, start, start + len(text), value, value_max, unit, kind, approx, places, chunk_id)
+
+
+def _make(sentence: str, start: int, end: int, value: float, value_max: float | None, unit: str | None,
+          kind: str, approx: str | None, places: tuple[str, ...], chunk_id: int) -> Figure:
+    return Figure(
+        text=sentence[start:end], value=value, value_max=value_max, unit=unit, kind=kind,
+        start=start, end=end, sentence=sentence, qualifier=_qualifier(sentence, start),
+        approx=approx, measure=_measure(sentence, start, end, kind), places=places,
+        period=_period(sentence, start), chunk_id=chunk_id,
+    )
+
+
+def _clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
+    left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
+    right_m = _CLAUSE_BREAK.search(sentence, end)
+    return left, right_m.start() if right_m else len(sentence)
+
+
+def _qualifier(sentence: str, start: int) -> str | None:
+    left, _ = _clause_bounds(sentence, start, start)
+    window = sentence[max(left, start - 12):start]
+    best: tuple[int, str] | None = None
+    for word in _QUALIFIERS:
+        pos = window.rfind(word)
+        if pos >= 0 and (best is None or pos + len(word) > best[0]):
+            best = (pos + len(word), word)
+    return best[1] if best else None
+
+
+def _measure(sentence: str, start: int, end: int, kind: str) -> str:
+    """Return the words a figure counts: the noun after a classifier (100套公租房), else the clause before it."""
+    left, right = _clause_bounds(sentence, start, end)
+    after = sentence[end:right][:8].rstrip("。！？；!?;")
+    before = sentence[left:start][-10:]
+    return f"{before}|{after}"
+
+
+def _period(sentence: str, start: int) -> str | None:
+    """Return the nearest year expression before the figure in its sentence (2022年, 今年 …)."""
+    found = None
+    for m in _YEAR_WORDS.finditer(sentence, 0, start):
+        found = m.group()
+    return found

@@ -1,0 +1,85 @@
+"""The corpus vocabulary: small frozen dataclasses shared by every part of the index."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class IssueMeta:
+    """What a bulletin's masthead says about the issue (each part optional)."""
+
+    name: str | None = None  # e.g. 上海邮政快递行业精神文明建设工作简报
+    number: str | None = None  # e.g. 第3期
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article of a bulletin: its title and cleaned paragraphs."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+    place: str | None = None  # the district the article is about, if its title names one
+
+    @property
+    def text(self) -> str:
+        """Return the article body, paragraphs separated by newlines."""
+        return "\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
+class Bulletin:
+    """A parsed bulletin issue, ready to be chunked and stored."""
+
+    document: str  # the file name it was read from
+    meta: IssueMeta
+    articles: tuple[Article, ...]
+    distribution: str = ""  # the 报：/送： list, kept as metadata, never answered from
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A passage of one article: the unit that is ranked and quoted."""
+
+    id: int
+    document: str
+    title: str
+    text: str
+    ordinal: int = 0
+    article_id: int = 0
+    place: str | None = None
+    issue_date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A ranked chunk; score is always > 0."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A number in the text with its unit and context, as found at ingest.
+
+    value has 万/亿 applied (11.42亿元 -> 1142000000, unit 元); a range keeps its upper end in value_max.
+    """
+
+    text: str  # the exact span, e.g. "100 套" or "900-3000 元"
+    value: float
+    value_max: float | None
+    unit: str | None
+    kind: str  # count | measure | money | percent | date | year | ordinal | number
+    start: int  # span within sentence
+    end: int
+    sentence: str
+    qualifier: str | None = None  # 新增 / 累计 / 共 / 合计 / 其中 / 约 / 余 / 超过 …
+    approx: str | None = None  # 约 / 近 / 余 / 多 / 超过 / 以上 …
+    measure: str = ""  # the words the number belongs to, e.g. 公租房 / 租赁面积
+    places: tuple[str, ...] = ()  # districts the sentence names (canonical short forms)
+    period: str | None = None  # e.g. 2022年
+    chunk_id: int = 0

@@ -1,0 +1,77 @@
+"""Segmenter: the only module that touches jieba (its global state and noisy logging stay here)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import jieba
+
+from index.places import place_words
+from index.resources import data_path
+
+# jieba configures its own DEBUG handler on import; keep it quiet (fxsjy/jieba#815).
+jieba.setLogLevel(logging.WARNING)
+
+_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z]+|\d+(?:\.\d+)?")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def cache_dir() -> Path:
+    """Return the folder for jieba's prefix-dictionary cache (BULLETIN_CACHE_DIR, else ~/.cache)."""
+    env = os.environ.get("BULLETIN_CACHE_DIR")
+    base = Path(env) if env else Path.home() / ".cache" / "bulletin"
+    return base
+
+
+class Segmenter:
+    """One jieba tokenizer with the project dictionary; the same analysis for documents and questions."""
+
+    def __init__(self, userdict: Path | None = None, stopwords: Path | None = None) -> None:
+        self._tokenizer = jieba.Tokenizer()
+        folder = cache_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._tokenizer.tmp_dir = str(folder)
+        except OSError:
+            pass  # an unwritable home: jieba falls back to the temp dir
+        self._lock = threading.Lock()
+        self._tokenizer.initialize()
+        self._tokenizer.load_userdict(str(userdict or data_path("userdict.txt")))
+        for word in place_words():  # towns and office names: 南桥镇 stays one word
+            self._tokenizer.add_word(word, freq=2000)
+        words = (stopwords or data_path("stopwords.txt")).read_text(encoding="utf-8").split()
+        self.stopwords = frozenset(words)
+
+    def add_words(self, words: Iterable[str]) -> None:
+        """Teach the tokenizer extra words (e.g. place names from the gazetteer)."""
+        with self._lock:
+            for word in words:
+                self._tokenizer.add_word(word, freq=2000)
+
+    def words(self, text: str) -> list[str]:
+        """Cut text into words in reading order (precise mode), punctuation and spaces dropped."""
+        with self._lock:
+            pieces = self._tokenizer.lcut(text)
+        return [p for p in pieces if _WORD.fullmatch(p) or _CJK.search(p)]
+
+    def terms(self, text: str) -> list[str]:
+        """Return the index terms of text: search-mode words, stop-words and punctuation dropped.
+
+        Search mode adds the dictionary sub-words of long words, so 青浦区 also yields 青浦
+        and a question about 青浦 matches a document that says 青浦区.
+        """
+        with self._lock:
+            pieces = self._tokenizer.lcut_for_search(text)
+        out: list[str] = []
+        for piece in pieces:
+            token = piece.strip().lower()
+            if not token or token in self.stopwords:
+                continue
+            if _WORD.fullmatch(token) or _CJK.search(token):
+                out.append(token)
+        return out

@@ -1,0 +1,234 @@
+"""Store: the only module that speaks SQL (aiosqlite); numbered migrations and one write door."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+from index.errors import StoreError
+from index.models import Chunk, Figure
+
+_M001 = """
+CREATE TABLE bulletins (
+    id INTEGER PRIMARY KEY,
+    document TEXT NOT NULL,
+    sha256 TEXT NOT NULL UNIQUE,
+    issue_name TEXT, issue_number TEXT, issue_date TEXT,
+    distribution TEXT NOT NULL DEFAULT '',
+    raw_text TEXT NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    bulletin_id INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, title TEXT NOT NULL, place TEXT, text TEXT NOT NULL
+);
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, text TEXT NOT NULL,
+    tokens TEXT NOT NULL  -- index terms joined by spaces (terms never contain spaces)
+);
+CREATE TABLE figures (
+    id INTEGER PRIMARY KEY,
+    chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+    text TEXT NOT NULL, value REAL NOT NULL, value_max REAL, unit TEXT, kind TEXT NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, sentence TEXT NOT NULL,
+    qualifier TEXT, approx TEXT, measure TEXT NOT NULL, places TEXT NOT NULL, period TEXT
+);
+CREATE INDEX articles_bulletin ON articles(bulletin_id);
+CREATE INDEX chunks_article ON chunks(article_id);
+CREATE INDEX figures_chunk ON figures(chunk_id);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+# Append-only: migration N is MIGRATIONS[N - 1]. Never edit one that has shipped.
+MIGRATIONS: tuple[str, ...] = (_M001,)
+
+
+@dataclass(frozen=True, slots=True)
+class NewChunk:
+    """A chunk to store, with its index terms and figures."""
+
+    text: str
+    terms: tuple[str, ...]
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article to store with its chunks."""
+
+    title: str
+    place: str | None
+    text: str
+    chunks: tuple[NewChunk, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    """A chunk as loaded for searching: the chunk, its terms and its figures."""
+
+    chunk: Chunk
+    terms: tuple[str, ...]
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Counts over the stored corpus."""
+
+    issues: int
+    articles: int
+    chunks: int
+    figures: int
+    newest_issue: str | None
+    last_ingest: str | None
+
+
+class Store:
+    """An open bulletin database. Use ``async with await Store.open(path) as store``."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path) -> Store:
+        """Open (creating if needed) the database at path and bring its schema up to date."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = await aiosqlite.connect(path, timeout=10, isolation_level=None)
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"cannot open database {path}: {e}") from None
+        store = cls(db, path)
+        try:
+            await store._setup()
+        except sqlite3.DatabaseError as e:
+            await db.close()
+            raise StoreError(f"{path} is not a usable bulletin database ({e})") from None
+        return store
+
+    async def _setup(self) -> None:
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._db.execute("PRAGMA foreign_keys=ON")
+        await self._db.execute("PRAGMA busy_timeout=10000")
+        await self._db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+        async with self._db.execute("SELECT coalesce(max(version), 0) FROM _migrations") as cur:
+            row = await cur.fetchone()
+        current = row[0] if row else 0
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            await self._db.executescript(f"BEGIN IMMEDIATE;\n{script}\n"
+                                         f"INSERT INTO _migrations VALUES ({version}, '{_now()}');\nCOMMIT;")
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.close()
+
+    async def _write(self, work: Callable[[aiosqlite.Connection], Awaitable[Any]]) -> Any:
+        """Run work in one IMMEDIATE transaction: the single door every write goes through."""
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            result = await work(self._db)
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        await self._db.execute("COMMIT")
+        return result
+
+    async def find_sha(self, sha256: str) -> str | None:
+        """Return the document name already stored with this content hash, or None."""
+        async with self._db.execute("SELECT document FROM bulletins WHERE sha256 = ?", (sha256,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def add_bulletin(self, *, document: str, sha256: str, raw_text: str, issue_name: str | None,
+                           issue_number: str | None, issue_date: dt.date | None, distribution: str,
+                           articles: tuple[NewArticle, ...]) -> int:
+        """Store one bulletin with its articles, chunks and figures in one transaction; return its id."""
+
+        async def work(db: aiosqlite.Connection) -> int:
+            cur = await db.execute(
+                "INSERT INTO bulletins (document, sha256, issue_name, issue_number, issue_date, distribution,"
+                " raw_text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (document, sha256, issue_name, issue_number, issue_date.isoformat() if issue_date else None,
+                 distribution, raw_text, _now()))
+            bulletin_id = cur.lastrowid
+            for a_ord, article in enumerate(articles):
+                cur = await db.execute(
+                    "INSERT INTO articles (bulletin_id, ordinal, title, place, text) VALUES (?, ?, ?, ?, ?)",
+                    (bulletin_id, a_ord, article.title, article.place, article.text))
+                article_id = cur.lastrowid
+                for c_ord, chunk in enumerate(article.chunks):
+                    cur = await db.execute(
+                        "INSERT INTO chunks (article_id, ordinal, text, tokens) VALUES (?, ?, ?, ?)",
+                        (article_id, c_ord, chunk.text, " ".join(chunk.terms)))
+                    chunk_id = cur.lastrowid
+                    await db.executemany(
+                        'INSERT INTO figures (chunk_id, text, value, value_max, unit, kind, start, "end",'
+                        " sentence, qualifier, approx, measure, places, period)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(chunk_id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
+                          f.qualifier, f.approx, f.measure, ",".join(f.places), f.period)
+                         for f in chunk.figures])
+            await db.execute("INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)", (_now(),))
+            return bulletin_id or 0
+
+        result: int = await self._write(work)
+        return result
+
+    async def load_chunks(self) -> list[StoredChunk]:
+        """Load every chunk with its terms, its article and bulletin, and its figures."""
+        figures: dict[int, list[Figure]] = {}
+        async with self._db.execute(
+                'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier, approx,'
+                " measure, places, period FROM figures ORDER BY id") as cur:
+            async for r in cur:
+                figures.setdefault(r[0], []).append(Figure(
+                    text=r[1], value=r[2], value_max=r[3], unit=r[4], kind=r[5], start=r[6], end=r[7],
+                    sentence=r[8], qualifier=r[9], approx=r[10], measure=r[11],
+                    places=tuple(p for p in r[12].split(",") if p), period=r[13], chunk_id=r[0]))
+        out = []
+        async with self._db.execute(
+                "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date, c.tokens"
+                " FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
+                " ORDER BY b.id, a.ordinal, c.ordinal") as cur:
+            async for r in cur:
+                chunk = Chunk(id=r[0], document=r[1], title=r[2], text=r[3], ordinal=r[4], article_id=r[5],
+                              place=r[6], issue_date=dt.date.fromisoformat(r[7]) if r[7] else None)
+                out.append(StoredChunk(chunk, tuple(r[8].split()), tuple(figures.get(r[0], ()))))
+        return out
+
+    async def stats(self) -> Stats:
+        """Return counts of issues, articles, chunks and figures, and the index's age."""
+        counts = []
+        for table in ("bulletins", "articles", "chunks", "figures"):
+            async with self._db.execute(f"SELECT count(*) FROM {table}") as cur:  # table names are ours
+                row = await cur.fetchone()
+            counts.append(row[0] if row else 0)
+        async with self._db.execute(
+                "SELECT max(issue_date), (SELECT value FROM settings WHERE key = 'index_built_at')"
+                " FROM bulletins") as cur:
+            row = await cur.fetchone()
+        newest, built = (row[0], row[1]) if row else (None, None)
+        return Stats(*counts, newest_issue=newest, last_ingest=built)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
