@@ -19,15 +19,11 @@ _AR_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _MULT = "(?:千万|百万|十万|万亿|万|亿)"
 
 # Units, longest first so 平方公里 wins over 公里 and 个百分点 over 个.
-_MEASURE_UNITS = ("平方公里 平方千米 平方米 平米 立方米 公顷 亩 公里 千米 厘米 毫米 米 英里 英尺 海里 "
-                  "千克 公斤 吨 克 斤 千瓦时 千瓦 兆瓦 瓦 度 升 毫升 摄氏度 分贝 马力 像素 字节").split()
-_MONEY_UNITS = "元 美元 欧元 英镑 日元 港元 港币 人民币 韩元 卢布 法郎 马克 块钱 块".split()
+_MEASURE_UNITS = ["平方公里", "平方千米", "平方米", "平米", "立方米", "公顷", "亩", "公里", "千米", "厘米", "毫米", "米", "英里", "英尺", "海里", "千克", "公斤", "吨", "克", "斤", "千瓦时", "千瓦", "兆瓦", "瓦", "度", "升", "毫升", "摄氏度", "分贝", "马力", "像素", "字节"]
+_MONEY_UNITS = ["元", "美元", "欧元", "英镑", "日元", "港元", "港币", "人民币", "韩元", "卢布", "法郎", "马克", "块钱", "块"]
 _PERCENT_UNITS = ["%", "％", "个百分点", "成"]
-_TIME_UNITS = "个月 个小时 小时 分钟 秒钟 秒 天 周 星期 年代 年 世纪 岁".split()
-_COUNT_UNITS = ("部门 个 套 人 名 位 家 户 件 辆 次 项 所 处 条 份 期 批 场 台 座 栋 幢 间 张 本 部 支 只 "
-                "头 匹 架 艘 枚 颗 首 篇 章 集 届 层 级 种 类 例 起 门 面 把 根 株 棵 册 卷 幅 段 节 轮 "
-                "局 票 倍 届 强 代 路 站 号 组 对 双 片 块 句 字 声 口 顶 扇 辈 任 所 区 县 省 国 城 "
-                "村 镇 乡 街 校 队 团 营 军 师 餐 季 场次 分 点").split()
+_TIME_UNITS = ["个月", "个小时", "小时", "分钟", "秒钟", "秒", "天", "周", "星期", "年代", "年", "世纪", "岁"]
+_COUNT_UNITS = ["部门", "个", "套", "人", "名", "位", "家", "户", "件", "辆", "次", "项", "所", "处", "条", "份", "期", "批", "场", "台", "座", "栋", "幢", "间", "张", "本", "部", "支", "只", "头", "匹", "架", "艘", "枚", "颗", "首", "篇", "章", "集", "届", "层", "级", "种", "类", "例", "起", "门", "面", "把", "根", "株", "棵", "册", "卷", "幅", "段", "节", "轮", "局", "票", "倍", "届", "强", "代", "路", "站", "号", "组", "对", "双", "片", "块", "句", "字", "声", "口", "顶", "扇", "辈", "任", "所", "区", "县", "省", "国", "城", "村", "镇", "乡", "街", "校", "队", "团", "营", "军", "师", "餐", "季", "场次", "分", "点"]
 
 _UNIT_KIND: dict[str, str] = {}
 for _kind, _units in (("count", _COUNT_UNITS), ("time", _TIME_UNITS), ("percent", _PERCENT_UNITS),
@@ -177,10 +173,7 @@ def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...],
     if m["num2"] is None and m["dash"]:
         end = m.end("num")
     prev = sentence[start - 1:start]
-    if prev == "第":
-        kind = "ordinal"
-    else:
-        kind = _UNIT_KIND.get(unit or "", "number")
+    kind = "ordinal" if prev == "第" else _UNIT_KIND.get(unit or "", "number")
     if sentence[m.end("num"):m.end("num") + 1] == "." or (prev and (prev.isascii() and prev.isalpha())):
         return None  # part of a version string or a code (A380, v2.0.1)
     approx = m["before"] or m["after1"] or m["after"]

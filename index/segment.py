@@ -24,8 +24,7 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 def cache_dir() -> Path:
     """Return the folder for jieba's prefix-dictionary cache (BULLETIN_CACHE_DIR, else ~/.cache)."""
     env = os.environ.get("BULLETIN_CACHE_DIR")
-    base = Path(env) if env else Path.home() / ".cache" / "bulletin"
-    return base
+    return Path(env) if env else Path.home() / ".cache" / "bulletin"
 
 
 class Segmenter:

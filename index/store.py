@@ -227,7 +227,8 @@ class Store:
                 " FROM bulletins") as cur:
             row = await cur.fetchone()
         newest, built = (row[0], row[1]) if row else (None, None)
-        return Stats(*counts, newest_issue=newest, last_ingest=built)
+        return Stats(issues=counts[0], articles=counts[1], chunks=counts[2], figures=counts[3],
+                     newest_issue=newest, last_ingest=built)
 
 
 def _now() -> str:

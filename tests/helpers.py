@@ -1,0 +1,220 @@
+"""Shared helpers for the tests: the sample bulletin, real PDF/.docx files made from it, running the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import re
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "bulletins" / "000_1fd2e1b186c74ed6.txt"
+SAMPLE_NAME = SAMPLE.name
+
+# question -> what the answer must say (on the sample bulletin, whatever format it came in)
+FIGURE_ANSWERS: dict[str, tuple[float, float | None, str]] = {
+    "青浦有多少套公租房": (100, None, "套"),
+    "青浦2022年新增多少套公租房": (15, None, "套"),
+    "青浦的公租房一共租赁了多少平方米": (6044.86, None, "平方米"),
+    "青浦公租房的房租多少钱一个月": (900, 3000, "元"),
+}
+TEXT_ANSWERS: dict[str, str] = {
+    "浦东邮政管理局哪天与区总工会召开专题会议": "3月7日",
+    "奉贤依托行业党建联盟成立的驿站叫什么": "骑乐融融",
+}
+NOT_FOUND = ("松江有多少套公租房", "宝山的快递员有多少人", "闵行有多少套公租房")
+
+CONTRACT_KEYS = {"question", "found", "answer", "figures", "sources"}
+FIGURE_KEYS = {"text", "value", "value_max", "unit", "sentence", "document", "title"}
+SOURCE_KEYS = {"document", "title", "text", "score"}
+
+MASTHEAD_NAME = "上海邮政快递行业精神文明建设工作简报"
+MASTHEAD_NUMBER = "第3期"
+MASTHEAD_DATE = "2022年3月15日"
+MASTHEAD_ISO = "2022-03-15"
+
+_CJK = "\u3400-\u9fff"
+
+
+def sample_structure() -> tuple[list[tuple[str, list[str]]], list[str]]:
+    """Return the sample's articles as (title, paragraphs) and its 报：/送： lines, read independently of index/.
+
+    In the sample text (a PDF extraction) a line ending in a space closes its paragraph; a block without
+    a full stop that is short is a title, and consecutive title blocks form one title.
+    """
+    blocks: list[str] = []
+    current = ""
+    for raw in SAMPLE.read_text(encoding="utf-8").split("\n"):
+        if not raw.strip():
+            continue
+        current += raw.strip()
+        if raw != raw.rstrip():
+            blocks.append(current)
+            current = ""
+    if current:
+        blocks.append(current)
+    blocks = [_tidy(b) for b in blocks]
+    cut = next(i for i, b in enumerate(blocks) if b.startswith("报："))
+    body, distribution = blocks[:cut], blocks[cut:]
+    articles: list[tuple[str, list[str]]] = []
+    for block in body:
+        is_title = "。" not in block and len(block) <= 40
+        if is_title and (not articles or articles[-1][1]):
+            articles.append((block, []))
+        elif is_title:
+            articles[-1] = (articles[-1][0] + block, [])
+        else:
+            articles[-1][1].append(block)
+    return articles, distribution
+
+
+def _tidy(text: str) -> str:
+    """Drop the spaces a PDF extractor put around numbers (3 月 7 日 -> 3月7日)."""
+    text = re.sub(rf"(?<=[{_CJK}，。、；：“”《》（）]) +", "", text)
+    return re.sub(rf" +(?=[{_CJK}，。、；：“”《》（）])", "", text).strip()
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Cut text into lines of at most width characters (CJK text wraps anywhere)."""
+    return [text[i:i + width] for i in range(0, len(text), width)] or [""]
+
+
+def make_sample_pdf(path: Path, *, width: int = 26) -> Path:
+    """Lay the sample bulletin out as a real PDF: masthead, wrapped paragraphs, titles, page footers."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    articles, distribution = sample_structure()
+    size, leading = 15.0, 24.0
+    page_w, page_h = A4
+    left, top, bottom = 70.0, page_h - 70.0, 90.0
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    page = 1
+    y = top
+
+    def line(text: str, *, font_size: float = size, x: float = left) -> None:
+        nonlocal y, page
+        if y < bottom:
+            footer()
+            pdf.showPage()
+            page += 1
+            y = top
+        pdf.setFont("STSong-Light", font_size)
+        pdf.drawString(x, y, text)
+        y -= leading
+
+    def footer() -> None:
+        pdf.setFont("STSong-Light", 12)
+        pdf.drawCentredString(page_w / 2, 45, f"— {page} —")
+
+    line(MASTHEAD_NAME, font_size=20, x=left)
+    line(MASTHEAD_NUMBER, x=page_w / 2 - 20)
+    line(f"上海市邮政管理局                {MASTHEAD_DATE}")
+    y -= leading
+    for title, paragraphs in articles:
+        rows = -(-len(title) // (width - 6))  # a title is centred in balanced lines, as in print
+        for part in wrap(title, -(-len(title) // rows)):
+            line(part, x=(page_w - len(part) * size) / 2)
+        y -= leading / 2
+        for paragraph in paragraphs:
+            for part in wrap("\u3000\u3000" + paragraph, width):
+                line(part)
+        y -= leading / 2
+    for text in distribution:
+        for part in wrap(text, width):
+            line(part)
+    footer()
+    pdf.save()
+    return path
+
+
+def make_sample_docx(path: Path) -> Path:
+    """Write the sample bulletin as a real .docx: one paragraph per title and per body paragraph."""
+    import docx
+
+    articles, distribution = sample_structure()
+    document = docx.Document()
+    document.add_paragraph(MASTHEAD_NAME)
+    document.add_paragraph(f"{MASTHEAD_NUMBER}    {MASTHEAD_DATE}")
+    for title, paragraphs in articles:
+        document.add_heading(title, level=2)
+        for paragraph in paragraphs:
+            document.add_paragraph(paragraph)
+    for text in distribution:
+        document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+def docx_bytes(paragraphs: Sequence[str]) -> bytes:
+    """Return a small real .docx holding paragraphs."""
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def blank_pdf(path: Path) -> Path:
+    """Write a one-page PDF with nothing on the page (what a scan without OCR looks like to pypdf)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    with path.open("wb") as f:
+        writer.write(f)
+    return path
+
+
+def encrypted_copy(source: Path, path: Path, password: str = "secret") -> Path:
+    """Write a password-protected copy of a PDF."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(source))
+    writer.encrypt(user_password=password, owner_password=password, algorithm="RC4-128")
+    with path.open("wb") as f:
+        writer.write(f)
+    return path
+
+
+def counts(db: Path) -> dict[str, int]:
+    """Count the rows of every corpus table, straight from the SQLite file."""
+    with sqlite3.connect(db) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("bulletins", "articles", "chunks", "figures")}
+
+
+def ingest_files(db: Path, paths: Sequence[Path]) -> list[Any]:
+    """Ingest paths into the database at db with a fresh Segmenter; return the IngestResults."""
+    from index import Segmenter, Store, ingest_paths
+
+    async def run() -> list[Any]:
+        async with await Store.open(db) as store:
+            return await ingest_paths(store, Segmenter(), list(paths))
+
+    return asyncio.run(run())
+
+
+def ask_all(db: Path, questions: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Answer questions from the database at db as the CLI's JSON objects (without seeding)."""
+    from bot.engine import Engine
+    from bot.render import to_json
+    from index import Segmenter, Store
+
+    async def load() -> Engine:
+        async with await Store.open(db) as store:
+            return await Engine.load(store, Segmenter())
+
+    engine = asyncio.run(load())
+    return {q: json.loads(json.dumps(to_json(engine.ask(q)), ensure_ascii=False)) for q in questions}
