@@ -50,7 +50,7 @@ def answer(question: Question, library: Library) -> Answer:
         reason = (f"简报提到了{place}，但没有与这个问题相关的内容。" if place
                   else "没有在简报中找到与这个问题相关的内容。")
         return _not_found(question, reason, ())
-    if question.wants in ("figure", "date", "year"):
+    if question.wants in ("figure", "date", "year", "ordinal"):
         figures = rank_figures(question, hits, library)
         if not figures:
             return _not_found(question, _missing(question), tuple(hits))
@@ -83,7 +83,7 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> list[
         for fig in library.figures.get(hit.chunk.id, ()):
             score = _fit(question, fig, scope[:1], weights)
             if score is not None:
-                scored.append(FigureHit(fig, hit.chunk, score + 2.0 * hit.score / top))
+                scored.append(FigureHit(fig, hit.chunk, score + 3.0 * hit.score / top))
     if question.unit_kind and not question.unit_spoken \
             and any(unit_kind(f.figure.unit) == question.unit_kind for f in scored):
         # 多少钱 wants money: once money figures are among the candidates, other kinds are wrong answers
@@ -118,6 +118,10 @@ def _fit(question: Question, fig: Figure, article_place: tuple[str, ...],
         score += 1.5 if unit_kind(fig.unit) == question.unit_kind else -1.0
         if question.unit and same_unit(question.unit, fig.unit):
             score += 0.5
+    if question.unit_kind and fig.kind == "number":
+        score -= 0.5  # a bare number is a weaker answer than one with the asked kind of unit
+    if fig.text.startswith("一") and not question.unit_spoken:
+        score -= 0.7  # 一个/一种 is usually the article "a", not a count
     score += _context(question, fig, weights)
     total = fig.qualifier in _TOTAL
     if question.qualifier == "新增":
@@ -134,6 +138,8 @@ def _kind_fits(question: Question, fig: Figure) -> bool:
         return fig.kind == "date"
     if question.wants == "year":
         return fig.kind in ("year", "date") and fig.value >= 1000
+    if question.wants == "ordinal":
+        return fig.kind == "ordinal"
     if fig.kind in ("date", "year", "ordinal"):
         return False
     if question.unit_spoken:
@@ -142,7 +148,7 @@ def _kind_fits(question: Question, fig: Figure) -> bool:
 
 
 def _context(question: Question, fig: Figure, weights: dict[str, float]) -> float:
-    """Reward question words close to the figure, most of all inside its own measure phrase."""
+    """Reward question words close to the figure, most of all inside its own measure phrase (0 to 4.5)."""
     sentence = fig.sentence
     score = 0.0
     for term, weight in weights.items():
@@ -158,7 +164,8 @@ def _context(question: Question, fig: Figure, weights: dict[str, float]) -> floa
         if term in fig.measure:
             best += 0.5
         score += weight * best
-    return score
+    total = sum(weights.values())
+    return 3.0 * score / total if total else 0.0
 
 
 def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> str:

@@ -14,6 +14,7 @@ _ASKING = re.compile(r"多少钱|多少|几|多大|多长|多高|多重|多远|�
 _FIGURE_CUE = re.compile(r"多少|几[个位名家条项人年次天岁种只件座套所部倍成]?|多大|多长|多高|多重|多远|多久|"
                          r"百分之几|比例|占比|增幅|增长率")
 _DATE_CUE = re.compile(r"哪一?天|哪一?日|什么时候|何时|几月几[日号]|什么日子|日期|什么时间")
+_ORDINAL_CUE = re.compile(r"第几|第多少|排第|排名第几|排名多少|排行第几")
 _YEAR_CUE = re.compile(r"哪一?年|什么年份|几几年|何年")
 _TEXT_CUE = re.compile(r"叫什么|是什么|什么名|名称|名字|哪些|哪个|哪里|哪儿|谁|什么地方|什么")
 _TOTAL_CUE = re.compile(r"一共|总共|共有|共计|合计|累计|总量|总数|总计|总额|总共|全部|有多少")
@@ -23,7 +24,7 @@ _PERIOD = re.compile(r"(?:19|20)\d{2}年|今年|去年|前年|明年")
 _KIND_HINTS: tuple[tuple[str, str, str | None], ...] = (
     (r"多少钱|价格|租金|房租|金额|投资|资金|费用|收入|工资|票价|成本|造价|经费|元", "money", "元"),
     (r"面积", "measure", "平方米"),
-    (r"多长|全长|长度|总长|距离|多远|里程|海拔|多高|高度|身高|深度|宽度|多宽", "measure", None),
+    (r"体长|身长|多长|全长|长度|总长|距离|多远|里程|海拔|多高|高度|身高|深度|宽度|多宽", "measure", None),
     (r"多重|重量|体重|产量", "measure", None),
     (r"百分之|比例|占比|增幅|比率|率是|率为|几成", "percent", "%"),
     (r"人口|人数|多少人|几人|员工|职工", "count", "人"),
@@ -38,7 +39,7 @@ class Question:
     text: str
     terms: tuple[str, ...]  # retrieval terms
     content: tuple[str, ...]  # the words that describe what is asked (no asking words, places or units)
-    wants: str  # figure | date | year | text | passage
+    wants: str  # figure | ordinal | date | year | text | passage
     unit: str | None  # the unit spoken in the question (多少套 -> 套), or implied (多少钱 -> 元)
     unit_kind: str | None  # count | measure | money | percent | time
     unit_spoken: bool  # True when the question says the unit itself, so other units are wrong
@@ -55,6 +56,8 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
     unit, kind, spoken = _unit(text)
     if _DATE_CUE.search(text):
         wants = "date"
+    elif _ORDINAL_CUE.search(text):
+        wants = "ordinal"
     elif _YEAR_CUE.search(text):
         wants = "year"
     elif _FIGURE_CUE.search(text):

@@ -162,6 +162,8 @@ def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...],
     value = _scaled(num, m["mult"])
     if value is None:
         return None
+    if unit in ("年", "年代") and not chinese and 1000 <= value <= 2100 and m["mult"] is None:
+        return None  # 1980年代 is a period, not a count of years
     value_max = _scaled(m["num2"], m["mult2"] or m["mult"]) if m["num2"] else None
     if value_max is not None and value_max < value:
         if m["dash"] in "-–":

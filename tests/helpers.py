@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import json
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
+
+import pytest
+
+from bot.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "bulletins" / "000_1fd2e1b186c74ed6.txt"
@@ -31,6 +37,13 @@ NOT_FOUND = ("松江有多少套公租房", "宝山的快递员有多少人", "�
 CONTRACT_KEYS = {"question", "found", "answer", "figures", "sources"}
 FIGURE_KEYS = {"text", "value", "value_max", "unit", "sentence", "document", "title"}
 SOURCE_KEYS = {"document", "title", "text", "score"}
+
+# jieba's Tokenizer.load_userdict(path) opens the file and never closes it; Segmenter passes it a path, so
+# every Segmenter() emits this ResourceWarning, which filterwarnings=error turns into a failure. Test files
+# that build a Segmenter ignore exactly this one warning; test_ingest.py::test_segmenter_leaves_no_file_open
+# reports the bug itself. Drop these marks once Segmenter hands jieba an open file it closes.
+IGNORE_USERDICT_LEAK = pytest.mark.filterwarnings(
+    r"ignore:unclosed file <_io.BufferedReader name=.*userdict\.txt.>:ResourceWarning")
 
 MASTHEAD_NAME = "上海邮政快递行业精神文明建设工作简报"
 MASTHEAD_NUMBER = "第3期"
@@ -85,13 +98,24 @@ def wrap(text: str, width: int) -> list[str]:
 
 def make_sample_pdf(path: Path, *, width: int = 26) -> Path:
     """Lay the sample bulletin out as a real PDF: masthead, wrapped paragraphs, titles, page footers."""
+    articles, distribution = sample_structure()
+    masthead = [MASTHEAD_NAME, MASTHEAD_NUMBER, f"上海市邮政管理局                {MASTHEAD_DATE}"]
+    return layout_pdf(path, articles, masthead=masthead, distribution=distribution, width=width)
+
+
+def layout_pdf(path: Path, articles: Sequence[tuple[str, Sequence[str]]], *, masthead: Sequence[str] = (),
+               distribution: Sequence[str] = (), width: int = 26) -> Path:
+    """Write a real PDF (reportlab, CID font STSong-Light) laid out like a printed bulletin.
+
+    Paragraphs wrap every width characters with a two-character indent, titles are centred in balanced
+    lines, each page ends in a "— n —" footer.
+    """
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    articles, distribution = sample_structure()
     size, leading = 15.0, 24.0
     page_w, page_h = A4
     left, top, bottom = 70.0, page_h - 70.0, 90.0
@@ -99,6 +123,10 @@ def make_sample_pdf(path: Path, *, width: int = 26) -> Path:
     pdf = canvas.Canvas(str(path), pagesize=A4)
     page = 1
     y = top
+
+    def footer() -> None:
+        pdf.setFont("STSong-Light", 12)
+        pdf.drawCentredString(page_w / 2, 45, f"— {page} —")
 
     def line(text: str, *, font_size: float = size, x: float = left) -> None:
         nonlocal y, page
@@ -111,14 +139,10 @@ def make_sample_pdf(path: Path, *, width: int = 26) -> Path:
         pdf.drawString(x, y, text)
         y -= leading
 
-    def footer() -> None:
-        pdf.setFont("STSong-Light", 12)
-        pdf.drawCentredString(page_w / 2, 45, f"— {page} —")
-
-    line(MASTHEAD_NAME, font_size=20, x=left)
-    line(MASTHEAD_NUMBER, x=page_w / 2 - 20)
-    line(f"上海市邮政管理局                {MASTHEAD_DATE}")
-    y -= leading
+    for i, text in enumerate(masthead):
+        line(text, font_size=20 if i == 0 else size, x=left if i != 1 else page_w / 2 - 20)
+    if masthead:
+        y -= leading
     for title, paragraphs in articles:
         rows = -(-len(title) // (width - 6))  # a title is centred in balanced lines, as in print
         for part in wrap(title, -(-len(title) // rows)):
@@ -188,20 +212,55 @@ def encrypted_copy(source: Path, path: Path, password: str = "secret") -> Path:
     return path
 
 
+def query(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """Run one read query on the SQLite file directly (not through Store)."""
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
 def counts(db: Path) -> dict[str, int]:
     """Count the rows of every corpus table, straight from the SQLite file."""
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("bulletins", "articles", "chunks", "figures")}
 
 
+def isolate_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep a test module away from $HOME: one session-wide jieba cache folder, no inherited BULLETIN_DB."""
+    base = tmp_path_factory.getbasetemp()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BULLETIN_CACHE_DIR", str(base / "bulletin-cache"))
+        mp.setenv("XDG_DATA_HOME", str(base / "xdg-data"))
+        mp.delenv("BULLETIN_DB", raising=False)
+        yield
+
+
+@functools.cache
+def segmenter() -> Any:
+    """One Segmenter for the whole session (building one takes about a second)."""
+    from index import Segmenter
+
+    return Segmenter()
+
+
 def ingest_files(db: Path, paths: Sequence[Path]) -> list[Any]:
-    """Ingest paths into the database at db with a fresh Segmenter; return the IngestResults."""
-    from index import Segmenter, Store, ingest_paths
+    """Ingest paths into the database at db; return the IngestResults."""
+    from index import Store, ingest_paths
 
     async def run() -> list[Any]:
         async with await Store.open(db) as store:
-            return await ingest_paths(store, Segmenter(), list(paths))
+            return await ingest_paths(store, segmenter(), list(paths))
+
+    return asyncio.run(run())
+
+
+def ingest_one(db: Path, data: bytes, name: str) -> Any:
+    """Ingest one document given as bytes into the database at db; return its IngestResult."""
+    from index import Store, ingest_bytes
+
+    async def run() -> Any:
+        async with await Store.open(db) as store:
+            return await ingest_bytes(store, segmenter(), data, name)
 
     return asyncio.run(run())
 
@@ -210,11 +269,26 @@ def ask_all(db: Path, questions: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Answer questions from the database at db as the CLI's JSON objects (without seeding)."""
     from bot.engine import Engine
     from bot.render import to_json
-    from index import Segmenter, Store
+    from index import Store
 
     async def load() -> Engine:
         async with await Store.open(db) as store:
-            return await Engine.load(store, Segmenter())
+            return await Engine.load(store, segmenter())
 
     engine = asyncio.run(load())
     return {q: json.loads(json.dumps(to_json(engine.ask(q)), ensure_ascii=False)) for q in questions}
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
+    """Run the real CLI in-process; return (exit status, stdout, stderr)."""
+    capsys.readouterr()
+    rc = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def db_fingerprint(db: Path) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Row counts plus (document, sha256) of every stored bulletin: what an ingest may change."""
+    with closing(sqlite3.connect(db)) as conn:
+        docs = conn.execute("SELECT document, sha256 FROM bulletins ORDER BY id").fetchall()
+    return counts(db), docs

@@ -1,0 +1,249 @@
+"""Figures: numbers with unit, range, approximation, qualifier, period and place."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.clean import clean_line, parse_bulletin
+from index.figures import extract_figures, parse_number, same_unit, sentences, unit_kind
+from index.models import Figure
+from index.resources import data_path
+
+FAST = settings(max_examples=200, deadline=None, database=None)
+
+SAMPLE_SENTENCE = ("2022年新增15套公租房租赁，新增租赁面积909.98平方米。至此，青浦局共推动青浦区内100套公租房租赁给快递企业"
+                   "一线员工，合计租赁面积6044.86平方米")
+
+
+def _only(text: str, **match: object) -> Figure:
+    """Return the single figure of text whose attributes match (e.g. kind="date")."""
+    found = [f for f in extract_figures(text) if all(getattr(f, k) == v for k, v in match.items())]
+    assert len(found) == 1, (text, extract_figures(text))
+    return found[0]
+
+
+def _by_text(figures: list[Figure], text: str) -> Figure:
+    (fig,) = [f for f in figures if f.text == text]
+    return fig
+
+
+@pytest.mark.parametrize(("text", "span", "value", "unit", "approx"), [
+    ("青浦局共有一百套公租房。", "一百套", 100, "套", None),
+    ("两个部门参加了会议。", "两个", 2, "个", None),
+    ("全市共有1,800个快递网点。", "1,800个", 1800, "个", None),
+    ("约50万人参加。", "约50万人", 500_000, "人", "约"),
+    ("十余个单位参加。", "十余个", 10, "个", "余"),
+    ("总投资11.42亿元。", "11.42亿元", 1_142_000_000, "元", None),
+    ("建筑面积近5.6万平方米。", "近5.6万平方米", 56_000, "平方米", "近"),
+    ("400余位快递员参加。", "400余位", 400, "位", "余"),
+    ("三千余人参加。", "三千余人", 3000, "人", "余"),
+    ("人力资源和社会保障局等八部门联合印发。", "八部门", 8, "部门", None),
+    ("合计租赁面积6044.86平方米。", "6044.86平方米", 6044.86, "平方米", None),
+])
+def test_single_figures(text: str, span: str, value: float, unit: str, approx: str | None) -> None:
+    (fig,) = extract_figures(text)
+    assert fig.text == span
+    assert fig.value == pytest.approx(value)
+    assert fig.value_max is None
+    assert fig.unit == unit
+    assert fig.kind == unit_kind(unit)
+    assert fig.approx == approx
+
+
+def test_kinds_follow_units() -> None:
+    figs = extract_figures("新增15套，面积909.98平方米，月租金900元，占比15%。")
+    assert [f.kind for f in figs] == ["count", "measure", "money", "percent"]
+
+
+def test_cleaned_spaced_count() -> None:
+    fig = _only(clean_line("2022 年新增 15 套公租房租赁。"), unit="套")
+    assert fig.text == "15套"
+    assert fig.value == 15
+
+
+def test_range() -> None:
+    fig = _only("价格在900-3000元月租金不等。", unit="元")
+    assert fig.text == "900-3000元"
+    assert fig.value == 900
+    assert fig.value_max == 3000
+    assert fig.kind == "money"
+
+
+def test_range_multiplier_applies_to_both_ends() -> None:
+    # 3至5亿元 is 3亿 to 5亿: the multiplier written once after the range scales both ends
+    fig = _only("投资3至5亿元。", unit="元")
+    assert fig.value == 3e8
+    assert fig.value_max == 5e8
+
+
+def test_descending_dash_is_not_a_range() -> None:
+    fig = _only("比分为3-1个。", unit="个")
+    assert fig.value_max is None
+
+
+def test_date() -> None:
+    fig = _only("3月7日，浦东邮政管理局与区总工会召开专题会议。", kind="date")
+    assert fig.text == "3月7日"
+    # 3 and 7 are parts of the date, not figures of their own
+    assert [f.kind for f in extract_figures("3月7日，浦东局召开会议。")] == ["date"]
+
+
+def test_date_with_year_and_spaces() -> None:
+    fig = _only("2022 年 3 月 15 日召开会议。", kind="date")
+    assert fig.text == "2022 年 3 月 15 日"
+    assert not any(f.kind == "year" for f in extract_figures("2022 年 3 月 15 日召开会议。"))
+
+
+def test_month_alone_is_not_a_date() -> None:
+    assert not any(f.kind == "date" for f in extract_figures("3月召开会议。"))
+
+
+def test_impossible_date_is_skipped() -> None:
+    assert not any(f.kind == "date" for f in extract_figures("13月7日召开会议。"))
+
+
+def test_year() -> None:
+    fig = _only("2022年开年以来，工作有序推进。", kind="year")
+    assert fig.value == 2022
+
+
+@pytest.mark.parametrize("text", [
+    "与会双方达成一致意见。",
+    "公共服务类重点行业企业一线职工。",
+    "一是通报了快递行业发展情况，二是介绍行业党建工作开展情况。",
+    "进一步落实关心关爱快递小哥举措。",
+    "快递员合法劳动权益保障工作。",
+])
+def test_idioms_are_not_figures(text: str) -> None:
+    assert extract_figures(text) == []
+
+
+def test_ordinal() -> None:
+    fig = _only("这是第3期简报。", unit="期")
+    assert fig.kind == "ordinal"
+
+
+def test_code_is_not_a_figure() -> None:
+    assert not any(f.value == 380 for f in extract_figures("乘坐A380个航班。"))
+
+
+# --- context: qualifier, period, places, measure -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_figures() -> list[Figure]:
+    return extract_figures(SAMPLE_SENTENCE)
+
+
+def test_sample_qualifiers(sample_figures: list[Figure]) -> None:
+    assert _by_text(sample_figures, "15套").qualifier == "新增"
+    assert _by_text(sample_figures, "909.98平方米").qualifier == "新增"
+    assert _by_text(sample_figures, "100套").qualifier == "共"
+    assert _by_text(sample_figures, "6044.86平方米").qualifier == "合计"
+
+
+def test_sample_period_is_sentence_bound(sample_figures: list[Figure]) -> None:
+    assert _by_text(sample_figures, "15套").period == "2022年"
+    assert _by_text(sample_figures, "909.98平方米").period == "2022年"
+    # 至此 … 100套 is the running total: the year belongs to the previous sentence
+    assert _by_text(sample_figures, "100套").period is None
+
+
+def test_sample_places(sample_figures: list[Figure]) -> None:
+    assert _by_text(sample_figures, "100套").places == ("青浦",)
+    assert _by_text(sample_figures, "15套").places == ()
+
+
+def test_sample_measure_names_the_counted_thing(sample_figures: list[Figure]) -> None:
+    assert "公租房" in _by_text(sample_figures, "100套").measure
+    assert "租赁面积" in _by_text(sample_figures, "6044.86平方米").measure
+
+
+def test_chunk_id_carried() -> None:
+    assert {f.chunk_id for f in extract_figures(SAMPLE_SENTENCE, chunk_id=7)} == {7}
+
+
+def test_spans_match_sentence_on_the_whole_sample() -> None:
+    raw = data_path("bulletins").joinpath("000_1fd2e1b186c74ed6.txt").read_text(encoding="utf-8")
+    bulletin = parse_bulletin(raw, "sample.txt")
+    figures = [f for a in bulletin.articles for f in extract_figures(a.text)]
+    assert len(figures) >= 10
+    for fig in figures:
+        assert fig.sentence[fig.start:fig.end] == fig.text
+        assert fig.text.strip() == fig.text
+        assert any(fig.sentence in a.text for a in bulletin.articles)
+    # the figures of the 公租房 article, read by the spec of each span
+    texts = {f.text for f in figures}
+    assert {"3月7日", "八部门", "15套", "909.98平方米", "100套", "6044.86平方米", "900-3000元"} <= texts
+
+
+@FAST
+@given(st.text(alphabet="青浦区新增共合计套平方米元个人约余，。0123456789.-", max_size=40))
+def test_spans_match_sentence_property(text: str) -> None:
+    for fig in extract_figures(text):
+        assert fig.sentence[fig.start:fig.end] == fig.text
+        assert fig.sentence in text
+
+
+@FAST
+@given(st.integers(0, 10**12))
+def test_integer_round_trip(n: int) -> None:
+    fig = _only(f"青浦区共有{n}套公租房。", unit="套")
+    assert fig.value == n
+    assert fig.text == f"{n}套"
+
+
+@FAST
+@given(st.integers(0, 10**12))
+def test_thousands_separator_round_trip(n: int) -> None:
+    fig = _only(f"全市共有{n:,}个快递网点。", unit="个")
+    assert fig.value == n
+    assert fig.text == f"{n:,}个"
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "value"), [
+    ("1,800", 1800), ("6044.86", 6044.86), ("两", 2), ("三千", 3000), ("十五", 15), ("一百", 100),
+    ("二〇二二", 2022), ("0", 0),
+])
+def test_parse_number(raw: str, value: float) -> None:
+    assert parse_number(raw) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("raw", ["万", "亿", "百"])
+def test_parse_number_bare_multiplier(raw: str) -> None:
+    assert parse_number(raw) is None
+
+
+def test_same_unit() -> None:
+    assert same_unit("人", "位")
+    assert same_unit("名", "人")
+    assert same_unit("平方米", "平米")
+    assert same_unit("套", "套")
+    assert not same_unit("套", "个")
+    assert not same_unit("元", "平方米")
+    assert not same_unit(None, "套")
+    assert not same_unit(None, None)
+
+
+def test_sentences_offsets() -> None:
+    text = "第一句。第二句！第三句？\n第四句；没有结尾"
+    parts = sentences(text)
+    assert [s for _, s in parts] == ["第一句。", "第二句！", "第三句？", "第四句；", "没有结尾"]
+    for offset, sentence in parts:
+        assert text[offset:offset + len(sentence)] == sentence
+
+
+@FAST
+@given(st.text(alphabet="青浦。！？；\n 1", max_size=30))
+def test_sentences_cover_text(text: str) -> None:
+    parts = sentences(text)
+    for offset, sentence in parts:
+        assert text[offset:offset + len(sentence)] == sentence
+    # nothing but whitespace is left out
+    covered = "".join(s for _, s in parts)
+    assert covered.replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")

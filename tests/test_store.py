@@ -1,0 +1,230 @@
+"""Store: a real SQLite file — WAL, numbered migrations, one transaction per bulletin, stats, bad files."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import (
+    IGNORE_USERDICT_LEAK,
+    SAMPLE,
+    SAMPLE_NAME,
+    counts,
+    db_fingerprint,
+    ingest_files,
+    isolate_env,
+    query,
+    run_cli,
+)
+
+from index import Figure, Store, StoreError
+from index.store import MIGRATIONS, NewArticle, NewChunk
+
+pytestmark = IGNORE_USERDICT_LEAK
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    yield from isolate_env(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding the sample bulletin; tests that write copy it first."""
+    db = tmp_path_factory.mktemp("store") / "sample.db"
+    [result] = ingest_files(db, [SAMPLE])
+    assert result.status == "added", result
+    return db
+
+
+@pytest.fixture
+def db_copy(sample_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample database (the WAL is checkpointed into the main file on close)."""
+    assert not Path(f"{sample_db}-wal").exists() or Path(f"{sample_db}-wal").stat().st_size == 0
+    return Path(shutil.copy(sample_db, tmp_path / "copy.db"))
+
+
+def open_and_close(db: Path) -> None:
+    async def run() -> None:
+        async with await Store.open(db):
+            pass
+
+    asyncio.run(run())
+
+
+def figure(value: float | None, sentence: str = "青浦区共有100套公租房。") -> Figure:
+    return Figure(text="100套", value=value, value_max=None, unit="套", kind="count",  # type: ignore[arg-type]
+                  start=5, end=9, sentence=sentence, measure="公租房", places=("青浦",))
+
+
+def article(*figures: Figure) -> NewArticle:
+    chunk = NewChunk(text="青浦区共有100套公租房。", terms=("青浦", "公租房"), figures=figures)
+    return NewArticle(title="青浦公租房", place="青浦", text=chunk.text, chunks=(chunk,))
+
+
+async def add(store: Store, sha: str, *articles: NewArticle) -> int:
+    return await store.add_bulletin(document=f"{sha}.txt", sha256=sha, raw_text="青浦区共有100套公租房。",
+                                    issue_name=None, issue_number="第9期", issue_date=dt.date(2023, 5, 4),
+                                    distribution="", articles=articles)
+
+
+def test_database_uses_wal_journal_mode(sample_db: Path) -> None:
+    assert query(sample_db, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_migrations_table_records_version_1(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    open_and_close(db)
+    rows = query(db, "SELECT version, applied_at FROM _migrations")
+    assert [r[0] for r in rows] == [1] == list(range(1, len(MIGRATIONS) + 1))
+    applied = dt.datetime.fromisoformat(rows[0][1])
+    assert abs(dt.datetime.now(dt.UTC) - applied) < dt.timedelta(minutes=5)
+    tables = {r[0] for r in query(db, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"bulletins", "articles", "chunks", "figures", "settings", "_migrations"} <= tables
+
+
+def test_reopening_does_not_reapply_migrations(db_copy: Path) -> None:
+    before = query(db_copy, "SELECT version, applied_at FROM _migrations")
+    fingerprint = db_fingerprint(db_copy)
+    open_and_close(db_copy)  # a re-applied migration 1 would fail (tables exist) or add a row
+    open_and_close(db_copy)
+    assert query(db_copy, "SELECT version, applied_at FROM _migrations") == before
+    assert db_fingerprint(db_copy) == fingerprint
+
+
+def test_same_content_twice_is_a_duplicate_and_changes_nothing(db_copy: Path, tmp_path: Path) -> None:
+    before = db_fingerprint(db_copy)
+    renamed = tmp_path / "renamed-copy.txt"
+    shutil.copy(SAMPLE, renamed)
+    again, other_name = ingest_files(db_copy, [SAMPLE, renamed])
+    assert (again.document, again.status) == (SAMPLE_NAME, "duplicate")
+    assert (other_name.document, other_name.status) == ("renamed-copy.txt", "duplicate")
+    assert SAMPLE_NAME in other_name.reason  # says which stored bulletin has the same content
+    assert db_fingerprint(db_copy) == before
+
+
+def test_failed_add_bulletin_rolls_back_everything(db_copy: Path) -> None:
+    before = db_fingerprint(db_copy)
+
+    async def run() -> int:
+        async with await Store.open(db_copy) as store:
+            with pytest.raises(sqlite3.IntegrityError):
+                # the first article is fine; the second one's figure violates NOT NULL (value)
+                await add(store, "bad", article(figure(100)), article(figure(None)))
+            assert await store.find_sha("bad") is None
+            # the connection is not left inside a transaction: the next write works
+            return await add(store, "good", article(figure(100)))
+
+    new_id = asyncio.run(run())
+    after_counts, after_docs = db_fingerprint(db_copy)
+    assert after_docs == [*before[1], ("good.txt", "good")]
+    assert after_counts == {k: v + 1 for k, v in before[0].items()}
+    assert query(db_copy, "SELECT id FROM bulletins WHERE sha256 = 'good'") == [(new_id,)]
+
+
+def test_stored_bulletin_round_trips(tmp_path: Path) -> None:
+    db = tmp_path / "rt.db"
+
+    async def run() -> list[object]:
+        async with await Store.open(db) as store:
+            await add(store, "rt", article(figure(100), figure(6044.86, "合计租赁面积6044.86平方米。")))
+            return list(await store.load_chunks())
+
+    [stored] = asyncio.run(run())
+    assert stored.chunk.document == "rt.txt"
+    assert stored.chunk.issue_date == dt.date(2023, 5, 4)
+    assert stored.terms == ("青浦", "公租房")
+    assert [f.value for f in stored.figures] == [100, 6044.86]
+    assert stored.figures[0].places == ("青浦",)
+    assert all(f.chunk_id == stored.chunk.id for f in stored.figures)
+
+
+def test_stats_counts_match_the_tables(sample_db: Path) -> None:
+    async def run() -> object:
+        async with await Store.open(sample_db) as store:
+            return await store.stats()
+
+    stats = asyncio.run(run())
+    raw = counts(sample_db)
+    assert (stats.issues, stats.articles, stats.chunks, stats.figures) == (
+        raw["bulletins"], raw["articles"], raw["chunks"], raw["figures"])
+    assert stats.issues == 1
+    assert stats.articles == 5  # the sample's five articles
+    assert stats.chunks >= stats.articles
+    assert stats.figures >= 6  # 3月7日, 100套, 15套, 909.98, 6044.86, 900-3000元 at least
+    assert stats.newest_issue is None  # the sample text has no masthead date
+    assert stats.last_ingest is not None
+    assert abs(dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(stats.last_ingest)) < dt.timedelta(minutes=10)
+
+
+def test_stats_on_an_empty_database_is_all_zero(tmp_path: Path) -> None:
+    async def run() -> object:
+        async with await Store.open(tmp_path / "empty.db") as store:
+            return await store.stats()
+
+    stats = asyncio.run(run())
+    assert (stats.issues, stats.articles, stats.chunks, stats.figures) == (0, 0, 0, 0)
+    assert (stats.newest_issue, stats.last_ingest) == (None, None)
+
+
+def test_opening_a_text_file_raises_store_error_and_keeps_the_file(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.db"
+    notes.write_text("这不是数据库 — just some notes, not SQLite at all\n" * 20, encoding="utf-8")
+    before = notes.read_bytes()
+    with pytest.raises(StoreError, match="not a usable bulletin database"):
+        asyncio.run(Store.open(notes))
+    assert notes.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", [["stats"], ["ask", "青浦有多少套公租房"], ["ingest", str(SAMPLE)]])
+def test_cli_with_a_garbage_db_file_prints_one_line_error(
+        command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"garbage \x00\x01\x02 not a database " * 200)
+    rc, out, err = run_cli(capsys, "--db", garbage, *command)
+    assert rc == 1
+    assert out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert str(garbage) in err
+    assert garbage.read_bytes() == b"garbage \x00\x01\x02 not a database " * 200
+
+
+def test_cli_with_a_foreign_sqlite_db_refuses_and_leaves_it_unchanged(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Another program's SQLite file that happens to have a `bulletins` table is refused, untouched."""
+    foreign = tmp_path / "other-app.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE bulletins (x)")
+        conn.execute("INSERT INTO bulletins VALUES ('keep me')")
+    conn.close()
+    schema = query(foreign, "SELECT type, name, sql FROM sqlite_master")
+    rc, out, err = run_cli(capsys, "--db", foreign, "stats")
+    assert rc == 1
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert query(foreign, "SELECT * FROM bulletins") == [("keep me",)]
+    assert query(foreign, "SELECT type, name, sql FROM sqlite_master") == schema
+    assert query(foreign, "PRAGMA journal_mode") == [("delete",)]
+
+
+@pytest.mark.parametrize("kind", ["text file", "folder"])
+def test_installed_script_with_a_bad_db_prints_one_line_no_traceback(kind: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    if kind == "folder":
+        bad.mkdir()
+    else:
+        bad.write_text("garbage, not a database\n" * 50, encoding="utf-8")
+    script = Path(sys.executable).with_name("bulletin")
+    proc = subprocess.run([str(script), "--db", str(bad), "stats"], capture_output=True, text=True,
+                          cwd=tmp_path, env=os.environ.copy(), timeout=60, check=False)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1, proc.stderr
