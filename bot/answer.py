@@ -83,7 +83,7 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> list[
         for fig in library.figures.get(hit.chunk.id, ()):
             score = _fit(question, fig, scope[:1], weights)
             if score is not None:
-                scored.append(FigureHit(fig, hit.chunk, score + 3.0 * hit.score / top))
+                scored.append(FigureHit(fig, hit.chunk, score + 6.0 * hit.score / top))
     if question.unit_kind and not question.unit_spoken \
             and any(unit_kind(f.figure.unit) == question.unit_kind for f in scored):
         # 多少钱 wants money: once money figures are among the candidates, other kinds are wrong answers
@@ -186,7 +186,8 @@ def _passage_answer(question: Question, hits: list[Hit], library: Library) -> An
     """Answer a question that wants words, not a number: the best sentence, and a quoted name if it asks one."""
     best_sentence, best_chunk, best_score = "", hits[0].chunk, -1.0
     weights = {t: _weight(t, library) for t in question.content}
-    for hit in hits[:3]:
+    # only the best document's passages: the quote must come from the source ranked first
+    for hit in [h for h in hits[:3] if h.chunk.document == hits[0].chunk.document]:
         for sentence in re.findall(r"[^。！？；\n]+[。！？；]?", hit.chunk.text):
             score = sum(w for t, w in weights.items() if t in sentence) + hit.score / hits[0].score
             if score > best_score:

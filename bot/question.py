@@ -22,8 +22,8 @@ _PERIOD = re.compile(r"(?:19|20)\d{2}年|今年|去年|前年|明年")
 
 # Keywords that imply the kind of figure when no unit is spoken: 面积多少 wants an area.
 _KIND_HINTS: tuple[tuple[str, str, str | None], ...] = (
-    (r"多少钱|价格|租金|房租|金额|投资|资金|费用|收入|工资|票价|成本|造价|经费|元", "money", "元"),
     (r"面积", "measure", "平方米"),
+    (r"多少钱|价格|租金|房租|金额|投资|资金|费用|收入|工资|票价|成本|造价|经费|元", "money", "元"),
     (r"体长|身长|多长|全长|长度|总长|距离|多远|里程|海拔|多高|高度|身高|深度|宽度|多宽", "measure", None),
     (r"多重|重量|体重|产量", "measure", None),
     (r"百分之|比例|占比|增幅|比率|率是|率为|几成", "percent", "%"),
@@ -71,7 +71,7 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
     content = []
     units = unit_names()
     for word in segmenter.words(stripped):
-        if word in segmenter.stopwords or word in units or places_in(word) or _PERIOD.fullmatch(word):
+        if word in segmenter.stopwords or word in units or places_in(word) or _PERIOD.fullmatch(f"{word}年"):
             continue
         if len(word) == 1 and not re.match(r"[A-Za-z0-9]", word):
             continue  # single characters (的, 了, 在 …) match everywhere

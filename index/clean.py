@@ -7,6 +7,7 @@ lines broken mid-sentence, spaces around numbers, page footers, a masthead and a
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import statistics
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ def normalize_chars(text: str) -> str:
 _SP_CJK_L = re.compile(f"(?<=[{CJK}{CJK_PUNCT}]) +(?=[0-9A-Za-z%{CJK}{CJK_PUNCT}])")
 _SP_CJK_R = re.compile(f"(?<=[0-9A-Za-z%.]) +(?=[{CJK}{CJK_PUNCT}])")
 _SP_RANGE = re.compile(r"(?<=\d) *([-~～—–至]) *(?=\d)")
-_SP_DECIMAL = re.compile(r"(?<=\d) *\. *(?=\d)")
+_SP_DECIMAL = re.compile(r"(?<=\d) ?\. ?(?=\d)")
 _LETTER_SPACED = re.compile(r"(?:(?<=\s)|^)((?:\S ){3,}\S)(?=\s|$)")
 
 
@@ -57,17 +58,21 @@ def fix_spacing(text: str) -> str:
 
     Only spaces ever disappear; a space between two digits is kept (two numbers, not one).
     """
+    text = re.sub(r" {2,}", " ", text)
     text = _LETTER_SPACED.sub(_join_letter_spaced, text)
     text = _SP_CJK_L.sub("", text)
     text = _SP_CJK_R.sub("", text)
     text = _SP_RANGE.sub(r"\1", text)
-    return re.sub(r" {2,}", " ", text).strip()
+    return _SP_DECIMAL.sub(".", text).strip()
 
 
 def _join_letter_spaced(m: re.Match[str]) -> str:
     run = m.group(1)
-    # 6 0 4 4 . 8 6 or 工 作 简 报: single characters spaced out one by one (letter-spacing)
-    if all(len(tok) == 1 for tok in run.split(" ")):
+    tokens = run.split(" ")
+    # 6 0 4 4 . 8 6 or 工 作 简 报: single characters spaced out one by one (letter-spacing). A short
+    # run with two digits side by side (共 3 4 个) is two numbers, and the space between them stays.
+    digits_apart = any(a.isdigit() and b.isdigit() for a, b in itertools.pairwise(tokens))
+    if all(len(tok) == 1 for tok in tokens) and (len(tokens) >= 6 or not digits_apart):
         return run.replace(" ", "")
     return run
 
@@ -95,8 +100,9 @@ def _lines(body: list[str]) -> list[_Line]:
     trailing_mode = sum(1 for ln in raw if re.search(f"[{_END_PUNCT}] +$", ln)) >= 3
     lengths = sorted(len(ln.strip()) for ln in raw)
     full = statistics.median(lengths[len(lengths) // 2:]) if lengths else 0
-    wrapped = trailing_mode or (full <= 60 and sum(
-        1 for ln in raw if ln.strip()[-1] not in _END_PUNCT) > 0.4 * len(raw))
+    # wrapped text (a PDF's visual lines) breaks mid-sentence at full width; hand-typed text never does
+    breaks = sum(1 for ln in raw if len(ln.strip()) >= full - 2 and ln.strip()[-1] not in _END_PUNCT)
+    wrapped = trailing_mode or (full <= 80 and breaks >= max(2, 0.25 * len(raw)))
     out = []
     for ln in raw:
         text = ln.strip()

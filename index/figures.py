@@ -159,7 +159,7 @@ def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...],
         nxt = sentence[m.end("num"):m.end("num") + 1]
         if (unit is None and m["mult"] is None) or (len(num) == 1 and nxt in _CN_WORD_AFTER):
             return None  # a Chinese numeral with no unit is almost always part of a word
-    value = _scaled(num, m["mult"])
+    value = _scaled(num, m["mult"] or (m["mult2"] if m["num2"] else None))  # 3至5亿元: 亿 applies to both
     if value is None:
         return None
     if unit in ("年", "年代") and not chinese and 1000 <= value <= 2100 and m["mult"] is None:

@@ -1,24 +1,35 @@
-"""Searcher: an immutable BM25 snapshot over chunks (rank-bm25's BM25Okapi scores)."""
+"""Searcher: an immutable BM25 snapshot over chunks (rank-bm25's BM25Plus scores).
+
+BM25Plus rather than BM25Okapi: Okapi's IDF is zero or negative for a term in half the chunks or more,
+so a library of one short bulletin would find nothing (rank_bm25 issues #39, #43). BM25Plus's IDF,
+log((N + 1) / df), stays positive. Its delta adds the same amount to every chunk for each query term,
+which does not change the order; a chunk must contain at least one query term to be a hit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
-from rank_bm25 import BM25Okapi
+from rank_bm25 import BM25Plus
 
 from index.models import Chunk, Hit
 
 
 class Searcher:
-    """Rank chunks for a list of query terms; never returns a hit scoring 0 or less."""
+    """Rank chunks for a list of query terms; only chunks containing a query term are hits."""
 
     def __init__(self, chunks: Sequence[Chunk], terms: Sequence[Sequence[str]]) -> None:
         if len(chunks) != len(terms):
             raise ValueError("one term list per chunk")
         self.chunks = tuple(chunks)
-        # BM25Okapi([]) divides by zero: an empty index simply finds nothing
-        self._bm25 = BM25Okapi([list(t) for t in terms]) if chunks else None
+        postings: dict[str, list[int]] = {}
+        for i, chunk_terms in enumerate(terms):
+            for term in set(chunk_terms):
+                postings.setdefault(term, []).append(i)
+        self._postings = {t: np.asarray(ids, dtype=np.int64) for t, ids in postings.items()}
+        # rank-bm25 divides by zero on an empty corpus or vocabulary: an empty index simply finds nothing
+        self._bm25 = BM25Plus([list(t) for t in terms]) if postings else None
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -31,8 +42,10 @@ class Searcher:
 
     def search(self, terms: Sequence[str], *, k: int = 10) -> list[Hit]:
         """Return the top k chunks for the terms, best first, ties broken by corpus order."""
-        if self._bm25 is None or not terms:
+        known = [t for t in terms if t in self._postings]
+        if self._bm25 is None or not known:
             return []
         scores = np.asarray(self._bm25.get_scores(list(terms)), dtype=float)
-        order = np.lexsort((np.arange(len(scores)), -scores))[:k]
-        return [Hit(self.chunks[i], float(scores[i]), rank) for rank, i in enumerate(order) if scores[i] > 0]
+        candidates = np.unique(np.concatenate([self._postings[t] for t in known]))
+        order = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
+        return [Hit(self.chunks[i], float(scores[i]), rank) for rank, i in enumerate(order)]

@@ -40,7 +40,8 @@ class Segmenter:
             pass  # an unwritable home: jieba falls back to the temp dir
         self._lock = threading.Lock()
         self._tokenizer.initialize()
-        self._tokenizer.load_userdict(str(userdict or data_path("userdict.txt")))
+        with (userdict or data_path("userdict.txt")).open("rb") as f:  # jieba leaves a path's file open
+            self._tokenizer.load_userdict(f)
         for word in place_words():  # towns and office names: 南桥镇 stays one word
             self._tokenizer.add_word(word, freq=2000)
         words = (stopwords or data_path("stopwords.txt")).read_text(encoding="utf-8").split()

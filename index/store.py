@@ -103,6 +103,7 @@ class Store:
     @classmethod
     async def open(cls, path: Path) -> Store:
         """Open (creating if needed) the database at path and bring its schema up to date."""
+        _check_file(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = await aiosqlite.connect(path, timeout=10, isolation_level=None)
@@ -114,9 +115,17 @@ class Store:
         except sqlite3.DatabaseError as e:
             await db.close()
             raise StoreError(f"{path} is not a usable bulletin database ({e})") from None
+        except StoreError:
+            await db.close()
+            raise
         return store
 
     async def _setup(self) -> None:
+        async with self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:
+            tables = {row[0] async for row in cur}
+        if tables and "_migrations" not in tables:
+            # another program's database: refuse before changing anything in it (not even its journal mode)
+            raise StoreError(f"{self.path} is an SQLite database of another program, not a bulletin database")
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA foreign_keys=ON")
@@ -229,6 +238,16 @@ class Store:
         newest, built = (row[0], row[1]) if row else (None, None)
         return Stats(issues=counts[0], articles=counts[1], chunks=counts[2], figures=counts[3],
                      newest_issue=newest, last_ingest=built)
+
+
+def _check_file(path: Path) -> None:
+    """Refuse a path that cannot be a database before SQLite touches it."""
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{path} is not a file")
+    if path.is_file() and path.stat().st_size:
+        with path.open("rb") as f:
+            if f.read(16) != b"SQLite format 3\x00":
+                raise StoreError(f"{path} is not an SQLite database")
 
 
 def _now() -> str:

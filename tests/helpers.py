@@ -38,13 +38,6 @@ CONTRACT_KEYS = {"question", "found", "answer", "figures", "sources"}
 FIGURE_KEYS = {"text", "value", "value_max", "unit", "sentence", "document", "title"}
 SOURCE_KEYS = {"document", "title", "text", "score"}
 
-# jieba's Tokenizer.load_userdict(path) opens the file and never closes it; Segmenter passes it a path, so
-# every Segmenter() emits this ResourceWarning, which filterwarnings=error turns into a failure. Test files
-# that build a Segmenter ignore exactly this one warning; test_ingest.py::test_segmenter_leaves_no_file_open
-# reports the bug itself. Drop these marks once Segmenter hands jieba an open file it closes.
-IGNORE_USERDICT_LEAK = pytest.mark.filterwarnings(
-    r"ignore:unclosed file <_io.BufferedReader name=.*userdict\.txt.>:ResourceWarning")
-
 MASTHEAD_NAME = "上海邮政快递行业精神文明建设工作简报"
 MASTHEAD_NUMBER = "第3期"
 MASTHEAD_DATE = "2022年3月15日"
@@ -285,6 +278,13 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int,
     rc = main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return rc, out, err
+
+
+def assert_one_line_error(err: str) -> None:
+    """stderr holds exactly one line, "error: ...", and no traceback."""
+    assert err.startswith("error: "), err
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err, err
 
 
 def db_fingerprint(db: Path) -> tuple[dict[str, int], list[tuple[str, str]]]:

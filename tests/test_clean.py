@@ -15,7 +15,6 @@ from index.models import Bulletin
 from index.resources import data_path
 
 SAMPLE = "000_1fd2e1b186c74ed6.txt"
-CJK = "\u3400-\u9fff"
 PARAGRAPH_END = "。！？；”」』）"
 
 EXPECTED_TITLES = (
@@ -26,7 +25,7 @@ EXPECTED_TITLES = (
     "奉贤邮政管理局联合地方党委政府依托行业党建联盟成立“骑乐融融”驿站",
 )
 
-FAST = settings(max_examples=300, deadline=None, database=None)
+FAST = settings(max_examples=150, deadline=None, database=None)
 
 
 @pytest.fixture(scope="module")
@@ -321,8 +320,3 @@ def test_fix_spacing_examples(spaced: str, fixed: str) -> None:
 def test_fix_spacing_keeps_space_between_latin_words() -> None:
     assert fix_spacing("使用 Hello  World 系统") == "使用Hello World系统"
 
-
-def test_no_space_next_to_cjk_after_cleaning(bulletin: Bulletin) -> None:
-    for article in bulletin.articles:
-        for para in article.paragraphs:
-            assert not re.search(f"[{CJK}] | [{CJK}]", para)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import helpers
 from index.places import DISTRICTS
 from index.segment import Segmenter
 
@@ -14,14 +15,17 @@ FAST = settings(max_examples=150, deadline=None, database=None)
 
 @pytest.fixture(scope="module")
 def seg() -> Segmenter:
-    return Segmenter()
+    # one Segmenter for the whole session (helpers.segmenter is cached)
+    seg: Segmenter = helpers.segmenter()
+    return seg
 
 
 def test_gongzufang_is_one_word(seg: Segmenter) -> None:
+    # the dictionary keeps 公租房 whole: no 套公 / 租房 split of the words themselves
+    assert seg.words("多少套公租房") == ["多少", "套", "公租房"]
     terms = seg.terms("多少套公租房")
     assert "公租房" in terms
-    assert "套公" not in terms
-    assert seg.words("多少套公租房")[-2:] == ["套", "公租房"]
+    assert "套" in terms
 
 
 def test_gongzufang_in_running_text(seg: Segmenter) -> None:
@@ -38,9 +42,9 @@ def test_short_place_terms_within_long_forms(seg: Segmenter, text: str) -> None:
 
 @pytest.mark.parametrize(("short", "full"), sorted(DISTRICTS.items()))
 def test_every_district_alias_yields_the_short_name(seg: Segmenter, short: str, full: str) -> None:
-    assert seg.terms(short) == [short]
-    for form in (full, f"{short}局", f"{short}邮政管理局"):
-        assert short in seg.terms(form), form
+    assert set(seg.terms(short)) == {short}
+    for form in (full, f"{short}局", f"{short}邮政管理局", f"{full}内100套公租房"):
+        assert set(seg.terms(short)) <= set(seg.terms(form)), form
 
 
 def test_place_names_stay_whole_in_precise_mode(seg: Segmenter) -> None:
@@ -68,9 +72,11 @@ def test_terms_lowercase_and_no_punctuation(seg: Segmenter) -> None:
 
 
 def test_add_words(seg: Segmenter) -> None:
-    assert "骑乐融融驿站" not in seg.words("成立骑乐融融驿站")
-    seg.add_words(["骑乐融融驿站"])
-    assert "骑乐融融驿站" in seg.words("成立骑乐融融驿站")
+    # a made-up name, so teaching the shared tokenizer changes nothing for other tests
+    assert "蓝鲸快送队" not in seg.words("成立蓝鲸快送队")
+    seg.add_words(["蓝鲸快送队"])
+    assert "蓝鲸快送队" in seg.words("成立蓝鲸快送队")
+    assert "蓝鲸快送队" in seg.terms("成立蓝鲸快送队")
 
 
 text_strategy = st.text(

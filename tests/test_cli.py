@@ -1,0 +1,249 @@
+"""The `bulletin` command line: in-process through bot.cli.main, and as the installed script in a subprocess."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import (
+    CONTRACT_KEYS,
+    FIGURE_KEYS,
+    SAMPLE,
+    SAMPLE_NAME,
+    SOURCE_KEYS,
+    assert_one_line_error,
+    counts,
+    ingest_files,
+    isolate_env,
+    run_cli,
+)
+
+SEEDED = f"the database was empty: ingested the bundled sample ({SAMPLE_NAME})"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    yield from isolate_env(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample, ingested once; the CLI only reads it in these tests (ask and stats do not write)."""
+    db = tmp_path_factory.mktemp("cli") / "sample.db"
+    [result] = ingest_files(db, [SAMPLE])
+    assert result.status == "added"
+    return db
+
+
+def is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def check_contract(obj: dict[str, Any]) -> None:
+    """The JSON contract: exactly these keys, with these types."""
+    assert set(obj) == CONTRACT_KEYS
+    assert isinstance(obj["question"], str)
+    assert isinstance(obj["found"], bool)
+    assert isinstance(obj["answer"], str)
+    assert obj["answer"]
+    assert isinstance(obj["figures"], list)
+    assert isinstance(obj["sources"], list)
+    for f in obj["figures"]:
+        assert set(f) == FIGURE_KEYS
+        assert is_number(f["value"])
+        assert f["value_max"] is None or is_number(f["value_max"])
+        assert f["unit"] is None or isinstance(f["unit"], str)
+        for key in ("text", "sentence", "document", "title"):
+            assert isinstance(f[key], str)
+            assert f[key]
+    for s in obj["sources"]:
+        assert set(s) == SOURCE_KEYS
+        assert is_number(s["score"])
+        assert s["score"] > 0
+        for key in ("document", "title", "text"):
+            assert isinstance(s[key], str)
+            assert s[key]
+
+
+def run_script(args: list[str], *, cwd: Path, env: dict[str, str], stdin: str | None = None
+               ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_ask_stdin_answers_each_line_in_order_including_a_blank_one(
+        sample_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    questions = ["青浦有多少套公租房", "", "奉贤依托行业党建联盟成立的驿站叫什么"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(questions) + "\n"))
+    rc, out, err = run_cli(capsys, "--db", sample_db, "ask", "-", "--json")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 3
+    answers = [json.loads(line) for line in lines]
+    for a in answers:
+        check_contract(a)
+    assert [a["question"] for a in answers] == questions
+    assert [a["found"] for a in answers] == [True, False, True]
+    assert answers[0]["figures"][0]["value"] == 100
+    assert answers[1]["figures"] == []
+    assert answers[1]["sources"] == []
+    assert "骑乐融融" in answers[2]["answer"]
+
+
+def test_ask_json_follows_the_contract(sample_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run_cli(capsys, "--db", sample_db, "ask", "青浦公租房的房租多少钱一个月", "--json")
+    assert (rc, err) == (0, "")
+    assert out.endswith("\n")
+    assert out.count("\n") == 1
+    answer = json.loads(out)
+    check_contract(answer)
+    assert answer["question"] == "青浦公租房的房租多少钱一个月"
+    assert answer["found"] is True
+    top = answer["figures"][0]
+    assert (top["value"], top["value_max"], top["unit"]) == (900, 3000, "元")
+    assert type(top["value"]) is int  # 900, not 900.0
+    assert top["document"] == SAMPLE_NAME
+    assert "900-3000元" in top["sentence"]
+    assert "900-3000元" in answer["sources"][0]["text"]  # the quoted passage comes first
+    assert "青浦" in answer["sources"][0]["title"]
+
+
+def test_ask_plain_text_with_db_after_the_subcommand(sample_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run_cli(capsys, "ask", "青浦2022年新增多少套公租房", "--db", sample_db)
+    assert (rc, err) == (0, "")
+    lines = out.splitlines()
+    assert "15套" in lines[0]
+    assert lines[-1].startswith(f"—— {SAMPLE_NAME}")
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(out)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "？！。"])
+def test_empty_question_is_a_one_line_error(question: str, sample_db: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run_cli(capsys, "--db", sample_db, "ask", question)
+    assert rc != 0
+    assert out == ""
+    assert_one_line_error(err)
+    assert "empty" in err
+
+
+@pytest.mark.parametrize("order", ["before", "after"])
+def test_db_option_before_or_after_the_subcommand(order: str, sample_db: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--db", sample_db, "stats"] if order == "before" else ["stats", "--db", sample_db]
+    rc, out, _ = run_cli(capsys, *argv)
+    assert rc == 0
+    assert "issues    1" in out.splitlines()
+
+
+def test_stats_prints_the_counts(sample_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run_cli(capsys, "--db", sample_db, "stats")
+    assert (rc, err) == (0, "")
+    shown = dict(line.rsplit(None, 1) for line in out.splitlines())
+    shown = {k.strip(): v for k, v in shown.items()}
+    raw = counts(sample_db)
+    assert shown["issues"] == str(raw["bulletins"]) == "1"
+    assert shown["articles"] == str(raw["articles"]) == "5"
+    assert shown["chunks"] == str(raw["chunks"])
+    assert shown["figures"] == str(raw["figures"])
+    assert shown["newest issue date"] == "-"  # the sample text has no masthead
+    assert shown["last ingest"].startswith("20")
+
+
+def test_bulletin_db_environment_variable_is_honoured(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("BULLETIN_DB", str(sample_db))
+    rc, out, _ = run_cli(capsys, "stats")
+    assert rc == 0
+    assert "issues    1" in out.splitlines()
+    # --db wins over the environment
+    other = tmp_path / "other.db"
+    rc, out, _ = run_cli(capsys, "stats", "--db", other)
+    assert rc == 0
+    assert "issues    0" in out.splitlines()
+    assert other.exists()
+
+
+def test_without_db_or_env_the_default_lives_under_xdg_data_home(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    rc, out, _ = run_cli(capsys, "stats")
+    assert rc == 0
+    assert "issues    0" in out.splitlines()
+    assert (tmp_path / "data-home" / "bulletin" / "bulletins.db").is_file()
+
+
+def test_fresh_database_is_seeded_with_the_bundled_sample_once(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "deep" / "folder" / "fresh.db"
+    rc, out, err = run_cli(capsys, "--db", db, "ask", "青浦有多少套公租房", "--json")
+    assert rc == 0
+    assert err.strip() == SEEDED
+    answer = json.loads(out)
+    assert answer["found"] is True
+    assert answer["figures"][0]["value"] == 100
+    assert counts(db)["bulletins"] == 1
+
+    rc, out, err = run_cli(capsys, "--db", db, "ask", "闵行有多少套公租房", "--json")
+    assert (rc, err) == (0, "")  # not seeded a second time
+    assert json.loads(out)["found"] is False
+    assert counts(db)["bulletins"] == 1
+
+
+def test_stats_does_not_seed_an_empty_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "empty.db"
+    rc, _out, err = run_cli(capsys, "--db", db, "stats")
+    assert (rc, err) == (0, "")
+    assert counts(db)["bulletins"] == 0
+
+
+def test_chat_reads_questions_until_end_of_input(sample_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("青浦的公租房一共租赁了多少平方米\n\n宝山的快递员有多少人\n"))
+    rc, out, err = run_cli(capsys, "--db", sample_db, "chat")
+    assert (rc, err) == (0, "")
+    replies = [r for r in out.split("\n\n") if r.strip()]
+    assert len(replies) == 2
+    assert "6044.86平方米" in replies[0].splitlines()[0]
+    assert "宝山" in replies[1]
+
+
+def test_python_dash_m_bot_from_another_directory(sample_db: Path, tmp_path: Path) -> None:
+    db = Path(shutil.copy(sample_db, tmp_path / "copy.db"))
+    env = {**os.environ, "BULLETIN_DB": str(db)}
+    proc = run_script([sys.executable, "-m", "bot", "ask", "青浦的公租房一共租赁了多少平方米", "--json"],
+                      cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    answer = json.loads(proc.stdout)
+    check_contract(answer)
+    assert answer["figures"][0]["value"] == 6044.86
+    assert answer["figures"][0]["unit"] == "平方米"
+
+
+def test_installed_script_finds_the_bundled_sample_from_any_directory(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "somewhere" / "else"
+    elsewhere.mkdir(parents=True)
+    db = tmp_path / "state" / "bulletins.db"
+    env = {**os.environ, "BULLETIN_DB": str(db)}
+    script = Path(sys.executable).with_name("bulletin")
+    questions = "浦东邮政管理局哪天与区总工会召开专题会议\n宝山的快递员有多少人\n"
+    proc = run_script([str(script), "ask", "-", "--json"], cwd=elsewhere, env=env, stdin=questions)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip() == SEEDED
+    first, second = (json.loads(line) for line in proc.stdout.splitlines())
+    assert first["found"] is True
+    assert "3月7日" in first["answer"]
+    assert second["found"] is False
+    assert counts(db)["bulletins"] == 1
+    assert list(elsewhere.iterdir()) == []  # nothing written in the working directory

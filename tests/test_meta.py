@@ -1,0 +1,100 @@
+"""Architecture rules, checked on the source with ast: layering, one owner per third-party library, docs."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.cli import build_parser
+from helpers import CONTRACT_KEYS, FIGURE_KEYS, ROOT, SOURCE_KEYS
+
+PACKAGES = ("bot", "index")
+
+# third-party top-level module -> the one file allowed to import it
+OWNERS = {
+    "jieba": "index/segment.py",
+    "aiosqlite": "index/store.py",
+    "rank_bm25": "index/searcher.py",
+    "telegram": "bot/telegram_app.py",
+}
+
+
+def source_files() -> list[Path]:
+    return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module path imports (absolute names; relative imports resolved), wherever the import stands."""
+    relative = path.relative_to(ROOT).with_suffix("")
+    package = list(relative.parts[:-1])  # the package a module (or __init__) belongs to
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                found.add(".".join([*base, node.module] if node.module else base))
+            elif node.module:
+                found.add(node.module)
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)
+              and ((isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
+                   or (isinstance(node.func, ast.Name) and node.func.id in ("__import__", "import_module")))):
+            found.add(node.args[0].value)
+    return found
+
+
+def top(module: str) -> str:
+    return module.split(".")[0]
+
+
+IMPORTS = {p.relative_to(ROOT).as_posix(): imported_modules(p) for p in source_files()}
+
+
+def test_the_scan_sees_the_source() -> None:
+    assert "index/store.py" in IMPORTS
+    assert "bot/cli.py" in IMPORTS
+    assert "jieba" in IMPORTS["index/segment.py"]  # the scanner does find imports
+    assert "aiosqlite" in IMPORTS["index/store.py"]
+    assert any(top(m) == "index" for m in IMPORTS["bot/cli.py"])
+
+
+def test_index_never_imports_bot() -> None:
+    offenders = {f: sorted(m for m in mods if top(m) == "bot")
+                 for f, mods in IMPORTS.items() if f.startswith("index/")}
+    assert {f: m for f, m in offenders.items() if m} == {}
+
+
+@pytest.mark.parametrize("library", sorted(OWNERS))
+def test_third_party_library_has_one_owner(library: str) -> None:
+    users = sorted(f for f, mods in IMPORTS.items() if any(top(m) == library for m in mods))
+    assert set(users) <= {OWNERS[library]}, users
+    if library != "telegram" or (ROOT / OWNERS[library]).exists():
+        assert users == [OWNERS[library]]
+
+
+def subcommands() -> list[str]:
+    parser = build_parser()
+    [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return sorted(action.choices)
+
+
+def test_parser_has_the_documented_subcommands() -> None:
+    assert {"ingest", "ask", "chat", "stats"} <= set(subcommands())
+
+
+@pytest.mark.parametrize("command", subcommands())
+def test_every_subcommand_is_in_the_readme(command: str) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(rf"`bulletin {command}\b", readme), f"README.md does not show `bulletin {command}`"
+
+
+def test_readme_states_the_json_contract() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quoted = set(re.findall(r'"(\w+)"', readme[readme.index("`--json` prints"):]))
+    assert quoted >= CONTRACT_KEYS | FIGURE_KEYS | SOURCE_KEYS

@@ -1,0 +1,129 @@
+"""Question analysis: what a question wants, its unit, qualifier, period and places."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+import helpers
+from bot.question import Question, analyze
+from index.figures import unit_kind
+from index.segment import Segmenter
+
+Ask = Callable[[str], Question]
+
+
+@pytest.fixture(scope="module")
+def seg() -> Segmenter:
+    # one Segmenter for the whole session (helpers.segmenter is cached)
+    seg: Segmenter = helpers.segmenter()
+    return seg
+
+
+@pytest.fixture(scope="module")
+def ask(seg: Segmenter) -> Ask:
+    def _ask(text: str) -> Question:
+        return analyze(text, seg)
+    return _ask
+
+
+@pytest.mark.parametrize(("text", "wants"), [
+    ("青浦有多少套公租房", "figure"),
+    ("2022年青浦新增多少套公租房", "figure"),
+    ("公租房月租金多少钱", "figure"),
+    ("松江区有几个部门", "figure"),
+    ("浦东局哪天召开专题会议", "date"),
+    ("浦东局什么时候召开专题会议", "date"),
+    ("驿站叫什么名字", "text"),
+    ("奉贤成立的驿站是什么", "text"),
+    ("青浦公租房", "passage"),
+])
+def test_wants(ask: Ask, text: str, wants: str) -> None:
+    assert ask(text).wants == wants
+
+
+def test_spoken_unit(ask: Ask) -> None:
+    q = ask("青浦有多少套公租房")
+    assert q.unit == "套"
+    assert q.unit_spoken is True
+    assert q.unit_kind == unit_kind("套") == "count"
+
+
+def test_spoken_unit_after_ji(ask: Ask) -> None:
+    q = ask("松江区有几个部门")
+    assert q.unit == "个"
+    assert q.unit_spoken is True
+
+
+def test_money_implied_by_duoshaoqian(ask: Ask) -> None:
+    q = ask("公租房月租金多少钱")
+    assert q.unit_kind == "money"
+    assert q.unit == "元"
+    assert q.unit_spoken is False
+
+
+def test_area_question_wants_an_area(ask: Ask) -> None:
+    # 面积 asks for an area; the 房租 inside 公租房租赁 is not a question about rent
+    q = ask("青浦公租房租赁面积是多少")
+    assert q.unit_kind == "measure"
+    assert q.unit == "平方米"
+    assert q.unit_spoken is False
+
+
+def test_no_unit_for_passage_question(ask: Ask) -> None:
+    q = ask("青浦公租房")
+    assert (q.unit, q.unit_kind, q.unit_spoken) == (None, None, False)
+
+
+def test_qualifier_new(ask: Ask) -> None:
+    assert ask("2022年青浦新增多少套公租房").qualifier == "新增"
+
+
+@pytest.mark.parametrize("text", ["青浦一共有多少套公租房", "青浦有多少套公租房", "青浦总共推动了多少套公租房",
+                                  "青浦累计租赁多少套公租房"])
+def test_qualifier_total(ask: Ask, text: str) -> None:
+    assert ask(text).qualifier == "total"
+
+
+@pytest.mark.parametrize("text", ["公租房月租金多少钱", "浦东局哪天召开专题会议"])
+def test_no_qualifier(ask: Ask, text: str) -> None:
+    assert ask(text).qualifier is None
+
+
+def test_period(ask: Ask) -> None:
+    assert ask("2022年青浦新增多少套公租房").period == "2022年"
+    assert ask("今年青浦新增多少套公租房").period == "今年"
+    assert ask("青浦有多少套公租房").period is None
+
+
+@pytest.mark.parametrize("text", ["青浦有多少套公租房", "青浦区有多少套公租房", "青浦局有多少套公租房",
+                                  "青浦邮政管理局有多少套公租房", "朱家角镇有多少套公租房"])
+def test_places_of_qingpu_forms(ask: Ask, text: str) -> None:
+    assert ask(text).places == ("青浦",)
+
+
+def test_several_places_in_order(ask: Ask) -> None:
+    assert ask("奉贤和青浦各有多少套公租房").places == ("奉贤", "青浦")
+
+
+def test_no_place(ask: Ask) -> None:
+    assert ask("公租房月租金多少钱").places == ()
+
+
+def test_content_drops_asking_words_places_and_units(ask: Ask) -> None:
+    q = ask("青浦有多少套公租房")
+    assert "公租房" in q.content
+    for word in ("多少", "青浦", "套", "有"):
+        assert word not in q.content
+    assert len(set(q.content)) == len(q.content)
+
+
+def test_terms_come_from_the_segmenter(ask: Ask, seg: Segmenter) -> None:
+    text = "青浦区有多少套公租房"
+    q = ask(text)
+    assert q.terms == tuple(seg.terms(text))
+    assert "青浦" in q.terms
+    assert "公租房" in q.terms
+    assert "多少" not in q.terms
+    assert q.text == text
