@@ -78,12 +78,16 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> list[
     top = hits[0].score
     weights = {t: _weight(t, library) for t in question.content}
     scored: list[FigureHit] = []
-    for hit in hits:
-        scope = library.places.get(hit.chunk.id, ())
-        for fig in library.figures.get(hit.chunk.id, ()):
-            score = _fit(question, fig, scope[:1], weights)
-            if score is not None:
-                scored.append(FigureHit(fig, hit.chunk, score + 6.0 * hit.score / top))
+    # 几级 may be answered by a bare 7.2: when no figure carries the spoken unit, bare numbers may answer
+    for relaxed in (False, True):
+        for hit in hits:
+            scope = library.places.get(hit.chunk.id, ())
+            for fig in library.figures.get(hit.chunk.id, ()):
+                score = _fit(question, fig, scope[:1], weights, relaxed=relaxed)
+                if score is not None:
+                    scored.append(FigureHit(fig, hit.chunk, score + 6.0 * hit.score / top))
+        if scored or not question.unit_spoken:
+            break
     if question.unit_kind and not question.unit_spoken \
             and any(unit_kind(f.figure.unit) == question.unit_kind for f in scored):
         # 多少钱 wants money: once money figures are among the candidates, other kinds are wrong answers
@@ -105,9 +109,9 @@ def _weight(term: str, library: Library) -> float:
 
 
 def _fit(question: Question, fig: Figure, article_place: tuple[str, ...],
-         weights: dict[str, float]) -> float | None:
+         weights: dict[str, float], *, relaxed: bool = False) -> float | None:
     """Return how well a figure answers the question, or None when it cannot."""
-    if not _kind_fits(question, fig):
+    if not _kind_fits(question, fig, relaxed=relaxed):
         return None
     if question.places:
         scope = fig.places or article_place
@@ -120,8 +124,8 @@ def _fit(question: Question, fig: Figure, article_place: tuple[str, ...],
             score += 0.5
     if question.unit_kind and fig.kind == "number":
         score -= 0.5  # a bare number is a weaker answer than one with the asked kind of unit
-    if fig.text.startswith("一") and not question.unit_spoken:
-        score -= 0.7  # 一个/一种 is usually the article "a", not a count
+    if fig.text.startswith("一"):
+        score -= 0.4 if question.unit_spoken else 0.7  # 一个/一种 is usually the article "a", not a count
     score += _context(question, fig, weights)
     total = fig.qualifier in _TOTAL
     if question.qualifier == "新增":
@@ -133,7 +137,7 @@ def _fit(question: Question, fig: Figure, article_place: tuple[str, ...],
     return score
 
 
-def _kind_fits(question: Question, fig: Figure) -> bool:
+def _kind_fits(question: Question, fig: Figure, *, relaxed: bool = False) -> bool:
     if question.wants == "date":
         return fig.kind == "date"
     if question.wants == "year":
@@ -143,7 +147,7 @@ def _kind_fits(question: Question, fig: Figure) -> bool:
     if fig.kind in ("date", "year", "ordinal"):
         return False
     if question.unit_spoken:
-        return same_unit(question.unit, fig.unit)
+        return same_unit(question.unit, fig.unit) or (relaxed and fig.unit is None)
     return True
 
 

@@ -11,11 +11,8 @@ QUOTE_CHARS = 120
 
 
 def sources(answer: Answer, *, limit: int = 10) -> list[Hit]:
-    """Return the passages behind an answer, the one the answer quotes first."""
-    hits = list(answer.hits)
-    if answer.chunk is not None:
-        hits.sort(key=lambda h: h.chunk.id != answer.chunk.id if answer.chunk else False)
-    return hits[:limit]
+    """Return the passages behind an answer in ranking order (the answer cites its own passage separately)."""
+    return list(answer.hits[:limit])
 
 
 def cite(chunk: Chunk) -> str:
