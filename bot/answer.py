@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.question import Question
 from index import Chunk, Figure, Hit, Library
-from index.figures import same_unit, unit_kind
+from index.figures import resolve_period, same_unit, unit_kind
 
 _TOTAL = {"共", "合计", "累计", "总计", "总共", "一共", "共计", "共有", "总量", "总数", "总额"}
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,20})[”\"」』》]")
@@ -77,13 +77,14 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> list[
     """Score every figure of the passages against the question; best first, one per value and sentence."""
     top = hits[0].score
     weights = {t: _weight(t, library) for t in question.content}
+    period = resolve_period(question.period, library.newest)  # 今年 = the newest bulletin's year
     scored: list[FigureHit] = []
     # 几级 may be answered by a bare 7.2: when no figure carries the spoken unit, bare numbers may answer
     for relaxed in (False, True):
         for hit in hits:
             scope = library.places.get(hit.chunk.id, ())
             for fig in library.figures.get(hit.chunk.id, ()):
-                score = _fit(question, fig, scope[:1], weights, relaxed=relaxed)
+                score = _fit(question, fig, scope[:1], weights, period=period, relaxed=relaxed)
                 if score is not None:
                     scored.append(FigureHit(fig, hit.chunk, score + 6.0 * hit.score / top))
         if scored or not question.unit_spoken:
@@ -92,6 +93,11 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> list[
             and any(unit_kind(f.figure.unit) == question.unit_kind for f in scored):
         # 多少钱 wants money: once money figures are among the candidates, other kinds are wrong answers
         scored = [f for f in scored if unit_kind(f.figure.unit) == question.unit_kind]
+    if not period:
+        # with no period asked, the newest bulletin wins a tie: figures get revised in later issues
+        newest = max((f.chunk.issue_date for f in scored if f.chunk.issue_date), default=None)
+        scored = [replace(f, score=f.score + 0.3) if newest and f.chunk.issue_date == newest else f
+                  for f in scored]
     scored.sort(key=lambda f: -f.score)
     seen: set[tuple[float, float | None, str | None, str]] = set()
     out = []
@@ -108,8 +114,8 @@ def _weight(term: str, library: Library) -> float:
     return max(idf, 0.3) if idf else 1.0
 
 
-def _fit(question: Question, fig: Figure, article_place: tuple[str, ...],
-         weights: dict[str, float], *, relaxed: bool = False) -> float | None:
+def _fit(question: Question, fig: Figure, article_place: tuple[str, ...], weights: dict[str, float], *,
+         period: str | None, relaxed: bool = False) -> float | None:
     """Return how well a figure answers the question, or None when it cannot."""
     if not _kind_fits(question, fig, relaxed=relaxed):
         return None
@@ -132,8 +138,8 @@ def _fit(question: Question, fig: Figure, article_place: tuple[str, ...],
         score += 1.5 if fig.qualifier == "新增" else -0.5
     elif question.qualifier == "total" or question.places:
         score += 1.0 if total else (-0.8 if fig.qualifier == "新增" else 0.0)
-    if question.period:
-        score += 1.0 if fig.period == question.period else (-0.7 if fig.period else -0.2)
+    if period:
+        score += 1.0 if fig.period == period else (-0.7 if fig.period else -0.2)
     return score
 
 

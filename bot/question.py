@@ -18,7 +18,7 @@ _ORDINAL_CUE = re.compile(r"第几|第多少|排第|排名第几|排名多少|�
 _YEAR_CUE = re.compile(r"哪一?年|什么年份|几几年|何年")
 _TEXT_CUE = re.compile(r"叫什么|是什么|什么名|名称|名字|哪些|哪个|哪里|哪儿|谁|什么地方|什么")
 _TOTAL_CUE = re.compile(r"一共|总共|共有|共计|合计|累计|总量|总数|总计|总额|总共|全部|有多少")
-_PERIOD = re.compile(r"(?:19|20)\d{2}年|今年|去年|前年|明年")
+_PERIOD = re.compile(r"(?:19|20)\d{2}年|今年|去年|前年|明年|本年度")
 
 # Keywords that imply the kind of figure when no unit is spoken: 面积多少 wants an area.
 _KIND_HINTS: tuple[tuple[str, str, str | None], ...] = (

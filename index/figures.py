@@ -5,8 +5,10 @@ Pure functions; run once per chunk at ingest, so a question never re-parses text
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 import cn2an
 
@@ -42,7 +44,7 @@ for _kind, _units in (("count", _COUNT_UNITS), ("time", _TIME_UNITS), ("percent"
 # Units that name the same thing: a question's 多少人 is answered by 名 or 位 as well.
 _SYNONYMS = [{"人", "名", "位", "人次"}, {"平方米", "平米"}, {"公里", "千米"}, {"千克", "公斤"}, {"公分", "厘米"},
              {"英寸", "吋"}, {"队", "支", "只"}, {"间", "家"},
-             {"元", "块", "块钱", "人民币"}, {"%", "％"}, {"个", "家", "所", "座", "处"}, {"年", "年代"}]
+             {"元", "块", "块钱", "人民币"}, {"%", "％"}, {"个", "座", "处", "所"}, {"年", "年代"}]
 _UNIT_RE = "|".join(sorted(map(re.escape, _UNIT_KIND), key=len, reverse=True))
 
 _APPROX_BEFORE = "约|近|超过|逾|不少于|不足|不到|将近|接近|大约|多达|高达|达到|达|约合|至少|最多|仅|近乎"
@@ -126,12 +128,28 @@ def _scaled(num: str, mult: str | None) -> float | None:
     return value * _MULTIPLIER.get(mult or "", 1.0)
 
 
-def extract_figures(text: str, *, chunk_id: int = 0) -> list[Figure]:
-    """Return every figure in text, in reading order, each with its sentence and context."""
+def extract_figures(text: str, *, chunk_id: int = 0, issue_date: dt.date | None = None) -> list[Figure]:
+    """Return every figure in text, in reading order, each with its sentence and context.
+
+    Relative periods (今年, 开年以来, 去年) are resolved against the bulletin's date when it is known.
+    """
     figures: list[Figure] = []
     for _, sentence in sentences(text):
         figures.extend(_sentence_figures(sentence, chunk_id))
-    return figures
+    if issue_date is None:
+        return figures
+    return [replace(f, period=resolve_period(f.period, issue_date)) if f.period else f for f in figures]
+
+
+_RELATIVE_YEAR = {"今年": 0, "本年度": 0, "开年以来": 0, "年初以来": 0, "全年": 0, "上半年": 0, "下半年": 0,
+                  "去年": -1, "前年": -2, "明年": 1}
+
+
+def resolve_period(period: str | None, today: dt.date | None) -> str | None:
+    """Turn a relative year (今年, 去年 …) into an absolute one (2022年) given the date it was written."""
+    if period is None or today is None or period not in _RELATIVE_YEAR:
+        return period
+    return f"{today.year + _RELATIVE_YEAR[period]}年"
 
 
 def _sentence_figures(sentence: str, chunk_id: int) -> Iterator[Figure]:

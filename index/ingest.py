@@ -49,7 +49,8 @@ def analyse(bulletin: Bulletin, segmenter: Segmenter) -> tuple[NewArticle, ...]:
         chunks = []
         for text in chunk_paragraphs(article.paragraphs):
             terms = segmenter.terms(f"{article.title}\n{text}" if titled else text)
-            chunks.append(NewChunk(text=text, terms=tuple(terms), figures=tuple(extract_figures(text))))
+            figures = extract_figures(text, issue_date=bulletin.meta.date)
+            chunks.append(NewChunk(text=text, terms=tuple(terms), figures=tuple(figures)))
         articles.append(NewArticle(title=article.title, place=article.place, text=article.text,
                                    chunks=tuple(chunks)))
     return tuple(articles)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ class Library:
     figures: dict[int, tuple[Figure, ...]]
     places: dict[int, tuple[str, ...]]  # chunk id -> districts it names (or its article is about)
     documents: tuple[str, ...] = field(default=())
+    newest: dt.date | None = None  # the newest bulletin's date, for 今年 in a question
 
     @classmethod
     def build(cls, stored: Sequence[StoredChunk]) -> Library:
@@ -34,6 +36,7 @@ class Library:
             figures={s.chunk.id: s.figures for s in stored},
             places=places,
             documents=tuple(dict.fromkeys(c.document for c in chunks)),
+            newest=max((c.issue_date for c in chunks if c.issue_date), default=None),
         )
 
     @property

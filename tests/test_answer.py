@@ -1,0 +1,103 @@
+"""Answer choice over a real store of dated bulletins: periods, the newest issue, places, honest not-found."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import helpers
+import pytest
+
+from bot.engine import Engine
+from bot.render import render_plain, to_json
+from index import Store, ingest_paths
+
+ISSUES = {
+    "2022-01.txt": ("2022年第1期", "2022年1月20日", "嘉定邮政管理局推进快递网点建设",
+                    "今年以来，嘉定区新增快递网点12个，全区累计建成快递网点85个，覆盖所有街镇。"),
+    "2023-02.txt": ("2023年第2期", "2023年2月15日", "嘉定邮政管理局快递网点建设再上台阶",
+                    "今年以来，嘉定区新增快递网点9个，全区累计建成快递网点94个，服务快递员约3200人。"),
+    "2023-03.txt": ("2023年第3期", "2023年3月10日", "奉贤邮政管理局开展安全检查",
+                    "3月8日，奉贤局检查快递企业15家，发现隐患6处，均已整改。地震烈度为7.2。"),
+}
+
+
+def _write(folder: Path) -> None:
+    for name, (number, date, title, body) in ISSUES.items():
+        text = f"上海邮政快递工作简报\n{number}\n上海市邮政管理局 {date}\n{title}\n{body}\n"
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    folder = tmp_path_factory.mktemp("issues")
+    _write(folder)
+
+    async def build() -> Engine:
+        async with await Store.open(folder / "answers.db") as store:
+            results = await ingest_paths(store, helpers.segmenter(), [folder])
+            assert [r.status for r in results] == ["added"] * len(ISSUES)
+            return await Engine.load(store, helpers.segmenter())
+
+    return asyncio.run(build())
+
+
+def _top(engine: Engine, question: str) -> dict[str, object]:
+    result = to_json(engine.ask(question))
+    assert result["found"] is True, result["answer"]
+    figures = result["figures"]
+    assert isinstance(figures, list) and figures
+    top: dict[str, object] = figures[0]
+    return top
+
+
+def test_total_without_a_year_comes_from_the_newest_issue(engine: Engine) -> None:
+    top = _top(engine, "嘉定一共有多少个快递网点")
+    assert (top["value"], top["unit"], top["document"]) == (94, "个", "2023-02.txt")
+
+
+def test_relative_year_in_a_bulletin_is_resolved_against_its_date(engine: Engine) -> None:
+    # the 2022 issue says 今年新增12个; asked about 2022 by year, that is the figure
+    top = _top(engine, "2022年嘉定新增多少个快递网点")
+    assert (top["value"], top["document"]) == (12, "2022-01.txt")
+
+
+def test_this_year_in_a_question_means_the_newest_issue_year(engine: Engine) -> None:
+    top = _top(engine, "今年嘉定新增多少个快递网点")
+    assert (top["value"], top["document"]) == (9, "2023-02.txt")
+
+
+def test_answer_names_the_issue_date(engine: Engine) -> None:
+    text = render_plain(engine.ask("嘉定一共有多少个快递网点"))
+    assert "94个" in text.splitlines()[0]
+    assert "2023-02-15" in text
+
+
+def test_place_mentioned_without_that_measure_is_not_found(engine: Engine) -> None:
+    result = engine.ask("嘉定有多少套公租房")
+    assert not result.found
+    assert "嘉定" in result.headline and "公租房" in result.headline
+
+
+def test_place_never_mentioned_is_not_found_and_shows_no_sources(engine: Engine) -> None:
+    result = to_json(engine.ask("金山有多少个快递网点"))
+    assert result["found"] is False
+    assert result["figures"] == [] and result["sources"] == []
+    assert "金山" in str(result["answer"])
+
+
+def test_another_districts_figure_is_never_given(engine: Engine) -> None:
+    # 奉贤 has 15家 companies; 嘉定 has no 家 figure at all
+    assert not engine.ask("嘉定检查了多少家快递企业").found
+    top = _top(engine, "奉贤检查了多少家快递企业")
+    assert top["value"] == 15
+
+
+def test_a_spoken_unit_nobody_writes_falls_back_to_a_bare_number(engine: Engine) -> None:
+    top = _top(engine, "奉贤地震烈度是几级")
+    assert top["value"] == 7.2
+
+
+def test_date_question_answers_with_the_date(engine: Engine) -> None:
+    result = engine.ask("奉贤局哪天检查快递企业")
+    assert result.found and result.headline.endswith("3月8日")
