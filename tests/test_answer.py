@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import helpers
 import pytest
 
+import helpers
 from bot.engine import Engine
 from bot.render import render_plain, to_json
 from index import Store, ingest_paths
@@ -46,7 +46,8 @@ def _top(engine: Engine, question: str) -> dict[str, object]:
     result = to_json(engine.ask(question))
     assert result["found"] is True, result["answer"]
     figures = result["figures"]
-    assert isinstance(figures, list) and figures
+    assert isinstance(figures, list)
+    assert figures
     top: dict[str, object] = figures[0]
     return top
 
@@ -76,13 +77,15 @@ def test_answer_names_the_issue_date(engine: Engine) -> None:
 def test_place_mentioned_without_that_measure_is_not_found(engine: Engine) -> None:
     result = engine.ask("嘉定有多少套公租房")
     assert not result.found
-    assert "嘉定" in result.headline and "公租房" in result.headline
+    assert "嘉定" in result.headline
+    assert "公租房" in result.headline
 
 
 def test_place_never_mentioned_is_not_found_and_shows_no_sources(engine: Engine) -> None:
     result = to_json(engine.ask("金山有多少个快递网点"))
     assert result["found"] is False
-    assert result["figures"] == [] and result["sources"] == []
+    assert result["figures"] == []
+    assert result["sources"] == []
     assert "金山" in str(result["answer"])
 
 
@@ -100,4 +103,5 @@ def test_a_spoken_unit_nobody_writes_falls_back_to_a_bare_number(engine: Engine)
 
 def test_date_question_answers_with_the_date(engine: Engine) -> None:
     result = engine.ask("奉贤局哪天检查快递企业")
-    assert result.found and result.headline.endswith("3月8日")
+    assert result.found
+    assert result.headline.endswith("3月8日")

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,31 +16,16 @@ import pytest
 from helpers import (
     CONTRACT_KEYS,
     FIGURE_KEYS,
-    SAMPLE,
     SAMPLE_NAME,
     SOURCE_KEYS,
     assert_one_line_error,
     counts,
-    ingest_files,
-    isolate_env,
     run_cli,
 )
 
 SEEDED = f"the database was empty: ingested the bundled sample ({SAMPLE_NAME})"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    yield from isolate_env(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample, ingested once; the CLI only reads it in these tests (ask and stats do not write)."""
-    db = tmp_path_factory.mktemp("cli") / "sample.db"
-    [result] = ingest_files(db, [SAMPLE])
-    assert result.status == "added"
-    return db
 
 
 def is_number(x: object) -> bool:

@@ -6,7 +6,6 @@ import gc
 import random
 import shutil
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from helpers import (
     docx_bytes,
     ingest_files,
     ingest_one,
-    isolate_env,
     layout_pdf,
     query,
     run_cli,
@@ -47,23 +45,12 @@ def as_lines(title: str, paragraphs: list[str] | tuple[str, ...]) -> str:
     return "\n".join([title, *paragraphs]) + "\n"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    yield from isolate_env(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("ingest") / "base.db"
-    [result] = ingest_files(db, [SAMPLE])
-    assert result.status == "added"
-    return db
 
 
 @pytest.fixture
-def db(base_db: Path, tmp_path: Path) -> Path:
+def db(sample_db: Path, tmp_path: Path) -> Path:
     """A private copy of the database holding the sample."""
-    return Path(shutil.copy(base_db, tmp_path / "db.db"))
+    return Path(shutil.copy(sample_db, tmp_path / "db.db"))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,26 +20,11 @@ from helpers import (
     counts,
     db_fingerprint,
     ingest_files,
-    isolate_env,
     query,
     run_cli,
 )
 from index import Figure, Store, StoreError
 from index.store import MIGRATIONS, NewArticle, NewChunk
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    yield from isolate_env(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database holding the sample bulletin; tests that write copy it first."""
-    db = tmp_path_factory.mktemp("store") / "sample.db"
-    [result] = ingest_files(db, [SAMPLE])
-    assert result.status == "added", result
-    return db
 
 
 @pytest.fixture
