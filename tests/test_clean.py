@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from index.clean import clean_line, fix_spacing, normalize_chars, parse_bulletin, split_masthead
@@ -281,6 +281,8 @@ def test_fix_spacing_idempotent(text: str) -> None:
 @example("共 3 4 个")
 @example("第 1 2 期")
 def test_fix_spacing_keeps_space_between_digits(text: str) -> None:
+    # the one exception: six or more single characters spaced out (6 0 4 4 . 8 6) are letter-spacing
+    assume(not re.search(r"(?:(?<=\s)|^)(?:\S ){5,}\S(?=\s|$)", re.sub(" {2,}", " ", text)))
     out = fix_spacing(text)
     # only spaces disappear (property above), so each digit-space-digit gap of the input maps to one of the output
     assert len(re.findall(r"(?=\d +\d)", out)) == len(re.findall(r"(?=\d +\d)", text))
