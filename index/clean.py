@@ -122,10 +122,10 @@ def _is_title(block: list[str], full: float) -> bool:
     text = "".join(block)
     if not 4 <= len(text) <= 40 or text[-1] in _NOT_TITLE_END or len(block) > 2:
         return False
-    # a CJK title has no sentence-ending punctuation inside and is shorter than a full line per line
+    # a title has no sentence-ending punctuation inside; a two-line title has no full-width line
     if re.search("[。！？；]", text):
         return False
-    return all(len(line) < max(full * 0.95, 20) for line in block) or len(block) == 1
+    return len(block) == 1 or all(len(line) < max(full * 0.95, 20) for line in block)
 
 
 def split_masthead(lines: list[str]) -> tuple[IssueMeta, list[str]]:
@@ -186,6 +186,10 @@ def parse_bulletin(text: str, document: str) -> Bulletin:
             articles.append(Article(title=title, paragraphs=(title,), place=_subject(title, [])))
 
     for block in blocks:
+        tail = "".join(block)
+        if title_parts and not paragraphs and len(tail) < 12 and not re.search(f"[{_NOT_TITLE_END}]", tail):
+            title_parts.extend(block)  # the short last line of a wrapped title (…保障 / 工作)
+            continue
         if not _is_title(block, full):
             if para := fix_spacing(_join_all(block)):
                 paragraphs.append(para)

@@ -322,3 +322,15 @@ def test_fix_spacing_examples(spaced: str, fixed: str) -> None:
 def test_fix_spacing_keeps_space_between_latin_words() -> None:
     assert fix_spacing("使用 Hello  World 系统") == "使用Hello World系统"
 
+
+
+def test_wrapped_title_keeps_its_short_last_line() -> None:
+    body = ("为进一步贯彻落实关心关爱快递小哥的指示批示精神，青浦邮政管理局始终积\n"
+            "极对接地方有关部门，为辖区快递小哥落实房源，确保将快递业纳入公共服务\n"
+            "类重点行业的工作落到实处。\n"
+            "2022年新增15套公租房租赁，新增租赁面积909.98平方米，至此共推动100套\n"
+            "公租房租赁给快递企业一线员工。\n")
+    text = "青浦邮政管理局快递员公租房保障\n工作\n" + body + "松江邮政管理局召开座谈会\n" + body
+    bulletin = parse_bulletin(text, "wrapped.txt")
+    assert [a.title for a in bulletin.articles] == ["青浦邮政管理局快递员公租房保障工作", "松江邮政管理局召开座谈会"]
+    assert all(not p.startswith("工作") for a in bulletin.articles for p in a.paragraphs)
