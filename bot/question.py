@@ -16,7 +16,9 @@ _FIGURE_CUE = re.compile(r"多少|几[个位名家条项人年次天岁种只件
 _DATE_CUE = re.compile(r"哪一?天|哪一?日|什么时候|何时|几月几[日号]|什么日子|日期|什么时间")
 _ORDINAL_CUE = re.compile(r"第几|第多少|排第|排名第几|排名多少|排行第几")
 _YEAR_CUE = re.compile(r"哪一?年|什么年份|几几年|何年")
-_TEXT_CUE = re.compile(r"叫什么|是什么|什么名|名称|名字|哪些|哪个|哪里|哪儿|谁|什么地方|什么")
+_NAME_CUE = re.compile(r"叫什么|什么名|名称|名字|称为什么|称作什么")
+_LIST_CUE = re.compile(r"哪些|哪几|哪里|哪儿|什么地方|在哪")
+_TEXT_CUE = re.compile(r"是什么|哪个|哪位|谁|什么")
 _TOTAL_CUE = re.compile(r"一共|总共|共有|共计|合计|累计|总量|总数|总计|总额|总共|全部|有多少")
 _PERIOD = re.compile(r"(?:19|20)\d{2}年|今年|去年|前年|明年|本年度")
 
@@ -39,7 +41,7 @@ class Question:
     text: str
     terms: tuple[str, ...]  # retrieval terms
     content: tuple[str, ...]  # the words that describe what is asked (no asking words, places or units)
-    wants: str  # figure | ordinal | date | year | text | passage
+    wants: str  # figure | ordinal | date | year | name | list | text | passage
     unit: str | None  # the unit spoken in the question (多少套 -> 套), or implied (多少钱 -> 元)
     unit_kind: str | None  # count | measure | money | percent | time
     unit_spoken: bool  # True when the question says the unit itself, so other units are wrong
@@ -62,6 +64,10 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
         wants = "year"
     elif _FIGURE_CUE.search(text):
         wants = "figure"
+    elif _NAME_CUE.search(text):
+        wants = "name"
+    elif _LIST_CUE.search(text):
+        wants = "list"
     elif _TEXT_CUE.search(text):
         wants = "text"
     else:

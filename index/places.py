@@ -66,6 +66,11 @@ def places_in(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def place_names_in(text: str) -> list[str]:
+    """Return the place names text contains as written (南桥镇, 青浦区 …), in order, each once."""
+    return list(dict.fromkeys(m.group() for m in _PATTERN.finditer(text)))
+
+
 @cache
 def canonical(name: str) -> str | None:
     """Return the district a name stands for (青浦区 -> 青浦), or None."""

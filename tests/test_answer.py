@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,35 @@ def test_date_question_answers_with_the_date(engine: Engine) -> None:
     result = engine.ask("奉贤局哪天检查快递企业")
     assert result.found
     assert result.headline.endswith("3月8日")
+
+
+@pytest.fixture(scope="module")
+def sample(sample_db: Path) -> Engine:
+    async def load() -> Engine:
+        async with await Store.open(sample_db) as store:
+            return await Engine.load(store, helpers.segmenter())
+
+    return asyncio.run(load())
+
+
+def test_headline_puts_the_total_first_and_the_new_part_inside(sample: Engine) -> None:
+    assert sample.ask("青浦有多少套公租房").headline == "青浦：共100套公租房（其中2022年新增15套）"
+
+
+def test_where_question_lists_the_towns_not_the_district_asked(sample: Engine) -> None:
+    headline = sample.ask("奉贤在哪些地方成立了骑乐融融驿站").headline
+    assert headline.split("、") == ["金海街道", "南桥镇", "奉城镇"]
+
+
+@pytest.mark.parametrize(("question", "items"), [
+    ("骑乐融融驿站由哪些部分组成", ["街道党群服务中心", "行业快递网点", "生活驿站"]),
+    ("青浦为快递员提供了哪些设施", ["基本家具", "家电设备", "卫浴设施", "厨房设施", "智能设施"]),
+])
+def test_which_question_answers_with_the_enumeration(sample: Engine, question: str, items: list[str]) -> None:
+    result = sample.ask(question)
+    assert result.found
+    assert [i for i in re.split("、|和", result.headline) if i] == items
+
+
+def test_name_question_answers_with_the_quoted_name(sample: Engine) -> None:
+    assert sample.ask("奉贤依托行业党建联盟成立的驿站叫什么").headline.startswith("“骑乐融融”")

@@ -35,8 +35,11 @@ def ask(seg: Segmenter) -> Ask:
     ("松江区有几个部门", "figure"),
     ("浦东局哪天召开专题会议", "date"),
     ("浦东局什么时候召开专题会议", "date"),
-    ("驿站叫什么名字", "text"),
+    ("驿站叫什么名字", "name"),
     ("奉贤成立的驿站是什么", "text"),
+    ("奉贤在哪些地方成立了驿站", "list"),
+    ("驿站由哪几部分组成", "list"),
+    ("浦东局与谁召开专题会议", "text"),
     ("青浦公租房", "passage"),
 ])
 def test_wants(ask: Ask, text: str, wants: str) -> None:
