@@ -11,7 +11,7 @@ from index.figures import unit_kind, unit_names
 # Words that ask, not describe: they never help find or score a figure.
 _ASKING = re.compile(r"多少钱|多少|几|多大|多长|多高|多重|多远|多久|什么时候|哪一天|哪天|哪一年|哪年|何时|"
                      r"叫什么|是什么|什么|哪些|哪个|哪里|哪儿|谁|吗|呢|请问|一共|总共|共有|有")
-_FIGURE_CUE = re.compile(r"多少|几[个位名家条项人年次天岁种只件座套所部倍成]?|多大|多长|多高|多重|多远|多久|"
+_FIGURE_CUE = re.compile(r"多少|(?<!哪)几[个位名家条项人年次天岁种只件座套所部倍成]?|多大|多长|多高|多重|多远|多久|"
                          r"百分之几|比例|占比|增幅|增长率")
 _DATE_CUE = re.compile(r"哪一?天|哪一?日|什么时候|何时|几月几[日号]|什么日子|日期|什么时间")
 _ORDINAL_CUE = re.compile(r"第几|第多少|排第|排名第几|排名多少|排行第几")
@@ -90,7 +90,7 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
 def _unit(text: str) -> tuple[str | None, str | None, bool]:
     """Find the unit a figure question asks for: spoken after 多少/几, else implied by a keyword."""
     units = "|".join(sorted(map(re.escape, unit_names()), key=len, reverse=True))
-    m = re.search(rf"(?:多少|几)({units})", text)
+    m = re.search(rf"(?:多少|(?<!哪)几)({units})", text)
     if m:
         return m.group(1), unit_kind(m.group(1)), True
     for pattern, kind, unit_hint in _KIND_HINTS:
