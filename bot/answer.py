@@ -83,14 +83,19 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> list[
     weights = {t: _weight(t, library) for t in question.content}
     period = resolve_period(question.period, library.newest)  # 今年 = the newest bulletin's year
     scored: list[FigureHit] = []
+    passages = _passages(hits, library)
+    articles: dict[int, str] = {}
     # 几级 may be answered by a bare 7.2: when no figure carries the spoken unit, bare numbers may answer
     for relaxed in (False, True):
-        for hit in hits:
-            scope = library.places.get(hit.chunk.id, ())
-            for fig in library.figures.get(hit.chunk.id, ()):
-                score = _fit(question, fig, scope[:1], weights, period=period, relaxed=relaxed)
+        for chunk, relevance in passages:
+            scope = library.places.get(chunk.id, ())
+            for fig in library.figures.get(chunk.id, ()):
+                if chunk.article_id not in articles:
+                    articles[chunk.article_id] = library.article_text(chunk.article_id)
+                article = articles[chunk.article_id]
+                score = _fit(question, fig, scope[:1], weights, article=article, period=period, relaxed=relaxed)
                 if score is not None:
-                    scored.append(FigureHit(fig, hit.chunk, score + 6.0 * hit.score / top))
+                    scored.append(FigureHit(fig, chunk, score + 6.0 * relevance / top))
         if scored or not question.unit_spoken:
             break
     if question.unit_kind and not question.unit_spoken \
@@ -113,13 +118,35 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> list[
     return out
 
 
+def _passages(hits: list[Hit], library: Library, *, articles: int = 3) -> list[tuple[Chunk, float]]:
+    """Return the chunks whose figures are candidates, each with its relevance (same scale as hit scores).
+
+    A figure's sentence often does not repeat the subject its article is about (体长可达10公分 in an
+    article about 溪银汉鱼), so every chunk of the best articles is a candidate, and a chunk's relevance
+    blends its own score with its article's best.
+    """
+    best: dict[int, float] = {}
+    own: dict[int, float] = {}
+    for hit in hits:
+        own[hit.chunk.id] = hit.score
+        best[hit.chunk.article_id] = max(best.get(hit.chunk.article_id, 0.0), hit.score)
+    chosen = sorted(best, key=lambda a: -best[a])[:articles]
+    out = [(hit.chunk, 0.2 * hit.score + 0.8 * best[hit.chunk.article_id]) for hit in hits]
+    for article in chosen:
+        out.extend((chunk, 0.8 * best[article]) for chunk in library.articles.get(article, ())
+                   if chunk.id not in own)
+    return out
+
+
 def _weight(term: str, library: Library) -> float:
-    idf = library.searcher.idf(term)
+    """Return how telling a question word is: its idf, or for a phrase the idf of its rarest bigram."""
+    idf = library.searcher.idf(term) or max(
+        (library.searcher.idf(term[i:i + 2]) for i in range(len(term) - 1)), default=0.0)
     return max(idf, 0.3) if idf else 1.0
 
 
 def _fit(question: Question, fig: Figure, article_place: tuple[str, ...], weights: dict[str, float], *,
-         period: str | None, relaxed: bool = False) -> float | None:
+         article: str, period: str | None, relaxed: bool = False) -> float | None:
     """Return how well a figure answers the question, or None when it cannot."""
     if not _kind_fits(question, fig, relaxed=relaxed):
         return None
@@ -136,7 +163,9 @@ def _fit(question: Question, fig: Figure, article_place: tuple[str, ...], weight
         score -= 0.5  # a bare number is a weaker answer than one with the asked kind of unit
     if fig.text.startswith("一"):
         score -= 0.4 if question.unit_spoken else 0.7  # 一个/一种 is usually the article "a", not a count
-    score += _context(question, fig, weights)
+    if question.measure and question.measure in fig.measure.split("|")[-1][:len(question.measure) + 2]:
+        score += 1.0  # 多少套公租房 -> 100套公租房: the noun right after the unit is the one asked
+    score += _context(question, fig, weights, article)
     total = fig.qualifier in _TOTAL
     if question.qualifier == "新增":
         score += 1.5 if fig.qualifier == "新增" else -0.5
@@ -161,12 +190,16 @@ def _kind_fits(question: Question, fig: Figure, *, relaxed: bool = False) -> boo
     return True
 
 
-def _context(question: Question, fig: Figure, weights: dict[str, float]) -> float:
-    """Reward question words close to the figure, most of all inside its own measure phrase (0 to 4.5)."""
+def _context(question: Question, fig: Figure, weights: dict[str, float], article: str) -> float:
+    """Reward question words close to the figure, most of all inside its own measure phrase (0 to 4.5).
+
+    A word elsewhere in the figure's article counts a little: the article is about it (体长可达10公分
+    in an article about 溪银汉鱼 answers 溪银汉鱼的体长).
+    """
     sentence = fig.sentence
     score = 0.0
     for term, weight in weights.items():
-        best = 0.0
+        best = 0.25 if term in article else 0.0
         for m in re.finditer(re.escape(term), sentence):
             if m.end() <= fig.start:
                 gap = fig.start - m.end()

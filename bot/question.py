@@ -42,6 +42,7 @@ class Question:
     terms: tuple[str, ...]  # retrieval terms
     content: tuple[str, ...]  # the words that describe what is asked (no asking words, places or units)
     wants: str  # figure | ordinal | date | year | name | list | text | passage
+    measure: str | None  # the noun a count is asked of: 公租房 in 多少套公租房
     unit: str | None  # the unit spoken in the question (多少套 -> 套), or implied (多少钱 -> 元)
     unit_kind: str | None  # count | measure | money | percent | time
     unit_spoken: bool  # True when the question says the unit itself, so other units are wrong
@@ -73,16 +74,27 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
     else:
         wants = "passage"
     terms = tuple(segmenter.terms(text))
-    stripped = _ASKING.sub(" ", text)
-    content = []
     units = unit_names()
-    for word in segmenter.words(stripped):
+    # 几个堂区 / 多少套公租房: the asking word and its unit go, and the noun after them is the measure asked
+    asked = re.compile(rf"(?:多少|(?<!哪)几)(?:{'|'.join(sorted(map(re.escape, units), key=len, reverse=True))})?")
+    after = asked.split(text, maxsplit=1)[1] if asked.search(text) else ""
+    stripped = _ASKING.sub(" ", asked.sub(" ", text))
+    content: list[str] = []
+    phrases: list[str] = []
+    run: list[str] = []
+    for word in [*segmenter.words(stripped), "的"]:
         if word in segmenter.stopwords or word in units or places_in(word) or _PERIOD.fullmatch(f"{word}年"):
+            if len(run) > 1 and len("".join(run)) <= 10:
+                phrases.append("".join(run))  # 溪 + 银汉鱼: the name is the whole run, not its parts
+            run = []
             continue
-        if len(word) == 1 and not re.match(r"[A-Za-z0-9]", word):
-            continue  # single characters (的, 了, 在 …) match everywhere
-        content.append(word)
-    return Question(text=text, terms=terms, content=tuple(dict.fromkeys(content)), wants=wants, unit=unit,
+        run.append(word)
+        if len(word) > 1 or re.match(r"[A-Za-z0-9]", word):
+            content.append(word)  # single characters (的, 了, 在 …) match everywhere; only runs keep them
+    content.extend(p for p in phrases if p not in content)
+    measure = next((w for w in segmenter.words(after) if w in content), None) if after else None
+    return Question(text=text, terms=terms, content=tuple(dict.fromkeys(content)), wants=wants, measure=measure,
+                    unit=unit,
                     unit_kind=kind, unit_spoken=spoken, places=places,
                     period=period_m.group() if period_m else None, qualifier=qualifier)
 

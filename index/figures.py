@@ -230,6 +230,8 @@ def _clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
 def _qualifier(sentence: str, start: int) -> str | None:
     left, _ = _clause_bounds(sentence, start, start)
     window = sentence[max(left, start - 12):start]
+    # a qualifier binds to the nearest number: 共有220个来自115个国家 — 共有 is 220's, not 115's
+    window = re.split(rf"\d|{_CN_NUM}{{2,}}", window)[-1]
     best: tuple[int, str] | None = None
     for word in _QUALIFIERS:
         pos = window.rfind(word)

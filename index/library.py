@@ -19,6 +19,7 @@ class Library:
     searcher: Searcher
     figures: dict[int, tuple[Figure, ...]]
     places: dict[int, tuple[str, ...]]  # chunk id -> districts it names (or its article is about)
+    articles: dict[int, tuple[Chunk, ...]] = field(default_factory=dict)  # article id -> its chunks, in order
     documents: tuple[str, ...] = field(default=())
     newest: dt.date | None = None  # the newest bulletin's date, for 今年 in a question
 
@@ -35,6 +36,7 @@ class Library:
             searcher=Searcher(chunks, [s.terms for s in stored]),
             figures={s.chunk.id: s.figures for s in stored},
             places=places,
+            articles=_group(chunks),
             documents=tuple(dict.fromkeys(c.document for c in chunks)),
             newest=max((c.issue_date for c in chunks if c.issue_date), default=None),
         )
@@ -48,6 +50,18 @@ class Library:
         """Rank chunks for the terms."""
         return self.searcher.search(terms, k=k)
 
+    def article_text(self, article_id: int) -> str:
+        """Return an article's title and text."""
+        chunks = self.articles.get(article_id, ())
+        return "\n".join([chunks[0].title, *(c.text for c in chunks)]) if chunks else ""
+
     def mentions(self, place: str) -> bool:
         """Tell whether any chunk names the place or is about it."""
         return any(place in named for named in self.places.values())
+
+
+def _group(chunks: Sequence[Chunk]) -> dict[int, tuple[Chunk, ...]]:
+    groups: dict[int, list[Chunk]] = {}
+    for chunk in chunks:
+        groups.setdefault(chunk.article_id, []).append(chunk)
+    return {article: tuple(members) for article, members in groups.items()}

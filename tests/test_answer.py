@@ -138,3 +138,27 @@ def test_which_question_answers_with_the_enumeration(sample: Engine, question: s
 
 def test_name_question_answers_with_the_quoted_name(sample: Engine) -> None:
     assert sample.ask("奉贤依托行业党建联盟成立的驿站叫什么").headline.startswith("“骑乐融融”")
+
+
+def test_a_figure_in_another_chunk_of_the_right_article_beats_a_similar_article(tmp_path: Path) -> None:
+    filler = "本鱼吻长大于眼径，两腭尖突。" * 16
+    (tmp_path / "a.txt").write_text(
+        "溪银汉鱼是溪银汉鱼属下的唯一一种，溪银汉鱼分布于北美洲的湖泊与溪流，常见于五大湖及密西西比河流域的淡水水域。\n"
+        f"{filler}本鱼体长可达10公分，栖息在平静、干净的湖泊及溪流中。\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("美洲似银汉鱼为银汉鱼目的其中一种，体长可达45公分。\n", encoding="utf-8")
+
+    async def build() -> Engine:
+        async with await Store.open(tmp_path / "fish.db") as store:
+            await ingest_paths(store, helpers.segmenter(), [tmp_path])
+            return await Engine.load(store, helpers.segmenter())
+
+    engine = asyncio.run(build())
+    _, second = (c for c in engine.library.chunks if c.document == "a.txt")
+    assert "10公分" in second.text
+    assert "溪银汉鱼" not in second.text  # the figure's chunk never names the fish
+    question = "溪银汉鱼的体长是多少"
+    hits = engine.library.search(engine.segmenter.terms(question))
+    assert hits[0].chunk.document == "a.txt"  # the right article ranks first …
+    assert hits.index(next(h for h in hits if h.chunk.id == second.id)) > 1  # … but not its figure's chunk
+    top = _top(engine, question)
+    assert (top["value"], top["document"]) == (10, "a.txt")

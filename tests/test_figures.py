@@ -247,3 +247,9 @@ def test_sentences_cover_text(text: str) -> None:
     # nothing but whitespace is left out
     covered = "".join(s for _, s in parts)
     assert covered.replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")
+
+
+def test_a_qualifier_binds_to_the_nearest_number() -> None:
+    figures = {f.text: f for f in extract_figures("成员共有220个来自115个国家的消费者组织。")}
+    assert figures["220个"].qualifier == "共有"
+    assert figures["115个"].qualifier is None

@@ -130,3 +130,14 @@ def test_terms_come_from_the_segmenter(ask: Ask, seg: Segmenter) -> None:
     assert "公租房" in q.terms
     assert "多少" not in q.terms
     assert q.text == text
+
+
+@pytest.mark.parametrize(("text", "measure"), [
+    ("澳门市划分为几个堂区", "堂区"),
+    ("青浦有多少套公租房", "公租房"),
+    ("国际消费者联会成员一共有多少个", None),
+])
+def test_measure_is_the_noun_after_the_asked_unit(ask: Ask, text: str, measure: str | None) -> None:
+    question = ask(text)
+    assert question.measure == measure
+    assert not any(word.startswith("个") for word in question.content)
