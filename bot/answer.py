@@ -101,7 +101,8 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> list[
     if question.unit_kind and not question.unit_spoken \
             and any(unit_kind(f.figure.unit) == question.unit_kind for f in scored):
         # 多少钱 wants money: once money figures are among the candidates, other kinds are wrong answers
-        scored = [f for f in scored if unit_kind(f.figure.unit) == question.unit_kind]
+        # (a bare number stays: 人口8.57万 writes no unit)
+        scored = [f for f in scored if f.figure.unit is None or unit_kind(f.figure.unit) == question.unit_kind]
     if not period:
         # with no period asked, the newest bulletin wins a tie: figures get revised in later issues
         newest = max((f.chunk.issue_date for f in scored if f.chunk.issue_date), default=None)

@@ -34,16 +34,22 @@ _COUNT_UNITS = ["部门", "个", "套", "人", "名", "位", "家", "户", "件"
     "团", "营", "军", "师", "餐", "季", "场次", "分", "点", "页", "辑", "朝", "话", "步", "席", "宗", "帧", "发", "科",
     "关", "回", "遍", "趟", "圈", "粒", "滴", "人次", "亿人次"]
 
+# Latin units as Wikipedia and technical text write them (46,600m², 40km)
+_LATIN_UNITS = ["km²", "m²", "km/h", "km", "cm", "mm", "m", "kg", "ha", "kW", "MW", "GW", "kWh", "mph", "ft", "mi"]
+
 _UNIT_KIND: dict[str, str] = {}
 for _kind, _units in (("count", _COUNT_UNITS), ("time", _TIME_UNITS), ("percent", _PERCENT_UNITS),
-                      ("money", _MONEY_UNITS), ("measure", _MEASURE_UNITS)):
+                      ("money", _MONEY_UNITS), ("measure", _MEASURE_UNITS), ("measure", _LATIN_UNITS)):
     for _u in _units:
         _UNIT_KIND[_u] = _kind
 # Units that name the same thing: a question's 多少人 is answered by 名 or 位 as well.
-_SYNONYMS = [{"人", "名", "位", "人次"}, {"平方米", "平米"}, {"公里", "千米"}, {"千克", "公斤"}, {"公分", "厘米"},
-             {"英寸", "吋"}, {"队", "支", "只"}, {"间", "家"},
+_SYNONYMS = [{"人", "名", "位", "人次"}, {"平方米", "平米", "m²"}, {"公里", "千米", "km"}, {"千克", "公斤", "kg"},
+             {"公分", "厘米", "cm"}, {"毫米", "mm"}, {"米", "m"}, {"平方公里", "平方千米", "km²"}, {"公顷", "ha"},
+             {"英寸", "吋"}, {"英尺", "ft"}, {"英里", "mi"}, {"队", "支", "只"}, {"间", "家"},
              {"元", "块", "块钱", "人民币"}, {"%", "％"}, {"个", "座", "处", "所"}, {"年", "年代"}]
-_UNIT_RE = "|".join(sorted(map(re.escape, _UNIT_KIND), key=len, reverse=True))
+# a Latin unit must end its word: 5m, not the m of 5 million
+_UNIT_RE = "|".join(re.escape(u) + ("(?![A-Za-z])" if u.isascii() else "")
+                    for u in sorted(_UNIT_KIND, key=len, reverse=True))
 
 _APPROX_BEFORE = "约|近|超过|逾|不少于|不足|不到|将近|接近|大约|多达|高达|达到|达|约合|至少|最多|仅|近乎"
 _APPROX_AFTER = "余|多|左右|以上|以下|上下|来|许"

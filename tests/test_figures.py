@@ -253,3 +253,17 @@ def test_a_qualifier_binds_to_the_nearest_number() -> None:
     figures = {f.text: f for f in extract_figures("成员共有220个来自115个国家的消费者组织。")}
     assert figures["220个"].qualifier == "共有"
     assert figures["115个"].qualifier is None
+
+
+@pytest.mark.parametrize(("text", "value", "unit"), [
+    ("总面积46,600m²。", 46600, "m²"),
+    ("跟踪距离40km。", 40, "km"),
+    ("体长约4cm。", 4, "cm"),
+])
+def test_latin_units(text: str, value: float, unit: str) -> None:
+    [figure] = extract_figures(text)
+    assert (figure.value, figure.unit) == (value, unit)
+
+
+def test_a_latin_unit_must_end_its_word() -> None:
+    assert all(f.unit is None for f in extract_figures("销量达5 million份。") if f.value == 5)

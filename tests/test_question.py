@@ -141,3 +141,11 @@ def test_measure_is_the_noun_after_the_asked_unit(ask: Ask, text: str, measure: 
     question = ask(text)
     assert question.measure == measure
     assert not any(word.startswith("个") for word in question.content)
+
+
+def test_rank_question_wants_an_ordinal(ask: Ask) -> None:
+    assert ask("丘姓在百家姓里排多少位").wants == "ordinal"
+
+
+def test_thickness_wants_a_length(ask: Ask) -> None:
+    assert ask("火山灰厚度约为多少").unit_kind == "measure"
