@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import sys
@@ -95,8 +96,19 @@ async def _ingest(store: Store, segmenter: Segmenter, paths: list[Path]) -> int:
 async def _stats(store: Store) -> int:
     s = await store.stats()
     print(f"issues    {s.issues}\narticles  {s.articles}\nchunks    {s.chunks}\nfigures   {s.figures}\n"
-          f"newest issue date  {s.newest_issue or '-'}\nlast ingest        {s.last_ingest or '-'}")
+          f"newest issue date  {s.newest_issue or '-'}\nlast ingest        {_age(s.last_ingest)}")
     return 0
+
+
+def _age(stamp: str | None) -> str:
+    """Say when something happened and how long ago: 2026-11-28T15:03:00+00:00 (12 min ago)."""
+    if not stamp:
+        return "-"
+    seconds = (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(stamp)).total_seconds()
+    for size, unit in ((86400, "days"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{stamp} ({seconds / size:.0f} {unit} ago)"
+    return f"{stamp} ({seconds:.0f} s ago)"
 
 
 def _ask_one(engine: Engine, question: str, out: TextIO, *, as_json: bool) -> int:
