@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -133,15 +134,14 @@ def test_db_option_before_or_after_the_subcommand(order: str, sample_db: Path,
 def test_stats_prints_the_counts(sample_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, err = run_cli(capsys, "--db", sample_db, "stats")
     assert (rc, err) == (0, "")
-    shown = dict(line.rsplit(None, 1) for line in out.splitlines())
-    shown = {k.strip(): v for k, v in shown.items()}
+    shown = {m[1]: m[2] for m in re.finditer(r"^(\w+(?: \w+)*?)\s{2,}(.+)$", out, re.M)}
     raw = counts(sample_db)
     assert shown["issues"] == str(raw["bulletins"]) == "1"
     assert shown["articles"] == str(raw["articles"]) == "5"
     assert shown["chunks"] == str(raw["chunks"])
     assert shown["figures"] == str(raw["figures"])
     assert shown["newest issue date"] == "-"  # the sample text has no masthead
-    assert shown["last ingest"].startswith("20")
+    assert re.fullmatch(r"20\S+ \(\d+ (s|min|h|days) ago\)", shown["last ingest"])
 
 
 def test_bulletin_db_environment_variable_is_honoured(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
