@@ -31,9 +31,8 @@ _FULLWIDTH = str.maketrans(
 _FOOTER = re.compile(r"^(?:[-—－–]{1,2}\s*\d{1,3}\s*[-—－–]{1,2}|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|"
                      r"\d{1,3}\s*/\s*\d{1,3}|\d{1,3})$")
 _DISTRIBUTION = re.compile(r"^(?:报|送|抄送|抄报|发|分送)\s*[：:]")
-_MASTHEAD = re.compile(r"简报|快报|通讯|动态|工作信息|第\s*[\d一二三四五六七八九十百]+\s*期|"
-                       r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _ISSUE_NO = re.compile(r"(?:\d{4}\s*年\s*)?第\s*([\d一二三四五六七八九十百]+)\s*期")
+_SECTION = re.compile(r"^[一二三四五六七八九十]{1,3}[、．.]\S{1,12}$")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
@@ -49,7 +48,7 @@ def normalize_chars(text: str) -> str:
 _SP_CJK_L = re.compile(f"(?<=[{CJK}{CJK_PUNCT}]) +(?=[0-9A-Za-z%{CJK}{CJK_PUNCT}])")
 _SP_CJK_R = re.compile(f"(?<=[0-9A-Za-z%.]) +(?=[{CJK}{CJK_PUNCT}])")
 _SP_RANGE = re.compile(r"(?<=\d) *([-~～—–至]) *(?=\d)")
-_SP_DECIMAL = re.compile(r"(?<=\d) ?\. ?(?=\d)")
+_SP_DECIMAL = re.compile(r"(?<=\d) \. (?=\d)")  # 6044 . 86, but not a list's "100. 2022年"
 _LETTER_SPACED = re.compile(r"(?:(?<=\s)|^)((?:\S ){3,}\S)(?=\s|$)")
 
 
@@ -69,10 +68,10 @@ def fix_spacing(text: str) -> str:
 def _join_letter_spaced(m: re.Match[str]) -> str:
     run = m.group(1)
     tokens = run.split(" ")
-    # 6 0 4 4 . 8 6 or 工 作 简 报: single characters spaced out one by one (letter-spacing). A short
-    # run with two digits side by side (共 3 4 个) is two numbers, and the space between them stays.
+    # 6 0 4 4 . 8 6 or 工 作 简 报: characters spaced out one by one (letter-spacing). Digits side by side
+    # are separate numbers (共 3 4 个, a table row 3 5 8 2 1 6 人) unless a decimal point makes them one.
     digits_apart = any(a.isdigit() and b.isdigit() for a, b in itertools.pairwise(tokens))
-    if all(len(tok) == 1 for tok in tokens) and (len(tokens) >= 6 or not digits_apart):
+    if not digits_apart or "." in tokens:
         return run.replace(" ", "")
     return run
 
@@ -94,8 +93,8 @@ def _join(a: str, b: str) -> str:
     return a + b
 
 
-def _lines(body: list[str]) -> list[_Line]:
-    """Mark each line as closing its paragraph or not."""
+def _lines(body: list[str]) -> tuple[list[_Line], float]:
+    """Mark each line as closing its paragraph or not; also return the full line width."""
     raw = [ln for ln in body if ln.strip() and not _FOOTER.match(ln.strip())]
     trailing_mode = sum(1 for ln in raw if re.search(f"[{_END_PUNCT}] +$", ln)) >= 3
     lengths = sorted(len(ln.strip()) for ln in raw)
@@ -115,7 +114,7 @@ def _lines(body: list[str]) -> list[_Line]:
         out.append(_Line(text, closed))
     if out:
         out[-1].closed = True
-    return out
+    return out, full
 
 
 def _is_title(block: list[str], full: float) -> bool:
@@ -128,16 +127,26 @@ def _is_title(block: list[str], full: float) -> bool:
     return len(block) == 1 or all(len(line) < max(full * 0.95, 20) for line in block)
 
 
+def _is_masthead(text: str) -> bool:
+    """Tell a masthead line: the bulletin's name, its number, or its date with at most the issuing office."""
+    if re.search(r"简报|快报|通讯|动态|工作信息", text) or _ISSUE_NO.search(text):
+        return True
+    rest = _DATE.sub("", text).strip()
+    return bool(_DATE.search(text)) and (not rest or bool(re.search(r"(局|委|办|会|室|部|厅|处|中心|编|印发?)$", rest)))
+
+
 def split_masthead(lines: list[str]) -> tuple[IssueMeta, list[str]]:
-    """Take the issue's name, number and date from the first lines; return the rest."""
+    """Take the issue's name, number and date from the masthead lines at the top; return the rest."""
     name = number = None
     date: dt.date | None = None
-    head = [i for i, ln in enumerate(lines) if ln.strip()][:8]
     taken = set()
-    for i in head:
-        text = clean_line(lines[i])
-        if not _MASTHEAD.search(text) or len(text) > 40:
+    # the masthead is the unbroken run of short masthead-like lines at the very top, nothing further down
+    for i, line in enumerate(lines):
+        text = clean_line(line)
+        if not text:
             continue
+        if len(taken) >= 6 or len(text) > 40 or text[-1] in "。，；" or not _is_masthead(text):
+            break
         taken.add(i)
         if (m := _DATE.search(text)) and date is None:
             try:
@@ -149,10 +158,6 @@ def split_masthead(lines: list[str]) -> tuple[IssueMeta, list[str]]:
         rest = _DATE.sub("", _ISSUE_NO.sub("", text)).strip(" （）()")
         if rest and name is None and re.search("简报|快报|通讯|动态|信息", rest):
             name = rest
-    if taken and max(taken) > min(taken) + 4:
-        taken = set()  # scattered matches are body text, not a masthead
-        name = number = None
-        date = None
     return IssueMeta(name=name, number=number, date=date), [ln for i, ln in enumerate(lines) if i not in taken]
 
 
@@ -162,9 +167,7 @@ def parse_bulletin(text: str, document: str) -> Bulletin:
     cut = next((i for i, ln in enumerate(lines) if _DISTRIBUTION.match(ln.strip())), len(lines))
     distribution = "\n".join(clean_line(ln) for ln in lines[cut:] if ln.strip())
     meta, body = split_masthead(lines[:cut])
-    marked = _lines(body)
-    lengths = sorted(len(m.text) for m in marked)
-    full = statistics.median(lengths[len(lengths) // 2:]) if lengths else 0
+    marked, full = _lines(body)
 
     blocks: list[list[str]] = []
     current: list[str] = []
@@ -187,6 +190,10 @@ def parse_bulletin(text: str, document: str) -> Bulletin:
 
     for block in blocks:
         tail = "".join(block)
+        if _SECTION.match(tail):
+            flush()  # 二、基层通讯: a section heading ends the article before it and titles nothing
+            paragraphs, title_parts = [], []
+            continue
         if title_parts and not paragraphs and len(tail) < 12 and not re.search(f"[{_NOT_TITLE_END}]", tail):
             title_parts.extend(block)  # the short last line of a wrapped title (…保障 / 工作)
             continue

@@ -281,8 +281,8 @@ def test_fix_spacing_idempotent(text: str) -> None:
 @example("共 3 4 个")
 @example("第 1 2 期")
 def test_fix_spacing_keeps_space_between_digits(text: str) -> None:
-    # the one exception: six or more single characters spaced out (6 0 4 4 . 8 6) are letter-spacing
-    assume(not re.search(r"(?:(?<=\s)|^)(?:\S ){5,}\S(?=\s|$)", re.sub(" {2,}", " ", text)))
+    # the one exception: digits spaced out around a decimal point (6 0 4 4 . 8 6) are one letter-spaced number
+    assume("." not in text)
     out = fix_spacing(text)
     # only spaces disappear (property above), so each digit-space-digit gap of the input maps to one of the output
     assert len(re.findall(r"(?=\d +\d)", out)) == len(re.findall(r"(?=\d +\d)", text))
@@ -334,3 +334,34 @@ def test_wrapped_title_keeps_its_short_last_line() -> None:
     bulletin = parse_bulletin(text, "wrapped.txt")
     assert [a.title for a in bulletin.articles] == ["青浦邮政管理局快递员公租房保障工作", "松江邮政管理局召开座谈会"]
     assert all(not p.startswith("工作") for a in bulletin.articles for p in a.paragraphs)
+
+
+def test_a_date_sentence_at_the_top_is_body_not_masthead() -> None:
+    lines = ["浦东局召开专题会议", "2022年3月7日，浦东局召开专题会议。"]
+    meta, rest = split_masthead(lines)
+    assert meta.date is None
+    assert rest == lines
+
+
+def test_masthead_is_only_the_run_at_the_top() -> None:
+    lines = ["上海邮政工作简报", "2022年第3期", "上海市邮政管理局 2022年3月15日", "闵行局推进公租房保障工作",
+             "闵行局召开会议。", "二、基层通讯", "奉贤局开展检查"]
+    meta, rest = split_masthead(lines)
+    assert (meta.name, meta.number, meta.date) == ("上海邮政工作简报", "第3期", dt.date(2022, 3, 15))
+    assert rest == lines[3:]
+
+
+def test_section_heading_is_neither_title_nor_body() -> None:
+    text = ("闵行局推进公租房保障工作\n闵行局新增公租房20套，累计达到120套。\n二、基层通讯\n"
+            "奉贤局开展安全检查\n奉贤局检查快递企业15家。\n")
+    bulletin = parse_bulletin(text, "sections.txt")
+    assert [a.title for a in bulletin.articles] == ["闵行局推进公租房保障工作", "奉贤局开展安全检查"]
+    assert all("基层通讯" not in a.text for a in bulletin.articles)
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("合计 3 5 8 2 1 6 人", "3 5 8 2 1 6"),  # a table row: six numbers, not 358216
+    ("第 100. 2022年", "100. 2022"),  # a list's number, then a year
+])
+def test_numbers_are_not_glued(text: str, kept: str) -> None:
+    assert kept in fix_spacing(text)
