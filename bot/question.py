@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from index import Segmenter, places_in
 from index.figures import unit_kind, unit_names
 
-# Words that ask, not describe: they never help find or score a figure.
-_ASKING = re.compile(r"多少钱|多少|几|多大|多长|多高|多重|多远|多久|什么时候|哪一天|哪天|哪一年|哪年|何时|"
-                     r"叫什么|是什么|什么|哪些|哪个|哪里|哪儿|谁|吗|呢|请问|一共|总共|共有|有")
-_FIGURE_CUE = re.compile(r"多少|(?<!哪)几[个位名家条项人年次天岁种只件座套所部倍成]?|多大|多长|多高|多重|多远|多久|"
+UNITS = unit_names()
+
+# Words that ask, not describe: whole tokens only (有 goes, 国有企业 stays).
+_ASKING = frozenset("多少钱 多少 几 多大 多长 多高 多重 多远 多久 什么时候 哪一天 哪天 哪一年 哪年 何时 叫什么 是什么 "
+                    "什么 哪些 哪个 哪里 哪儿 谁 吗 呢 请问 一共 总共 共有 有 是 为".split())
+_FIGURE_CUE = re.compile(r"多少|(?<!哪)几(?!乎)|多大|多长|多高|多重|多远|多久|"
                          r"百分之几|比例|占比|增幅|增长率")
 _DATE_CUE = re.compile(r"哪一?天|哪一?日|什么时候|何时|几月几[日号]|什么日子|日期|什么时间")
 _ORDINAL_CUE = re.compile(r"第几|第多少|排第|排名第几|排名多少|排行第几|排多少位|位列第几|列第几")
@@ -57,7 +59,6 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
     places = places_in(text)
     period_m = _PERIOD.search(text)
     qualifier = "新增" if "新增" in text else ("total" if _TOTAL_CUE.search(text) else None)
-    unit, kind, spoken = _unit(text)
     if _DATE_CUE.search(text):
         wants = "date"
     elif _ORDINAL_CUE.search(text):
@@ -75,16 +76,15 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
     else:
         wants = "passage"
     terms = tuple(segmenter.terms(text))
-    units = unit_names()
-    # 几个堂区 / 多少套公租房: the asking word and its unit go, and the noun after them is the measure asked
-    asked = re.compile(rf"(?:多少|(?<!哪)几)(?:{'|'.join(sorted(map(re.escape, units), key=len, reverse=True))})?")
-    after = asked.split(text, maxsplit=1)[1] if asked.search(text) else ""
-    stripped = _ASKING.sub(" ", asked.sub(" ", text))
+    words = segmenter.words(text)
+    asked_at, unit_at, unit, kind, spoken = _asked(text, words)
     content: list[str] = []
     phrases: list[str] = []
     run: list[str] = []
-    for word in [*segmenter.words(stripped), "的"]:
-        if word in segmenter.stopwords or word in units or places_in(word) or _PERIOD.fullmatch(f"{word}年"):
+    measure = None
+    for i, word in enumerate([*words, "的"]):
+        if word in segmenter.stopwords or word in _ASKING or i in (asked_at, unit_at) \
+                or word in UNITS or places_in(word) or _PERIOD.fullmatch(f"{word}年"):
             if len(run) > 1 and len("".join(run)) <= 10:
                 phrases.append("".join(run))  # 溪 + 银汉鱼: the name is the whole run, not its parts
             run = []
@@ -92,21 +92,35 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
         run.append(word)
         if len(word) > 1 or re.match(r"[A-Za-z0-9]", word):
             content.append(word)  # single characters (的, 了, 在 …) match everywhere; only runs keep them
+            if measure is None and asked_at >= 0 and i > max(asked_at, unit_at):
+                measure = word  # 多少套公租房: the noun after the asked unit is what is counted
     content.extend(p for p in phrases if p not in content)
-    measure = next((w for w in segmenter.words(after) if w in content), None) if after else None
     return Question(text=text, terms=terms, content=tuple(dict.fromkeys(content)), wants=wants, measure=measure,
                     unit=unit,
                     unit_kind=kind, unit_spoken=spoken, places=places,
                     period=period_m.group() if period_m else None, qualifier=qualifier)
 
 
-def _unit(text: str) -> tuple[str | None, str | None, bool]:
-    """Find the unit a figure question asks for: spoken after 多少/几, else implied by a keyword."""
-    units = "|".join(sorted(map(re.escape, unit_names()), key=len, reverse=True))
-    m = re.search(rf"(?:多少|(?<!哪)几)({units})", text)
-    if m:
-        return m.group(1), unit_kind(m.group(1)), True
+def _asked(text: str, words: list[str]) -> tuple[int, int, str | None, str | None, bool]:
+    """Find the asking word's and the asked unit's indexes and the unit: spoken after 多少/几, else implied.
+
+    The unit must be a whole word: 多少户外职工驿站 asks no 户.
+    """
+    for i, word in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if word == "多少" or (word == "几" and "哪几" not in text):
+            if nxt in UNITS:
+                return i, i + 1, nxt, unit_kind(nxt), True
+            return i, -1, *_implied(text), False
+        for head in ("几", "多少"):  # jieba keeps 几个, 多少倍 as one word
+            if word.startswith(head) and word[len(head):] in UNITS:
+                return i, i, word[len(head):], unit_kind(word[len(head):]), True
+    return -1, -1, *_implied(text), False
+
+
+def _implied(text: str) -> tuple[str | None, str | None]:
+    """Return the unit and kind a keyword implies (面积 -> 平方米, 多少钱 -> 元)."""
     for pattern, kind, unit_hint in _KIND_HINTS:
         if re.search(pattern, text):
-            return unit_hint, kind, False
-    return None, None, False
+            return unit_hint, kind
+    return None, None

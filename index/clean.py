@@ -139,7 +139,7 @@ def split_masthead(lines: list[str]) -> tuple[IssueMeta, list[str]]:
     """Take the issue's name, number and date from the masthead lines at the top; return the rest."""
     name = number = None
     date: dt.date | None = None
-    taken = set()
+    taken: set[int] = set()
     # the masthead is the unbroken run of short masthead-like lines at the very top, nothing further down
     for i, line in enumerate(lines):
         text = clean_line(line)

@@ -149,3 +149,21 @@ def test_rank_question_wants_an_ordinal(ask: Ask) -> None:
 
 def test_thickness_wants_a_length(ask: Ask) -> None:
     assert ask("火山灰厚度约为多少").unit_kind == "measure"
+
+
+@pytest.mark.parametrize(("text", "unit", "spoken"), [
+    ("青浦有多少户外职工驿站", None, False),  # 户 is a unit, but not here: 户外 is one word
+    ("体长是体高的多少倍", "倍", True),  # jieba keeps 多少倍 as one word
+    ("澳门市划分为几个堂区", "个", True),
+])
+def test_a_spoken_unit_is_a_whole_word(ask: Ask, text: str, unit: str | None, spoken: bool) -> None:
+    question = ask(text)
+    assert question.unit_spoken is spoken
+    if spoken:
+        assert question.unit == unit
+
+
+def test_asking_words_go_only_as_whole_words(ask: Ask) -> None:
+    question = ask("国有企业有多少家")
+    assert "国有企业" in question.content
+    assert ask("几乎所有企业都参加了吗").wants != "figure"
