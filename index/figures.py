@@ -166,9 +166,9 @@ def _sentence_figures(sentence: str, chunk_id: int) -> Iterator[Figure]:
         day = parse_number(m["d"]) if m["d"] else None
         if month is None or not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
             continue
+        taken.append((m.start(), m.end()))  # 1-6月 or 12月 is a period, never a count
         if m["d"] is None and m["y"] is None:
             continue  # "3月" alone is too vague to be a date figure
-        taken.append((m.start(), m.end()))
         year = parse_number(m["y"]) if m["y"] else None
         value = (year or 0) * 10000 + month * 100 + (day or 0)
         yield _make(sentence, m.start(), m.end(), value, None, "日" if day else "月", "date", None,
@@ -179,7 +179,7 @@ def _sentence_figures(sentence: str, chunk_id: int) -> Iterator[Figure]:
         taken.append((m.start(), m.end()))
         yield _make(sentence, m.start(), m.end(), float(m["y"]), None, "年", "year", None, places, chunk_id)
     for m in _FIGURE.finditer(sentence):
-        if not m["num"] or any(a <= m.start("num") < b for a, b in taken):
+        if not m["num"] or any(a < m.end() and m.start("num") < b for a, b in taken):
             continue
         fig = _figure_from_match(sentence, m, places, chunk_id)
         if fig is not None:

@@ -70,13 +70,14 @@ def decode_text(data: bytes) -> str:
 
 def pdf_text(data: bytes) -> str:
     """Extract a PDF's text layer with pypdf, page by page."""
-    from pypdf import PdfReader  # imported here: it is only needed when a PDF comes in
+    from pypdf import PasswordType, PdfReader  # imported here: it is only needed when a PDF comes in
 
     if not data.startswith(b"%PDF-"):
         raise UnreadableFile("not a PDF file (no %PDF- header)")
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
+        # an owner password only restricts printing or copying: pypdf opens those with the empty password
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise UnreadableFile("the PDF is encrypted; send an unprotected copy")
         if len(reader.pages) > MAX_PAGES:
             raise UnreadableFile(f"the PDF has {len(reader.pages)} pages (limit {MAX_PAGES})")
@@ -94,6 +95,7 @@ def pdf_text(data: bytes) -> str:
 def docx_text(data: bytes) -> str:
     """Extract a .docx's paragraphs (and table cells), one per line."""
     import docx  # python-docx; imported here for the same reason as pypdf
+    import docx.table
 
     if not data.startswith(b"PK\x03\x04"):
         raise UnreadableFile("not a .docx file (not a zip container)")
@@ -101,8 +103,11 @@ def docx_text(data: bytes) -> str:
         document = docx.Document(io.BytesIO(data))
     except Exception as e:  # python-docx raises zip, XML and key errors on damaged files
         raise UnreadableFile(f"damaged or unreadable .docx ({type(e).__name__})") from None
-    lines = [p.text.strip() for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append("，".join(cell.text.strip() for cell in row.cells if cell.text.strip()))
+    lines: list[str] = []
+    for block in document.iter_inner_content():  # paragraphs and tables in document order
+        if isinstance(block, docx.table.Table):
+            # a row ends like a sentence, so a short row is never taken for a title
+            lines.extend("，".join(c.text.strip() for c in row.cells if c.text.strip()) + "。" for row in block.rows)
+        else:
+            lines.append(block.text.strip())
     return "\n".join(line for line in lines if line)

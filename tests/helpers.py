@@ -194,12 +194,13 @@ def blank_pdf(path: Path) -> Path:
     return path
 
 
-def encrypted_copy(source: Path, path: Path, password: str = "secret") -> Path:
-    """Write a password-protected copy of a PDF."""
+def encrypted_copy(source: Path, path: Path, password: str = "secret", *, user_password: str | None = None) -> Path:
+    """Write a password-protected copy of a PDF (user_password "" = anyone may open it, only the owner may edit)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(source))
-    writer.encrypt(user_password=password, owner_password=password, algorithm="RC4-128")
+    writer.encrypt(user_password=password if user_password is None else user_password, owner_password=password,
+                   algorithm="RC4-128")
     with path.open("wb") as f:
         writer.write(f)
     return path

@@ -162,3 +162,23 @@ def test_a_figure_in_another_chunk_of_the_right_article_beats_a_similar_article(
     assert hits.index(next(h for h in hits if h.chunk.id == second.id)) > 1  # … but not its figure's chunk
     top = _top(engine, question)
     assert (top["value"], top["document"]) == (10, "a.txt")
+
+
+def test_a_place_is_found_below_many_better_ranked_passages(tmp_path: Path) -> None:
+    lines = []
+    for i in range(30):
+        lines += [f"闵行邮政管理局公租房工作简讯之{i + 1}", f"闵行局推进公租房保障，公租房申请受理{i + 3}件，公租房工作持续推进。"]
+    lines += ["南桥镇推进保障房建设", "南桥镇今年新增公租房30套，均已交付使用。"]
+    (tmp_path / "many.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    async def build() -> Engine:
+        async with await Store.open(tmp_path / "many.db") as store:
+            await ingest_paths(store, helpers.segmenter(), [tmp_path])
+            return await Engine.load(store, helpers.segmenter())
+
+    engine = asyncio.run(build())
+    question = "奉贤有多少套公租房"
+    ranked = [h.chunk.title for h in engine.library.search(engine.segmenter.terms(question), k=100)]
+    assert ranked.index("南桥镇推进保障房建设") >= 20  # 南桥镇 is in 奉贤, but its passage ranks low
+    top = _top(engine, question)
+    assert top["value"] == 30

@@ -148,6 +148,35 @@ def test_encrypted_pdf_is_refused(sample_pdf: Path, tmp_path: Path) -> None:
     assert counts(db) == {"bulletins": 0, "articles": 0, "chunks": 0, "figures": 0}
 
 
+def test_pdf_with_only_an_owner_password_is_read(sample_pdf: Path, tmp_path: Path) -> None:
+    # printing or copying restrictions do not stop anyone reading the text
+    restricted = encrypted_copy(sample_pdf, tmp_path / "restricted.pdf", user_password="")
+    result = ingest_one(tmp_path / "db.db", restricted.read_bytes(), restricted.name)
+    assert result.status == "added", result.reason
+    assert result.figures > 0
+
+
+def test_docx_table_stays_in_its_article(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("闵行邮政管理局推进快递网点建设")
+    document.add_paragraph("闵行局持续推进快递网点建设，各街镇网点情况见下表。")
+    table = document.add_table(rows=2, cols=2)
+    for row, cells in zip(table.rows, [("街镇", "网点数"), ("七宝镇", "42个")], strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    document.add_paragraph("奉贤邮政管理局开展安全检查")
+    document.add_paragraph("奉贤局检查快递企业15家，发现隐患6处，均已整改完毕。")
+    path = tmp_path / "table.docx"
+    document.save(str(path))
+    [result] = ingest_files(tmp_path / "db.db", [path])
+    assert result.status == "added"
+    rows = query(tmp_path / "db.db", "SELECT a.title, c.text FROM chunks c JOIN articles a ON a.id = c.article_id")
+    [(title, _)] = [r for r in rows if "42个" in r[1]]
+    assert title == "闵行邮政管理局推进快递网点建设"
+
+
 def test_pdf_without_text_is_refused_as_a_scan(tmp_path: Path) -> None:
     scan = blank_pdf(tmp_path / "scan.pdf")
     db = tmp_path / "db.db"

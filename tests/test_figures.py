@@ -267,3 +267,8 @@ def test_latin_units(text: str, value: float, unit: str) -> None:
 
 def test_a_latin_unit_must_end_its_word() -> None:
     assert all(f.unit is None for f in extract_figures("销量达5 million份。") if f.value == 5)
+
+
+@pytest.mark.parametrize("text", ["1-6月，全区快递业务量增长。", "12月召开会议。", "从3月到5月开展专项行动。"])
+def test_months_are_periods_not_counts(text: str) -> None:
+    assert [f for f in extract_figures(text) if f.kind != "date"] == []
