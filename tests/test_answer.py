@@ -167,8 +167,9 @@ def test_a_figure_in_another_chunk_of_the_right_article_beats_a_similar_article(
 def test_a_place_is_found_below_many_better_ranked_passages(tmp_path: Path) -> None:
     lines = []
     for i in range(30):
-        lines += [f"闵行邮政管理局公租房工作简讯之{i + 1}", f"闵行局推进公租房保障，公租房申请受理{i + 3}件，公租房工作持续推进。"]
-    lines += ["南桥镇推进保障房建设", "南桥镇今年新增公租房30套，均已交付使用。"]
+        lines += [f"闵行邮政管理局公租房工作简讯之{i + 1}", f"闵行局新增公租房{i + 3}套，公租房套数持续增加。"]
+    filler = "各部门密切配合，做好入住前的各项准备工作，确保快递员顺利入住。" * 3
+    lines += ["南桥镇推进保障房建设", f"南桥镇今年新增公租房30套，均已交付使用。{filler}"]
     (tmp_path / "many.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     async def build() -> Engine:
