@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.engine import Engine, default_db, seed_if_empty
+from bot.engine import EmptyQuestion, Engine, default_db, normalize_question, seed_if_empty
 from bot.render import render_plain, to_json
 from index import BulletinError, Segmenter, Store, ingest_paths
 
@@ -50,18 +50,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     db = getattr(args, "db", None) or Path(os.environ.get("BULLETIN_DB") or default_db())
     try:
         return asyncio.run(_run(args, db))
+    except EmptyQuestion as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except BulletinError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (| head): stop quietly, and keep Python from complaining at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 async def _run(args: argparse.Namespace, db: Path) -> int:
-    if args.command == "ask" and args.question != "-" and not args.question.strip():
-        print("error: the question is empty", file=sys.stderr)
-        return 2
-    async with await Store.open(db) as store:
+    if args.command == "ask" and args.question != "-":
+        normalize_question(args.question)  # refuse an empty question before loading anything
+    async with await Store.open(db, create=args.command != "stats") as store:
         if args.command == "stats":
             return await _stats(store)
         segmenter = Segmenter()
@@ -121,16 +127,21 @@ def _ask_one(engine: Engine, question: str, out: TextIO, *, as_json: bool) -> in
 
 
 def _ask_lines(engine: Engine, stream: TextIO, out: TextIO, *, as_json: bool) -> int:
-    """Answer one question per input line, in order; a blank line gets an error answer, not a gap."""
+    """Answer one question per input line, in order; a blank line gets an error answer, not a gap.
+
+    The exit status is 1 if any line could not be asked, so a script notices.
+    """
+    status = 0
     for line in stream:
         question = line.rstrip("\n")
         try:
             result = to_json(engine.ask(question)) if as_json else render_plain(engine.ask(question))
         except BulletinError as e:
             result = _error_json(question, str(e)) if as_json else f"error: {e}"
+            status = 1
         out.write((json.dumps(result, ensure_ascii=False) if as_json else f"{result}\n") + "\n")
         out.flush()
-    return 0
+    return status
 
 
 def _error_json(question: str, message: str) -> dict[str, object]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def normalize_question(text: str) -> str:
     """Clean a question: odd characters out, spaces collapsed, length capped."""
     text = re.sub(r"\s+", " ", normalize_chars(text)).strip()
     if not re.search(r"[\w\u3400-\u9fff]", text):
-        raise EmptyQuestion("the question is empty (请输入问题)")
+        raise EmptyQuestion("问题是空的，请输入要问的内容")
     return text[:MAX_QUESTION_CHARS]
 
 
@@ -53,7 +54,5 @@ async def seed_if_empty(store: Store, segmenter: Segmenter) -> list[str]:
 
 def default_db() -> Path:
     """Return the default database path (~/.local/share/bulletin/bulletins.db, or under XDG_DATA_HOME)."""
-    import os
-
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "bulletin" / "bulletins.db"

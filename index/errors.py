@@ -21,3 +21,7 @@ class EmptyDocument(BulletinError):
 
 class StoreError(BulletinError):
     """The database cannot be opened or is not a bulletin database."""
+
+
+class DuplicateBulletin(BulletinError):
+    """A bulletin with the same content is already stored."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from index.chunk import chunk_paragraphs
 from index.clean import parse_bulletin
-from index.errors import BulletinError
+from index.errors import BulletinError, DuplicateBulletin
 from index.figures import extract_figures
 from index.models import Bulletin
 from index.segment import Segmenter
@@ -68,9 +68,12 @@ async def ingest_bytes(store: Store, segmenter: Segmenter, data: bytes, document
     except BulletinError as e:
         return IngestResult(document, "refused", reason=str(e))
     meta = bulletin.meta
-    await store.add_bulletin(document=document, sha256=sha, raw_text=text, issue_name=meta.name,
-                             issue_number=meta.number, issue_date=meta.date,
-                             distribution=bulletin.distribution, articles=articles)
+    try:
+        await store.add_bulletin(document=document, sha256=sha, raw_text=text, issue_name=meta.name,
+                                 issue_number=meta.number, issue_date=meta.date,
+                                 distribution=bulletin.distribution, articles=articles)
+    except DuplicateBulletin as e:  # another ingest stored the same file meanwhile
+        return IngestResult(document, "duplicate", reason=str(e))
     issue = " ".join(str(p) for p in (meta.name, meta.number, meta.date) if p)
     return IngestResult(document, "added", issue=issue, articles=len(articles),
                         chunks=sum(len(a.chunks) for a in articles),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -12,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from index.errors import StoreError
+from index.errors import DuplicateBulletin, StoreError
 from index.models import Chunk, Figure
 
 _M001 = """
@@ -101,9 +102,9 @@ class Store:
         self.path = path
 
     @classmethod
-    async def open(cls, path: Path) -> Store:
-        """Open (creating if needed) the database at path and bring its schema up to date."""
-        _check_file(path)
+    async def open(cls, path: Path, *, create: bool = True) -> Store:
+        """Open the database at path (creating it unless create is False) and bring its schema up to date."""
+        _check_file(path, create=create)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = await aiosqlite.connect(path, timeout=10, isolation_level=None)
@@ -135,6 +136,8 @@ class Store:
         async with self._db.execute("SELECT coalesce(max(version), 0) FROM _migrations") as cur:
             row = await cur.fetchone()
         current = row[0] if row else 0
+        if current > len(MIGRATIONS):
+            raise StoreError(f"{self.path} was made by a newer version of this program (schema {current})")
         for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
             await self._db.executescript(f"BEGIN IMMEDIATE;\n{script}\n"
                                          f"INSERT INTO _migrations VALUES ({version}, '{_now()}');\nCOMMIT;")
@@ -152,19 +155,34 @@ class Store:
 
     async def _write(self, work: Callable[[aiosqlite.Connection], Awaitable[Any]]) -> Any:
         """Run work in one IMMEDIATE transaction: the single door every write goes through."""
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            result = await work(self._db)
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
-        await self._db.execute("COMMIT")
+        with self._translated():
+            await self._db.execute("BEGIN IMMEDIATE")  # waits busy_timeout for another writer
+            try:
+                result = await work(self._db)
+                await self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
+                raise
         return result
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Turn SQLite's errors into one-line StoreErrors (a busy database, a full disk …)."""
+        try:
+            yield
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                raise StoreError(f"{self.path} is busy (another ingest is writing); try again") from None
+            raise StoreError(f"database error in {self.path}: {e}") from None
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"database error in {self.path}: {e}") from None
 
     async def find_sha(self, sha256: str) -> str | None:
         """Return the document name already stored with this content hash, or None."""
-        async with self._db.execute("SELECT document FROM bulletins WHERE sha256 = ?", (sha256,)) as cur:
-            row = await cur.fetchone()
+        with self._translated():
+            async with self._db.execute("SELECT document FROM bulletins WHERE sha256 = ?", (sha256,)) as cur:
+                row = await cur.fetchone()
         return row[0] if row else None
 
     async def add_bulletin(self, *, document: str, sha256: str, raw_text: str, issue_name: str | None,
@@ -173,6 +191,10 @@ class Store:
         """Store one bulletin with its articles, chunks and figures in one transaction; return its id."""
 
         async def work(db: aiosqlite.Connection) -> int:
+            # checked inside the transaction, so two ingests of one file cannot both add it
+            async with db.execute("SELECT document FROM bulletins WHERE sha256 = ?", (sha256,)) as found:
+                if (row := await found.fetchone()) is not None:
+                    raise DuplicateBulletin(f"same content as {row[0]}, already stored")
             cur = await db.execute(
                 "INSERT INTO bulletins (document, sha256, issue_name, issue_number, issue_date, distribution,"
                 " raw_text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -204,6 +226,10 @@ class Store:
 
     async def load_chunks(self) -> list[StoredChunk]:
         """Load every chunk with its terms, its article and bulletin, and its figures."""
+        with self._translated():
+            return await self._load_chunks()
+
+    async def _load_chunks(self) -> list[StoredChunk]:
         figures: dict[int, list[Figure]] = {}
         async with self._db.execute(
                 'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier, approx,'
@@ -226,6 +252,10 @@ class Store:
 
     async def stats(self) -> Stats:
         """Return counts of issues, articles, chunks and figures, and the index's age."""
+        with self._translated():
+            return await self._stats()
+
+    async def _stats(self) -> Stats:
         counts = []
         for table in ("bulletins", "articles", "chunks", "figures"):
             async with self._db.execute(f"SELECT count(*) FROM {table}") as cur:  # table names are ours
@@ -240,14 +270,19 @@ class Store:
                      newest_issue=newest, last_ingest=built)
 
 
-def _check_file(path: Path) -> None:
+def _check_file(path: Path, *, create: bool) -> None:
     """Refuse a path that cannot be a database before SQLite touches it."""
-    if path.exists() and not path.is_file():
-        raise StoreError(f"{path} is not a file")
-    if path.is_file() and path.stat().st_size:
-        with path.open("rb") as f:
-            if f.read(16) != b"SQLite format 3\x00":
-                raise StoreError(f"{path} is not an SQLite database")
+    if not create and not path.exists():
+        raise StoreError(f"no database at {path}; ingest some bulletins first")
+    try:
+        if path.exists() and not path.is_file():
+            raise StoreError(f"{path} is not a file")
+        if path.is_file() and path.stat().st_size:
+            with path.open("rb") as f:
+                if f.read(16) != b"SQLite format 3\x00":
+                    raise StoreError(f"{path} is not an SQLite database")
+    except OSError as e:
+        raise StoreError(f"cannot read {path}: {e.strerror or e}") from None
 
 
 def _now() -> str:

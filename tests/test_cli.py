@@ -70,7 +70,7 @@ def test_ask_stdin_answers_each_line_in_order_including_a_blank_one(
     questions = ["青浦有多少套公租房", "", "奉贤依托行业党建联盟成立的驿站叫什么"]
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(questions) + "\n"))
     rc, out, err = run_cli(capsys, "--db", sample_db, "ask", "-", "--json")
-    assert rc == 0, err
+    assert rc == 1, err  # every line is answered, and the blank one makes the status say so
     lines = out.splitlines()
     assert len(lines) == 3
     answers = [json.loads(line) for line in lines]
@@ -116,10 +116,10 @@ def test_ask_plain_text_with_db_after_the_subcommand(sample_db: Path, capsys: py
 def test_empty_question_is_a_one_line_error(question: str, sample_db: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, err = run_cli(capsys, "--db", sample_db, "ask", question)
-    assert rc != 0
+    assert rc == 2
     assert out == ""
     assert_one_line_error(err)
-    assert "empty" in err
+    assert "问题是空的" in err
 
 
 @pytest.mark.parametrize("order", ["before", "after"])
@@ -150,20 +150,20 @@ def test_bulletin_db_environment_variable_is_honoured(sample_db: Path, tmp_path:
     rc, out, _ = run_cli(capsys, "stats")
     assert rc == 0
     assert "issues    1" in out.splitlines()
-    # --db wins over the environment
+    # --db wins over the environment (and stats creates nothing: a mistyped path is an error)
     other = tmp_path / "other.db"
-    rc, out, _ = run_cli(capsys, "stats", "--db", other)
-    assert rc == 0
-    assert "issues    0" in out.splitlines()
-    assert other.exists()
+    rc, out, err = run_cli(capsys, "stats", "--db", other)
+    assert rc == 1
+    assert str(other) in err
+    assert not other.exists()
 
 
 def test_without_db_or_env_the_default_lives_under_xdg_data_home(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
-    rc, out, _ = run_cli(capsys, "stats")
+    rc, _, err = run_cli(capsys, "ask", "青浦有多少套公租房")
     assert rc == 0
-    assert "issues    0" in out.splitlines()
+    assert err.strip() == SEEDED
     assert (tmp_path / "data-home" / "bulletin" / "bulletins.db").is_file()
 
 
@@ -184,11 +184,12 @@ def test_fresh_database_is_seeded_with_the_bundled_sample_once(
     assert counts(db)["bulletins"] == 1
 
 
-def test_stats_does_not_seed_an_empty_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "empty.db"
-    rc, _out, err = run_cli(capsys, "--db", db, "stats")
-    assert (rc, err) == (0, "")
-    assert counts(db)["bulletins"] == 0
+def test_stats_neither_creates_nor_seeds_a_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "typo.db"
+    rc, out, err = run_cli(capsys, "--db", db, "stats")
+    assert (rc, out) == (1, "")
+    assert_one_line_error(err)
+    assert not db.exists()
 
 
 def test_chat_reads_questions_until_end_of_input(sample_db: Path, monkeypatch: pytest.MonkeyPatch,
@@ -231,3 +232,13 @@ def test_installed_script_finds_the_bundled_sample_from_any_directory(tmp_path: 
     assert second["found"] is False
     assert counts(db)["bulletins"] == 1
     assert list(elsewhere.iterdir()) == []  # nothing written in the working directory
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(sample_db: Path, tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("bulletin")
+    questions = "\n".join(["青浦有多少套公租房"] * 400) + "\n"
+    proc = subprocess.run(f"'{script}' --db '{sample_db}' ask - --json | head -n 1", shell=True, input=questions,
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False)
+    assert json.loads(proc.stdout)["found"] is True
+    assert "Traceback" not in proc.stderr
+    assert "BrokenPipe" not in proc.stderr

@@ -98,7 +98,7 @@ def test_failed_add_bulletin_rolls_back_everything(db_copy: Path) -> None:
 
     async def run() -> int:
         async with await Store.open(db_copy) as store:
-            with pytest.raises(sqlite3.IntegrityError):
+            with pytest.raises(StoreError, match="NOT NULL"):
                 # the first article is fine; the second one's figure violates NOT NULL (value)
                 await add(store, "bad", article(figure(100)), article(figure(None)))
             assert await store.find_sha("bad") is None
@@ -210,3 +210,10 @@ def test_installed_script_with_a_bad_db_prints_one_line_no_traceback(kind: str, 
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
     assert_one_line_error(proc.stderr)
+
+
+def test_a_database_from_a_newer_version_is_refused(db_copy: Path) -> None:
+    with sqlite3.connect(db_copy) as con:
+        con.execute("INSERT INTO _migrations VALUES (?, '2030-01-01')", (len(MIGRATIONS) + 1,))
+    with pytest.raises(StoreError, match="newer version"):
+        asyncio.run(Store.open(db_copy))
