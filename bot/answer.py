@@ -165,7 +165,7 @@ def _fit(question: Question, fig: Figure, article_place: tuple[str, ...], weight
         score -= 0.5  # a bare number is a weaker answer than one with the asked kind of unit
     if fig.text.startswith("一"):
         score -= 0.4 if question.unit_spoken else 0.7  # 一个/一种 is usually the article "a", not a count
-    if question.measure and question.measure in fig.measure.split("|")[-1][:len(question.measure) + 2]:
+    if question.measure and question.measure in fig.after[:len(question.measure) + 2]:
         score += 1.0  # 多少套公租房 -> 100套公租房: the noun right after the unit is the one asked
     score += _context(question, fig, weights, article)
     total = fig.qualifier in _TOTAL
@@ -210,7 +210,7 @@ def _context(question: Question, fig: Figure, weights: dict[str, float], article
             else:
                 gap = 0
             best = max(best, 1.0 / (1.0 + gap / 6.0))
-        if term in fig.measure:
+        if term in fig.before or term in fig.after:
             best += 0.5
         score += weight * best
     total = sum(weights.values())
@@ -223,7 +223,7 @@ def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> 
     place = f"{question.places[0]}：" if question.places else ""
     qualifier = fig.qualifier if fig.qualifier in _TOTAL | {"新增"} and fig.qualifier not in fig.text else ""
     noun = next((w for w in sorted(question.content, key=len, reverse=True)
-                 if fig.measure.split("|")[-1].startswith(w)), "")
+                 if fig.after.startswith(w)), "")
     period = f"{fig.period}" if fig.period and fig.period not in fig.text and question.period else ""
     related = [f for f in figures[1:] if f.chunk.id == best.chunk.id and f.figure.unit == fig.unit
                and f.figure.value != fig.value and f.figure.qualifier != fig.qualifier][:2]

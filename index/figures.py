@@ -134,14 +134,9 @@ def _scaled(num: str, mult: str | None) -> float | None:
     return value * _MULTIPLIER.get(mult or "", 1.0)
 
 
-def extract_figures(text: str, *, chunk_id: int = 0, issue_date: dt.date | None = None) -> list[Figure]:
-    """Return every figure in text, in reading order, each with its sentence and context.
-
-    Relative periods (今年, 开年以来, 去年) are resolved against the bulletin's date when it is known.
-    """
-    figures: list[Figure] = []
-    for _, sentence in sentences(text):
-        figures.extend(_sentence_figures(sentence, chunk_id))
+def extract_figures(text: str, *, issue_date: dt.date | None = None) -> list[Figure]:
+    """Return every figure in text in reading order; 今年/去年 resolve against issue_date when known."""
+    figures = [f for _, sentence in sentences(text) for f in _sentence_figures(sentence)]
     if issue_date is None:
         return figures
     return [replace(f, period=resolve_period(f.period, issue_date)) if f.period else f for f in figures]
@@ -158,7 +153,7 @@ def resolve_period(period: str | None, today: dt.date | None) -> str | None:
     return f"{today.year + _RELATIVE_YEAR[period]}年"
 
 
-def _sentence_figures(sentence: str, chunk_id: int) -> Iterator[Figure]:
+def _sentence_figures(sentence: str) -> Iterator[Figure]:
     places = places_in(sentence)
     taken: list[tuple[int, int]] = []
     for m in _DATE.finditer(sentence):
@@ -171,22 +166,20 @@ def _sentence_figures(sentence: str, chunk_id: int) -> Iterator[Figure]:
             continue  # "3月" alone is too vague to be a date figure
         year = parse_number(m["y"]) if m["y"] else None
         value = (year or 0) * 10000 + month * 100 + (day or 0)
-        yield _make(sentence, m.start(), m.end(), value, None, "日" if day else "月", "date", None,
-                    places, chunk_id)
+        yield _make(sentence, m.start(), m.end(), value, None, "日" if day else "月", "date", None, places)
     for m in _YEAR.finditer(sentence):
         if any(a <= m.start() < b for a, b in taken):
             continue
         taken.append((m.start(), m.end()))
-        yield _make(sentence, m.start(), m.end(), float(m["y"]), None, "年", "year", None, places, chunk_id)
+        yield _make(sentence, m.start(), m.end(), float(m["y"]), None, "年", "year", None, places)
     for m in _FIGURE.finditer(sentence):
-        if not m["num"] or any(a < m.end() and m.start("num") < b for a, b in taken):
-            continue
-        fig = _figure_from_match(sentence, m, places, chunk_id)
-        if fig is not None:
-            yield fig
+        if not any(a < m.end() and m.start("num") < b for a, b in taken):
+            fig = _figure_from_match(sentence, m, places)
+            if fig is not None:
+                yield fig
 
 
-def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...], chunk_id: int) -> Figure | None:
+def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...]) -> Figure | None:
     num, unit = m["num"], m["unit"]
     chinese = not num[0].isdigit()
     if chinese:
@@ -205,25 +198,23 @@ def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...],
         else:
             return None
     start = m.start("before") if m["before"] else m.start("num")
-    end = m.end()
-    if m["num2"] is None and m["dash"]:
-        end = m.end("num")
     prev = sentence[start - 1:start]
+    if re.match(r"\.\d", sentence[m.end("num"):m.end("num") + 2]) or (prev.isascii() and prev.isalpha()):
+        return None  # part of a version string or a code (v2.0.1, A380)
     kind = "ordinal" if prev == "第" else _UNIT_KIND.get(unit or "", "number")
-    if sentence[m.end("num"):m.end("num") + 1] == "." or (prev and (prev.isascii() and prev.isalpha())):
-        return None  # part of a version string or a code (A380, v2.0.1)
     approx = m["before"] or m["after1"] or m["after"]
-    text = sentence[start:end].strip()
-    return _make(sentence, start, start + len(text), value, value_max, unit, kind, approx, places, chunk_id)
+    text = sentence[start:m.end()].strip()
+    return _make(sentence, start, start + len(text), value, value_max, unit, kind, approx, places)
 
 
 def _make(sentence: str, start: int, end: int, value: float, value_max: float | None, unit: str | None,
-          kind: str, approx: str | None, places: tuple[str, ...], chunk_id: int) -> Figure:
+          kind: str, approx: str | None, places: tuple[str, ...]) -> Figure:
+    left, right = _clause_bounds(sentence, start, end)
     return Figure(
         text=sentence[start:end], value=value, value_max=value_max, unit=unit, kind=kind,
-        start=start, end=end, sentence=sentence, qualifier=_qualifier(sentence, start),
-        approx=approx, measure=_measure(sentence, start, end, kind), places=places,
-        period=_period(sentence, start), chunk_id=chunk_id,
+        start=start, end=end, sentence=sentence, qualifier=_qualifier(sentence, start), approx=approx,
+        before=sentence[left:start][-10:], after=sentence[end:right][:8].rstrip("。！？；!?;"), places=places,
+        period=_period(sentence, start),
     )
 
 
@@ -244,14 +235,6 @@ def _qualifier(sentence: str, start: int) -> str | None:
         if pos >= 0 and (best is None or pos + len(word) > best[0]):
             best = (pos + len(word), word)
     return best[1] if best else None
-
-
-def _measure(sentence: str, start: int, end: int, kind: str) -> str:
-    """Return the words a figure counts: the noun after a classifier (100套公租房), else the clause before it."""
-    left, right = _clause_bounds(sentence, start, end)
-    after = sentence[end:right][:8].rstrip("。！？；!?;")
-    before = sentence[left:start][-10:]
-    return f"{before}|{after}"
 
 
 def _period(sentence: str, start: int) -> str | None:

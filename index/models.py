@@ -73,13 +73,14 @@ class Figure:
     value: float
     value_max: float | None
     unit: str | None
-    kind: str  # count | measure | money | percent | date | year | ordinal | number
+    kind: str  # count | measure | money | percent | time | date | year | ordinal | number
     start: int  # span within sentence
     end: int
     sentence: str
     qualifier: str | None = None  # 新增 / 累计 / 共 / 合计 / 其中 / 约 / 余 / 超过 …
     approx: str | None = None  # 约 / 近 / 余 / 多 / 超过 / 以上 …
-    measure: str = ""  # the words the number belongs to, e.g. 公租房 / 租赁面积
+    before: str = ""  # the clause's words before it, which name what it measures: 合计租赁面积
+    after: str = ""  # the clause's words after it, the noun a count counts: 100套 -> 公租房租赁给快递
     places: tuple[str, ...] = ()  # districts the sentence names (canonical short forms)
     period: str | None = None  # e.g. 2022年
     chunk_id: int = 0

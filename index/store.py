@@ -42,7 +42,8 @@ CREATE TABLE figures (
     chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
     text TEXT NOT NULL, value REAL NOT NULL, value_max REAL, unit TEXT, kind TEXT NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, sentence TEXT NOT NULL,
-    qualifier TEXT, approx TEXT, measure TEXT NOT NULL, places TEXT NOT NULL, period TEXT
+    qualifier TEXT, approx TEXT, words_before TEXT NOT NULL, words_after TEXT NOT NULL,
+    places TEXT NOT NULL, period TEXT
 );
 CREATE INDEX articles_bulletin ON articles(bulletin_id);
 CREATE INDEX chunks_article ON chunks(article_id);
@@ -213,10 +214,10 @@ class Store:
                     chunk_id = cur.lastrowid
                     await db.executemany(
                         'INSERT INTO figures (chunk_id, text, value, value_max, unit, kind, start, "end",'
-                        " sentence, qualifier, approx, measure, places, period)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " sentence, qualifier, approx, words_before, words_after, places, period)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [(chunk_id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
-                          f.qualifier, f.approx, f.measure, ",".join(f.places), f.period)
+                          f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period)
                          for f in chunk.figures])
             await db.execute("INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)", (_now(),))
             return bulletin_id or 0
@@ -233,12 +234,12 @@ class Store:
         figures: dict[int, list[Figure]] = {}
         async with self._db.execute(
                 'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier, approx,'
-                " measure, places, period FROM figures ORDER BY id") as cur:
+                " words_before, words_after, places, period FROM figures ORDER BY id") as cur:
             async for r in cur:
                 figures.setdefault(r[0], []).append(Figure(
                     text=r[1], value=r[2], value_max=r[3], unit=r[4], kind=r[5], start=r[6], end=r[7],
-                    sentence=r[8], qualifier=r[9], approx=r[10], measure=r[11],
-                    places=tuple(p for p in r[12].split(",") if p), period=r[13], chunk_id=r[0]))
+                    sentence=r[8], qualifier=r[9], approx=r[10], before=r[11], after=r[12],
+                    places=tuple(p for p in r[13].split(",") if p), period=r[14], chunk_id=r[0]))
         out = []
         async with self._db.execute(
                 "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date, c.tokens"

@@ -44,7 +44,7 @@ def open_and_close(db: Path) -> None:
 
 def figure(value: float | None, sentence: str = "青浦区共有100套公租房。") -> Figure:
     return Figure(text="100套", value=value, value_max=None, unit="套", kind="count",  # type: ignore[arg-type]
-                  start=5, end=9, sentence=sentence, measure="公租房", places=("青浦",))
+                  start=5, end=9, sentence=sentence, after="公租房", places=("青浦",))
 
 
 def article(*figures: Figure) -> NewArticle:
