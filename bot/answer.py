@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
+from bot.passages import gap, passage_answer
 from bot.question import Question
-from index import Chunk, Figure, Hit, Library
-from index.figures import resolve_period, same_unit, unit_kind
-from index.places import TOWNS, canonical, place_names_in
+from index import TOTAL_WORDS, Chunk, Figure, Hit, Library, resolve_period, same_unit, unit_kind
 
-_TOTAL = {"共", "合计", "累计", "总计", "总共", "一共", "共计", "共有", "总量", "总数", "总额"}
-_ITEM = r"(?:[^\W和及与]|[“”]){1,12}"
-_ENUMERATION = re.compile(rf"(?:{_ITEM}、)+{_ITEM}(?:(?:和|及|与|以及){_ITEM})?")
-_WHERE = re.compile(r"哪里|哪儿|什么地方|在哪|哪些(?:地方|区|街道|镇|乡|街镇|地区|区域)|哪几个(?:区|镇|街道)")
-_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{1,20})[”\"」』》]")
 HITS = 10  # passages whose figures are considered
 
 
@@ -62,7 +55,9 @@ def answer(question: Question, library: Library) -> Answer:
         best = figures[0]
         return Answer(question, True, _headline(question, best, figures), best.figure.sentence, best.chunk,
                       tuple(figures), tuple(hits))
-    return _passage_answer(question, hits, library)
+    weights = {t: _weight(t, library) for t in question.content}
+    headline, sentence, chunk = passage_answer(question, hits, weights)
+    return Answer(question, True, headline, sentence, chunk, (), tuple(hits))
 
 
 def _not_found(question: Question, reason: str, hits: tuple[Hit, ...]) -> Answer:
@@ -168,7 +163,7 @@ def _fit(question: Question, fig: Figure, article_place: tuple[str, ...], weight
     if question.measure and question.measure in fig.after[:len(question.measure) + 2]:
         score += 1.0  # 多少套公租房 -> 100套公租房: the noun right after the unit is the one asked
     score += _context(question, fig, weights, article)
-    total = fig.qualifier in _TOTAL
+    total = fig.qualifier in TOTAL_WORDS
     if question.qualifier == "新增":
         score += 1.5 if fig.qualifier == "新增" else -0.5
     elif question.qualifier == "total" or question.places:
@@ -198,18 +193,10 @@ def _context(question: Question, fig: Figure, weights: dict[str, float], article
     A word elsewhere in the figure's article counts a little: the article is about it (体长可达10公分
     in an article about 溪银汉鱼 answers 溪银汉鱼的体长).
     """
-    sentence = fig.sentence
     score = 0.0
     for term, weight in weights.items():
-        best = 0.25 if term in article else 0.0
-        for m in re.finditer(re.escape(term), sentence):
-            if m.end() <= fig.start:
-                gap = fig.start - m.end()
-            elif m.start() >= fig.end:
-                gap = m.start() - fig.end
-            else:
-                gap = 0
-            best = max(best, 1.0 / (1.0 + gap / 6.0))
+        distance = gap(fig.sentence, fig.start, fig.end, term)
+        best = max(1.0 / (1.0 + distance / 6.0) if distance is not None else 0.0, 0.25 if term in article else 0.0)
         if term in fig.before or term in fig.after:
             best += 0.5
         score += weight * best
@@ -221,7 +208,7 @@ def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> 
     """Write the figure first, as a reader would say it: 青浦：共100套公租房（其中2022年新增15套）."""
     fig = best.figure
     place = f"{question.places[0]}：" if question.places else ""
-    qualifier = fig.qualifier if fig.qualifier in _TOTAL | {"新增"} and fig.qualifier not in fig.text else ""
+    qualifier = fig.qualifier if fig.qualifier in TOTAL_WORDS | {"新增"} and fig.qualifier not in fig.text else ""
     noun = next((w for w in sorted(question.content, key=len, reverse=True)
                  if fig.after.startswith(w)), "")
     period = f"{fig.period}" if fig.period and fig.period not in fig.text and question.period else ""
@@ -229,79 +216,5 @@ def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> 
                and f.figure.value != fig.value and f.figure.qualifier != fig.qualifier][:2]
     extra = "；".join(f"{f.figure.period or ''}{f.figure.qualifier or ''}{f.figure.text}" for f in related)
     # a 新增 figure beside a total is part of it (其中); anything else is only related (另)
-    part = "其中" if fig.qualifier in _TOTAL and all(f.figure.qualifier == "新增" for f in related) else "另："
+    part = "其中" if fig.qualifier in TOTAL_WORDS and all(f.figure.qualifier == "新增" for f in related) else "另："
     return f"{place}{period}{qualifier}{fig.text}{noun}" + (f"（{part}{extra}）" if extra else "")
-
-
-def _passage_answer(question: Question, hits: list[Hit], library: Library) -> Answer:
-    """Answer a question that wants words, not a number: the best sentence, and a quoted name if it asks one."""
-    best_sentence, best_chunk, best_score = "", hits[0].chunk, -1.0
-    weights = {t: _weight(t, library) for t in question.content}
-    # only the best document's passages: the quote must come from the source ranked first
-    for hit in [h for h in hits[:3] if h.chunk.document == hits[0].chunk.document]:
-        for sentence in re.findall(r"[^。！？；\n]+[。！？；]?", hit.chunk.text):
-            score = sum(w for t, w in weights.items() if t in sentence) + hit.score / hits[0].score
-            if score > best_score:
-                best_sentence, best_chunk, best_score = sentence, hit.chunk, score
-    headline = best_sentence
-    if question.wants == "name":
-        headline = _quoted_name(best_sentence, weights) or best_sentence
-    elif question.wants == "list":
-        headline = _listed(best_sentence, question, weights) or best_sentence
-    return Answer(question, True, headline, best_sentence, best_chunk, (), tuple(hits))
-
-
-def _quoted_name(sentence: str, weights: dict[str, float]) -> str | None:
-    """Return the quoted name nearest the question's words (“骑乐融融”户外职工驿站), or None."""
-    best: tuple[float, str] | None = None
-    for m in _QUOTED.finditer(sentence):
-        score, tail = 0.0, ""
-        for term, weight in weights.items():
-            for t in re.finditer(re.escape(term), sentence):
-                gap = m.start() - t.end() if t.end() <= m.start() else max(0, t.start() - m.end())
-                score = max(score, weight / (1.0 + gap / 4.0))
-                between = sentence[m.end():t.start()]
-                if len(between) <= 8 and not re.search(r"[，。；、,;]", between) and not tail:
-                    tail = sentence[m.end():t.end()]
-        if best is None or score > best[0]:
-            best = (score, m.group() + tail)
-    return best[1] if best else None
-
-
-def _listed(sentence: str, question: Question, weights: dict[str, float]) -> str | None:
-    """Return the places or the enumeration (甲、乙和丙) a 哪些/哪里 question asks for, or None."""
-    if _WHERE.search(question.text):
-        # towns count even inside the asked district; the district's own names are the question, not the answer
-        places = [p for p in place_names_in(sentence) if p in TOWNS or canonical(p) not in question.places]
-        if places:
-            return "、".join(places)
-    best: tuple[float, str] | None = None
-    for m in _ENUMERATION.finditer(sentence):
-        score = sum(w / (1.0 + _gap(sentence, m, t) / 6.0) for t, w in weights.items() if t in sentence)
-        if best is None or score > best[0]:
-            best = (score, _trim_enumeration(m.group(), weights))
-    return best[1] if best else None
-
-
-def _trim_enumeration(text: str, weights: dict[str, float]) -> str:
-    """Cut the words that cling to an enumeration's ends: 分别在甲、乙和丙成立 -> 甲、乙和丙."""
-    first, sep, rest = text.partition("、")
-    first = re.split(r"[在于由为是有将对从向把被的了]", first)[-1] or first
-    last_at = max(rest.rfind(c) for c in ("和", "及", "与", "、"))
-    head, last = rest[:last_at + 1], rest[last_at + 1:]
-    if "等" in last:
-        return f"{first}{sep}{head}{last.split('等')[0]}"  # 等 closes a list
-    items = re.split(r"[、和及与]", f"{first}{sep}{head}")
-    for term in weights:
-        # a question word after the last item is the verb that follows the list (…和奉城镇成立), unless
-        # the items all end in it (卫浴设施、厨房设施、智能设施)
-        if (pos := last.find(term)) > 1 and not any(i.endswith(term) for i in items):
-            last = last[:pos]
-    return f"{first}{sep}{head}{last}"
-
-
-def _gap(sentence: str, m: re.Match[str], term: str) -> int:
-    """Return the distance in characters from a match to the nearest occurrence of term."""
-    gaps = [m.start() - t.end() if t.end() <= m.start() else max(0, t.start() - m.end())
-            for t in re.finditer(re.escape(term), sentence)]
-    return min(gaps, default=len(sentence))

@@ -8,9 +8,7 @@ from pathlib import Path
 
 from bot.answer import Answer, answer
 from bot.question import analyze
-from index import Library, Segmenter, Store, ingest_paths, sample_bulletins
-from index.clean import normalize_chars
-from index.errors import BulletinError
+from index import BulletinError, Library, Segmenter, Store, ingest_paths, normalize_chars, sample_bulletins
 
 MAX_QUESTION_CHARS = 500
 

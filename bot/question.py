@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index import Segmenter, places_in
-from index.figures import unit_kind, unit_names
+from index import TOTAL_WORDS, Segmenter, places_in, unit_kind, unit_names
 
 UNITS = unit_names()
 
@@ -21,7 +20,7 @@ _YEAR_CUE = re.compile(r"哪一?年|什么年份|几几年|何年")
 _NAME_CUE = re.compile(r"叫什么|什么名|名称|名字|称为什么|称作什么")
 _LIST_CUE = re.compile(r"哪些|哪几|哪里|哪儿|什么地方|在哪")
 _TEXT_CUE = re.compile(r"是什么|哪个|哪位|谁|什么")
-_TOTAL_CUE = re.compile(r"一共|总共|共有|共计|合计|累计|总量|总数|总计|总额|总共|全部|有多少")
+_TOTAL_CUE = re.compile("|".join([*sorted(TOTAL_WORDS - {"共"}, key=len, reverse=True), "全部", "有多少"]))
 _PERIOD = re.compile(r"(?:19|20)\d{2}年|今年|去年|前年|明年|本年度")
 
 # Keywords that imply the kind of figure when no unit is spoken: 面积多少 wants an area.

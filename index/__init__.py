@@ -1,17 +1,28 @@
 """The corpus side: reading bulletins, cleaning, chunking, tokenizing, storing and ranking."""
 
-from index.errors import BulletinError, EmptyDocument, StoreError, UnreadableFile, UnsupportedFile
-from index.figures import extract_figures
+from index.clean import normalize_chars
+from index.errors import BulletinError, DuplicateBulletin, EmptyDocument, StoreError, UnreadableFile, UnsupportedFile
+from index.figures import (
+    TOTAL_WORDS,
+    extract_figures,
+    resolve_period,
+    same_unit,
+    sentences,
+    unit_kind,
+    unit_names,
+)
 from index.ingest import IngestResult, ingest_bytes, ingest_paths
 from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
-from index.places import places_in
+from index.places import TOWNS, canonical, place_names_in, places_in
 from index.resources import data_path, sample_bulletins
 from index.segment import Segmenter
 from index.store import Stats, Store
 
 __all__ = [
-    "Article", "Bulletin", "BulletinError", "Chunk", "EmptyDocument", "Figure", "Hit", "IngestResult",
-    "IssueMeta", "Library", "Segmenter", "Stats", "Store", "StoreError", "UnreadableFile", "UnsupportedFile",
-    "data_path", "extract_figures", "ingest_bytes", "ingest_paths", "places_in", "sample_bulletins",
+    "TOTAL_WORDS", "TOWNS", "Article", "Bulletin", "BulletinError", "Chunk", "DuplicateBulletin", "EmptyDocument",
+    "Figure", "Hit", "IngestResult", "IssueMeta", "Library", "Segmenter", "Stats", "Store", "StoreError",
+    "UnreadableFile", "UnsupportedFile", "canonical", "data_path", "extract_figures", "ingest_bytes",
+    "ingest_paths", "normalize_chars", "place_names_in", "places_in", "resolve_period", "same_unit",
+    "sample_bulletins", "sentences", "unit_kind", "unit_names",
 ]

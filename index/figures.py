@@ -53,6 +53,8 @@ _UNIT_RE = "|".join(re.escape(u) + ("(?![A-Za-z])" if u.isascii() else "")
 
 _APPROX_BEFORE = "约|近|超过|逾|不少于|不足|不到|将近|接近|大约|多达|高达|达到|达|约合|至少|最多|仅|近乎"
 _APPROX_AFTER = "余|多|左右|以上|以下|上下|来|许"
+# words that make a figure a total (共100套), as opposed to a new part of one (新增15套)
+TOTAL_WORDS = frozenset("累计 合计 总计 总共 一共 共计 共有 共 总量 总数 总额".split())
 _QUALIFIERS = ("新增", "累计", "合计", "总计", "总共", "一共", "共计", "共有", "共", "其中", "同比", "增长",
                "减少", "下降", "提高", "增加", "总量", "总数", "总额", "全长", "总长", "总面积", "总投资",
                "每年", "每月", "每天", "平均", "人均", "月租金", "年均")

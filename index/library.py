@@ -20,7 +20,6 @@ class Library:
     figures: dict[int, tuple[Figure, ...]]
     places: dict[int, tuple[str, ...]]  # chunk id -> districts it names (or its article is about)
     articles: dict[int, tuple[Chunk, ...]] = field(default_factory=dict)  # article id -> its chunks, in order
-    documents: tuple[str, ...] = field(default=())
     newest: dt.date | None = None  # the newest bulletin's date, for 今年 in a question
 
     @classmethod
@@ -37,7 +36,6 @@ class Library:
             figures={s.chunk.id: s.figures for s in stored},
             places=places,
             articles=_group(chunks),
-            documents=tuple(dict.fromkeys(c.document for c in chunks)),
             newest=max((c.issue_date for c in chunks if c.issue_date), default=None),
         )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 
 # Canonical short name -> the district's full name. 浦东 is 浦东新区, the only irregular one.
 DISTRICTS: dict[str, str] = {
@@ -71,7 +70,6 @@ def place_names_in(text: str) -> list[str]:
     return list(dict.fromkeys(m.group() for m in _PATTERN.finditer(text)))
 
 
-@cache
 def canonical(name: str) -> str | None:
     """Return the district a name stands for (青浦区 -> 青浦), or None."""
     return _ALIASES.get(name)

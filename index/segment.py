@@ -42,8 +42,7 @@ class Segmenter:
         self._tokenizer.initialize()
         with (userdict or data_path("userdict.txt")).open("rb") as f:  # jieba leaves a path's file open
             self._tokenizer.load_userdict(f)
-        for word in place_words():  # towns and office names: 南桥镇 stays one word
-            self._tokenizer.add_word(word, freq=2000)
+        self.add_words(place_words())  # towns and office names: 南桥镇 stays one word
         words = (stopwords or data_path("stopwords.txt")).read_text(encoding="utf-8").split()
         self.stopwords = frozenset(words)
 
