@@ -98,3 +98,9 @@ def test_readme_states_the_json_contract() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     quoted = set(re.findall(r'"(\w+)"', readme[readme.index("`--json` prints"):]))
     assert quoted >= CONTRACT_KEYS | FIGURE_KEYS | SOURCE_KEYS
+
+
+def test_bot_uses_only_the_public_api_of_index() -> None:
+    reaching = {f: sorted(m for m in mods if m.startswith("index.")) for f, mods in IMPORTS.items()
+                if f.startswith("bot/")}
+    assert {f: m for f, m in reaching.items() if m} == {}
