@@ -51,8 +51,7 @@ def analyse(bulletin: Bulletin, segmenter: Segmenter) -> tuple[NewArticle, ...]:
             terms = segmenter.terms(f"{article.title}\n{text}" if titled else text)
             figures = extract_figures(text, issue_date=bulletin.meta.date)
             chunks.append(NewChunk(text=text, terms=tuple(terms), figures=tuple(figures)))
-        articles.append(NewArticle(title=article.title, place=article.place, text=article.text,
-                                   chunks=tuple(chunks)))
+        articles.append(NewArticle(title=article.title, place=article.place, chunks=tuple(chunks)))
     return tuple(articles)
 
 

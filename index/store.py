@@ -29,7 +29,7 @@ CREATE TABLE bulletins (
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY,
     bulletin_id INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL, title TEXT NOT NULL, place TEXT, text TEXT NOT NULL
+    ordinal INTEGER NOT NULL, title TEXT NOT NULL, place TEXT  -- its text is its chunks' text
 );
 CREATE TABLE chunks (
     id INTEGER PRIMARY KEY,
@@ -70,7 +70,6 @@ class NewArticle:
 
     title: str
     place: str | None
-    text: str
     chunks: tuple[NewChunk, ...]
 
 
@@ -204,8 +203,8 @@ class Store:
             bulletin_id = cur.lastrowid
             for a_ord, article in enumerate(articles):
                 cur = await db.execute(
-                    "INSERT INTO articles (bulletin_id, ordinal, title, place, text) VALUES (?, ?, ?, ?, ?)",
-                    (bulletin_id, a_ord, article.title, article.place, article.text))
+                    "INSERT INTO articles (bulletin_id, ordinal, title, place) VALUES (?, ?, ?, ?)",
+                    (bulletin_id, a_ord, article.title, article.place))
                 article_id = cur.lastrowid
                 for c_ord, chunk in enumerate(article.chunks):
                     cur = await db.execute(

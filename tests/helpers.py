@@ -34,6 +34,10 @@ TEXT_ANSWERS: dict[str, str] = {
 }
 NOT_FOUND = ("松江有多少套公租房", "宝山的快递员有多少人", "闵行有多少套公租房")
 
+# an article's text as stored: its chunks, in order (SQL, for a query aliasing articles as a)
+ARTICLE_TEXT = ("(SELECT group_concat(text, char(10)) FROM"
+                " (SELECT text FROM chunks WHERE article_id = a.id ORDER BY ordinal))")
+
 CONTRACT_KEYS = {"question", "found", "answer", "figures", "sources"}
 FIGURE_KEYS = {"text", "value", "value_max", "unit", "sentence", "document", "title"}
 SOURCE_KEYS = {"document", "title", "text", "score"}

@@ -83,7 +83,7 @@ def test_pdf_masthead_footers_and_distribution_stay_out_of_the_articles(pdf_db: 
     titles = [t for (t,) in query(pdf_db, "SELECT title FROM articles ORDER BY id")]
     assert titles[0] == "浦东邮政管理局与区总工会研讨快递行业建会入会工作"
     assert titles[2] == "青浦邮政管理局快递员公租房保障工作迎来“开年红”，总量破百"
-    text = "\n".join(t for (t,) in query(pdf_db, "SELECT text FROM articles"))
+    text = "\n".join(t for (t,) in query(pdf_db, "SELECT text FROM chunks"))
     assert "—" not in text.replace("——", "")  # no "— 1 —" page footer
     assert MASTHEAD_NAME not in text
     assert MASTHEAD_NUMBER not in text

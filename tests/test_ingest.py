@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import (
+    ARTICLE_TEXT,
     SAMPLE,
     SAMPLE_NAME,
     ask_all,
@@ -93,7 +94,7 @@ def test_folder_is_walked_recursively_for_bulletin_files_only(db: Path, tree: Pa
     after_counts, after_docs = db_fingerprint(db)
     assert [d for d, _ in after_docs] == [d for d, _ in before_docs] + TREE_DOCUMENTS
     assert after_counts["bulletins"] == before_counts["bulletins"] + 5
-    stored = "".join(t for (t,) in query(db, "SELECT text FROM articles"))
+    stored = "".join(t for (t,) in query(db, "SELECT text FROM chunks"))
     assert "999" not in stored
     assert "998" not in stored
     assert "997" not in stored
@@ -109,7 +110,7 @@ def test_gb18030_text_file_is_read_correctly(db: Path, tmp_path: Path) -> None:
     path.write_bytes(data)
     [result] = ingest_files(db, [path])
     assert result.status == "added", result.line()
-    rows = query(db, "SELECT a.title, a.text, b.raw_text FROM articles a JOIN bulletins b ON b.id = a.bulletin_id"
+    rows = query(db, f"SELECT a.title, {ARTICLE_TEXT}, b.raw_text FROM articles a JOIN bulletins b ON b.id = a.bulletin_id"
                      " WHERE b.document = 'minhang-gb.txt'")
     assert rows == [(GB_TITLE, "\n".join(GB_PARAGRAPHS), as_lines(GB_TITLE, GB_PARAGRAPHS))]
     answer = ask_all(db, ["闵行有多少名快递员参加培训"])["闵行有多少名快递员参加培训"]
@@ -230,7 +231,7 @@ def test_plain_text_with_one_paragraph_per_line_keeps_every_title(db: Path, tmp_
     path.write_text("".join(as_lines(t, [p]) for t, p in items), encoding="utf-8")
     [result] = ingest_files(db, [path])
     assert result.status == "added"
-    rows = query(db, "SELECT a.title, a.text FROM articles a JOIN bulletins b ON b.id = a.bulletin_id"
+    rows = query(db, f"SELECT a.title, {ARTICLE_TEXT} FROM articles a JOIN bulletins b ON b.id = a.bulletin_id"
                      " WHERE b.document = ? ORDER BY a.ordinal", path.name)
     assert rows == items
 
