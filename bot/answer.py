@@ -116,12 +116,10 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> list[
 
 
 def _passages(hits: list[Hit], library: Library, *, articles: int = 3) -> list[tuple[Chunk, float]]:
-    """Return the chunks whose figures are candidates, each with its relevance (same scale as hit scores).
-
-    A figure's sentence often does not repeat the subject its article is about (体长可达10公分 in an
-    article about 溪银汉鱼), so every chunk of the best articles is a candidate, and a chunk's relevance
-    blends its own score with its article's best.
-    """
+    """Return the chunks whose figures are candidates, each with its relevance (same scale as hit scores)."""
+    # A figure's sentence often does not repeat the subject its article is about (体长可达10公分 in an article
+    # about 溪银汉鱼), so every chunk of the best articles is a candidate, and a chunk's relevance blends its own
+    # score with its article's best.
     best: dict[int, float] = {}
     own: dict[int, float] = {}
     for hit in hits:
@@ -188,11 +186,9 @@ def _kind_fits(question: Question, fig: Figure, *, relaxed: bool = False) -> boo
 
 
 def _context(question: Question, fig: Figure, weights: dict[str, float], article: str) -> float:
-    """Reward question words close to the figure, most of all inside its own measure phrase (0 to 4.5).
-
-    A word elsewhere in the figure's article counts a little: the article is about it (体长可达10公分
-    in an article about 溪银汉鱼 answers 溪银汉鱼的体长).
-    """
+    """Reward question words close to the figure, most of all inside its own measure phrase (0 to 4.5)."""
+    # A word elsewhere in the figure's article counts a little: the article is about it (体长可达10公分 in an
+    # article about 溪银汉鱼 answers 溪银汉鱼的体长).
     score = 0.0
     for term, weight in weights.items():
         distance = gap(fig.sentence, fig.start, fig.end, term)

@@ -127,10 +127,8 @@ def _ask_one(engine: Engine, question: str, out: TextIO, *, as_json: bool) -> in
 
 
 def _ask_lines(engine: Engine, stream: TextIO, out: TextIO, *, as_json: bool) -> int:
-    """Answer one question per input line, in order; a blank line gets an error answer, not a gap.
-
-    The exit status is 1 if any line could not be asked, so a script notices.
-    """
+    """Answer one question per input line, in order; a blank line gets an error answer, not a gap."""
+    # The exit status is 1 if any line could not be asked, so a script notices.
     status = 0
     for line in stream:
         question = line.rstrip("\n")

@@ -101,10 +101,8 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
 
 
 def _asked(text: str, words: list[str]) -> tuple[int, int, str | None, str | None, bool]:
-    """Find the asking word's and the asked unit's indexes and the unit: spoken after 多少/几, else implied.
-
-    The unit must be a whole word: 多少户外职工驿站 asks no 户.
-    """
+    """Find the asking word's and the asked unit's indexes and the unit: spoken after 多少/几, else implied."""
+    # The unit must be a whole word: 多少户外职工驿站 asks no 户.
     for i, word in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if word == "多少" or (word == "几" and "哪几" not in text):

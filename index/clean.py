@@ -53,10 +53,8 @@ _LETTER_SPACED = re.compile(r"(?:(?<=\s)|^)((?:\S ){3,}\S)(?=\s|$)")
 
 
 def fix_spacing(text: str) -> str:
-    """Remove the spaces extractors put around numbers and between CJK characters.
-
-    Only spaces ever disappear; a space between two digits is kept (two numbers, not one).
-    """
+    """Remove the spaces extractors put around numbers and between CJK characters."""
+    # Only spaces ever disappear; a space between two digits is kept (two numbers, not one).
     text = re.sub(r" {2,}", " ", text)
     text = _LETTER_SPACED.sub(_join_letter_spaced, text)
     text = _SP_CJK_L.sub("", text)

@@ -64,10 +64,8 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Figure:
-    """A number in the text with its unit and context, as found at ingest.
-
-    value has 万/亿 applied (11.42亿元 -> 1142000000, unit 元); a range keeps its upper end in value_max.
-    """
+    """A number in the text with its unit and context, as found at ingest."""
+    # value has 万/亿 applied (11.42亿元 -> 1142000000, unit 元); a range keeps its upper end in value_max.
 
     text: str  # the exact span, e.g. "100 套" or "900-3000 元"
     value: float
