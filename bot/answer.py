@@ -65,7 +65,7 @@ def _not_found(question: Question, reason: str, hits: tuple[Hit, ...]) -> Answer
 
 
 def _missing(question: Question) -> str:
-    what = "、".join(question.content[:3]) or "这个问题"
+    what = question.measure or "、".join(question.content[:2]) or "这个问题"
     where = f"{'、'.join(question.places)}的" if question.places else ""
     unit = f"（以“{question.unit}”计）" if question.unit_spoken and question.unit else ""
     if question.places:
@@ -205,8 +205,7 @@ def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> 
     fig = best.figure
     place = f"{question.places[0]}：" if question.places else ""
     qualifier = fig.qualifier if fig.qualifier in TOTAL_WORDS | {"新增"} and fig.qualifier not in fig.text else ""
-    noun = next((w for w in sorted(question.content, key=len, reverse=True)
-                 if fig.after.startswith(w)), "")
+    noun = question.measure if question.measure and fig.after.startswith(question.measure) else ""
     period = f"{fig.period}" if fig.period and fig.period not in fig.text and question.period else ""
     related = [f for f in figures[1:] if f.chunk.id == best.chunk.id and f.figure.unit == fig.unit
                and f.figure.value != fig.value and f.figure.qualifier != fig.qualifier][:2]

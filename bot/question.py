@@ -91,7 +91,8 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
         run.append(word)
         if len(word) > 1 or re.match(r"[A-Za-z0-9]", word):
             content.append(word)  # single characters (的, 了, 在 …) match everywhere; only runs keep them
-            if measure is None and asked_at >= 0 and i > max(asked_at, unit_at):
+            # (a unit that is a noun itself, 几个部门, leaves nothing more to count)
+            if measure is None and asked_at >= 0 and i > max(asked_at, unit_at) and len(unit or "") < 2:
                 measure = word  # 多少套公租房: the noun after the asked unit is what is counted
     content.extend(p for p in phrases if p not in content)
     return Question(text=text, terms=terms, content=tuple(dict.fromkeys(content)), wants=wants, measure=measure,
@@ -110,8 +111,10 @@ def _asked(text: str, words: list[str]) -> tuple[int, int, str | None, str | Non
                 return i, i + 1, nxt, unit_kind(nxt), True
             return i, -1, *_implied(text), False
         for head in ("几", "多少"):  # jieba keeps 几个, 多少倍 as one word
-            if word.startswith(head) and word[len(head):] in UNITS:
-                return i, i, word[len(head):], unit_kind(word[len(head):]), True
+            if word.startswith(head) and (unit := word[len(head):]) in UNITS:
+                if unit == "个" and nxt in UNITS:
+                    return i, i + 1, nxt, unit_kind(nxt), True  # 几个部门 counts 部门: the text says 7部门
+                return i, i, unit, unit_kind(unit), True
     return -1, -1, *_implied(text), False
 
 

@@ -183,3 +183,9 @@ def test_a_place_is_found_below_many_better_ranked_passages(tmp_path: Path) -> N
     assert ranked.index("南桥镇推进保障房建设") >= 20  # 南桥镇 is in 奉贤, but its passage ranks low
     top = _top(engine, question)
     assert top["value"] == 30
+
+
+def test_how_many_departments_finds_the_departments(sample: Engine) -> None:
+    result = sample.ask("几个部门印发了关于做好快递员群体合法权益保障工作的意见")
+    assert result.found
+    assert result.headline == "7部门"

@@ -54,8 +54,15 @@ def test_spoken_unit(ask: Ask) -> None:
 
 
 def test_spoken_unit_after_ji(ask: Ask) -> None:
-    q = ask("松江区有几个部门")
+    q = ask("松江区有几个驿站")
     assert q.unit == "个"
+    assert q.unit_spoken is True
+
+
+def test_ji_ge_before_a_unit_word_counts_that_unit(ask: Ask) -> None:
+    # 几个部门: bulletins write 7部门 or 八部门, never 7个部门
+    q = ask("松江区有几个部门")
+    assert q.unit == "部门"
     assert q.unit_spoken is True
 
 
