@@ -160,6 +160,8 @@ def _fit(question: Question, fig: Figure, article_place: tuple[str, ...], weight
         score -= 0.4 if question.unit_spoken else 0.7  # 一个/一种 is usually the article "a", not a count
     if question.measure and question.measure in fig.after[:len(question.measure) + 2]:
         score += 1.0  # 多少套公租房 -> 100套公租房: the noun right after the unit is the one asked
+    if question.keyword and question.keyword in fig.before:
+        score += 1.0  # 厚度大约有1厘米: the quantity asked is named right before the figure
     score += _context(question, fig, weights, article)
     total = fig.qualifier in TOTAL_WORDS
     if question.qualifier == "新增":
@@ -192,7 +194,7 @@ def _context(question: Question, fig: Figure, weights: dict[str, float], article
     score = 0.0
     for term, weight in weights.items():
         distance = gap(fig.sentence, fig.start, fig.end, term)
-        best = max(1.0 / (1.0 + distance / 6.0) if distance is not None else 0.0, 0.25 if term in article else 0.0)
+        best = max(1.0 / (1.0 + distance / 6.0) if distance is not None else 0.0, 0.4 if term in article else 0.0)
         if term in fig.before or term in fig.after:
             best += 0.5
         score += weight * best

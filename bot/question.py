@@ -11,7 +11,7 @@ UNITS = unit_names()
 
 # Words that ask, not describe: whole tokens only (有 goes, 国有企业 stays).
 _ASKING = frozenset("多少钱 多少 几 多大 多长 多高 多重 多远 多久 什么时候 哪一天 哪天 哪一年 哪年 何时 叫什么 是什么 "
-                    "什么 哪些 哪个 哪里 哪儿 谁 吗 呢 请问 一共 总共 共有 有 是 为".split())
+                    "什么 哪些 哪个 哪里 哪儿 谁 吗 呢 请问 一共 总共 共有 有 是 为 约 大约 大概 约为 左右".split())
 _FIGURE_CUE = re.compile(r"多少|(?<!哪)几(?!乎)|多大|多长|多高|多重|多远|多久|"
                          r"百分之几|比例|占比|增幅|增长率")
 _DATE_CUE = re.compile(r"哪一?天|哪一?日|什么时候|何时|几月几[日号]|什么日子|日期|什么时间")
@@ -45,6 +45,7 @@ class Question:
     content: tuple[str, ...]  # the words that describe what is asked (no asking words, places or units)
     wants: str  # figure | ordinal | date | year | name | list | text | passage
     measure: str | None  # the noun a count is asked of: 公租房 in 多少套公租房
+    keyword: str | None  # the word naming the quantity asked: 厚度 in 火山灰厚度是多少
     unit: str | None  # the unit spoken in the question (多少套 -> 套), or implied (多少钱 -> 元)
     unit_kind: str | None  # count | measure | money | percent | time
     unit_spoken: bool  # True when the question says the unit itself, so other units are wrong
@@ -96,6 +97,7 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
                 measure = word  # 多少套公租房: the noun after the asked unit is what is counted
     content.extend(p for p in phrases if p not in content)
     return Question(text=text, terms=terms, content=tuple(dict.fromkeys(content)), wants=wants, measure=measure,
+                    keyword=_keyword(text),
                     unit=unit,
                     unit_kind=kind, unit_spoken=spoken, places=places,
                     period=period_m.group() if period_m else None, qualifier=qualifier)
@@ -124,3 +126,11 @@ def _implied(text: str) -> tuple[str | None, str | None]:
         if re.search(pattern, text):
             return unit_hint, kind
     return None, None
+
+
+def _keyword(text: str) -> str | None:
+    """Return the word that names what a figure measures (厚度, 体长, 面积, 房租), if the question has one."""
+    for pattern, _, _ in _KIND_HINTS:
+        if m := re.search(pattern, text):
+            return m.group() if not m.group().startswith(("多", "几")) else None
+    return None
