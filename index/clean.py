@@ -101,10 +101,14 @@ def _lines(body: list[str]) -> tuple[list[_Line], float]:
     breaks = sum(1 for ln in raw if len(ln.strip()) >= full - 2 and ln.strip()[-1] not in _END_PUNCT)
     wrapped = trailing_mode or (full <= 80 and breaks >= max(2, 0.25 * len(raw)))
     out = []
-    for ln in raw:
+    for ln, nxt in zip(raw, [*raw[1:], ""], strict=False):
         text = ln.strip()
         if trailing_mode:
-            closed = ln != ln.rstrip()
+            # extractors put a space after a number (468 个): a line ending "… 468 " continues when the
+            # next line goes on with the unit or with punctuation
+            runs_on = bool(re.search(r"\d$", text) and re.match(f"\\s*[^\\d\\s{_END_PUNCT}]", nxt)) \
+                or bool(re.match(r"\s*[，、。；：）”]", nxt))
+            closed = ln != ln.rstrip() and not runs_on
         elif wrapped:
             closed = len(text) < full - 1 and (text[-1] in _END_PUNCT or len(text) < 0.85 * full)
         else:
@@ -117,7 +121,7 @@ def _lines(body: list[str]) -> tuple[list[_Line], float]:
 
 def _is_title(block: list[str], full: float) -> bool:
     text = "".join(block)
-    if not 4 <= len(text) <= 40 or text[-1] in _NOT_TITLE_END or len(block) > 2:
+    if not 4 <= len(text) <= 40 or text[-1] in _NOT_TITLE_END or len(block) > 2 or text.count("，") > 1:
         return False
     # a title has no sentence-ending punctuation inside; a two-line title has no full-width line
     if re.search("[。！？；]", text):

@@ -365,3 +365,15 @@ def test_section_heading_is_neither_title_nor_body() -> None:
 ])
 def test_numbers_are_not_glued(text: str, kept: str) -> None:
     assert kept in fix_spacing(text)
+
+
+def test_a_number_ending_a_wrapped_line_does_not_end_its_paragraph() -> None:
+    # pdfminer style: a blank line after every line, a trailing space closes a paragraph, and spaces around
+    # numbers, so "… 468 " at a line end looks closed although the unit follows on the next line
+    lines = ["闵行邮政管理局推进末端网点建设 ", "截至 2023 年 4 月底，闵行区累计建成快递末端网点 468 ",
+             "个，其中设在居民小区内的网点 156 个。 ", "闵行局表示，将继续推进网点建设，方便居民收寄快 ",
+             "件。 ", "宝山邮政管理局开展安全检查 ", "宝山局检查快递企业 58 家，发现隐患 23 处。 ",
+             "下一步，宝山局将加强日常监管，确保寄递渠道安全。 "]
+    bulletin = parse_bulletin("\n\n".join(lines) + "\n", "wrapped.txt")
+    assert [a.title for a in bulletin.articles] == ["闵行邮政管理局推进末端网点建设", "宝山邮政管理局开展安全检查"]
+    assert bulletin.articles[0].paragraphs[0] == "截至2023年4月底，闵行区累计建成快递末端网点468个，其中设在居民小区内的网点156个。"
