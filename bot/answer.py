@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from bot.passages import gap, passage_answer
@@ -9,6 +10,8 @@ from bot.question import Question
 from index import TOTAL_WORDS, Chunk, Figure, Hit, Library, resolve_period, same_unit, unit_kind
 
 HITS = 10  # passages whose figures are considered
+_PLANNED = re.compile(r"计划|力争|目标|预计|争取|拟|将")
+_COVERAGE = 0.35  # with a place asked, the share of the question's words a figure's sentence must hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +58,7 @@ def answer(question: Question, library: Library) -> Answer:
         best = figures[0]
         return Answer(question, True, _headline(question, best, figures), best.figure.sentence, best.chunk,
                       tuple(figures), tuple(hits))
-    weights = {t: _weight(t, library) for t in question.content}
+    weights = {t: _weight(t, library) for t in (*question.content, *question.phrases)}
     headline, sentence, chunk = passage_answer(question, hits, weights)
     return Answer(question, True, headline, sentence, chunk, (), tuple(hits))
 
@@ -76,7 +79,7 @@ def _missing(question: Question) -> str:
 def rank_figures(question: Question, hits: list[Hit], library: Library) -> list[FigureHit]:
     """Score every figure of the passages against the question; best first, one per value and sentence."""
     top = hits[0].score
-    weights = {t: _weight(t, library) for t in question.content}
+    weights = {t: _weight(t, library) for t in (*question.content, *question.phrases)}
     period = resolve_period(question.period, library.newest)  # 今年 = the newest bulletin's year
     scored: list[FigureHit] = []
     passages = _passages(hits, library)
@@ -94,11 +97,13 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> list[
                     scored.append(FigureHit(fig, chunk, score + 6.0 * relevance / top))
         if scored or not question.unit_spoken:
             break
-    if question.unit_kind and not question.unit_spoken \
-            and any(unit_kind(f.figure.unit) == question.unit_kind for f in scored):
-        # 多少钱 wants money: once money figures are among the candidates, other kinds are wrong answers
-        # (a bare number stays: 人口8.57万 writes no unit)
+    if question.wants == "figure" and question.unit_kind and not question.unit_spoken:
+        # 多少钱 wants money: figures of another kind are wrong answers (a bare number stays: 人口8.57万)
         scored = [f for f in scored if f.figure.unit is None or unit_kind(f.figure.unit) == question.unit_kind]
+    if question.places:
+        # a place's figure must be about what was asked: 8000余人 in a 浦东 sentence about union members does not
+        # answer 浦东快递业务量是多少, even though it is 浦东's only figure
+        scored = [f for f in scored if _coverage(question, f.figure.sentence, weights) >= _COVERAGE]
     if not period:
         # with no period asked, the newest bulletin wins a tie: figures get revised in later issues
         newest = max((f.chunk.issue_date for f in scored if f.chunk.issue_date), default=None)
@@ -133,6 +138,20 @@ def _passages(hits: list[Hit], library: Library, *, articles: int = 3) -> list[t
     return out
 
 
+def _coverage(question: Question, sentence: str, weights: dict[str, float]) -> float:
+    """Return the share of the question's word weight found in a sentence, by words or their bigrams."""
+    total = sum(weights[w] for w in question.content)
+    return sum(weights[w] * _found(w, sentence) for w in question.content) / total if total else 1.0
+
+
+def _found(word: str, sentence: str) -> float:
+    """Return 1.0 if word is in sentence, else the share of its bigrams that are (快递网点 in 快递末端网点: 2/3)."""
+    if word in sentence:
+        return 1.0
+    pairs = [word[i:i + 2] for i in range(len(word) - 1)]
+    return sum(p in sentence for p in pairs) / len(pairs) if pairs else 0.0
+
+
 def _weight(term: str, library: Library) -> float:
     """Return how telling a question word is: its idf, or for a phrase the idf of its rarest bigram."""
     idf = library.searcher.idf(term) or max(
@@ -160,6 +179,8 @@ def _fit(question: Question, fig: Figure, article_place: tuple[str, ...], weight
         score -= 0.4 if question.unit_spoken else 0.7  # 一个/一种 is usually the article "a", not a count
     if question.measure and question.measure in fig.after[:len(question.measure) + 2]:
         score += 1.0  # 多少套公租房 -> 100套公租房: the noun right after the unit is the one asked
+    if _PLANNED.search(fig.before):
+        score -= 0.8  # 计划年底前提升至80% is a target, not what happened
     if question.keyword and question.keyword in fig.before:
         score += 1.0  # 厚度大约有1厘米: the quantity asked is named right before the figure
     score += _context(question, fig, weights, article)

@@ -25,13 +25,14 @@ _PERIOD = re.compile(r"(?:19|20)\d{2}年|今年|去年|前年|明年|本年度")
 
 # Keywords that imply the kind of figure when no unit is spoken: 面积多少 wants an area.
 _KIND_HINTS: tuple[tuple[str, str, str | None], ...] = (
+    (r"同比增长|同比下降|增长率|增速|增幅|占比|比重|比例|百分之|几成", "percent", "%"),
     (r"面积", "measure", "平方米"),
     (r"多少钱|价格|租金|房租|金额|投资|资金|费用|收入|工资|票价|成本|造价|经费|元", "money", "元"),
     (r"体长|身长|多长|全长|长度|总长|距离|多远|里程|海拔|多高|高度|身高|深度|宽度|多宽|厚度|多厚|直径|半径|口径|周长|"
      r"射程|跨度", "measure", None),
     (r"多重|重量|体重|产量", "measure", None),
-    (r"百分之|比例|占比|增幅|比率|率是|率为|几成", "percent", "%"),
-    (r"人口|人数|多少人|几人|员工|职工", "count", "人"),
+    (r"比率|率是|率为|覆盖率|达标率", "percent", "%"),
+    (r"人口|人数|多少人|几人|员工|职工|快递员|快递小哥|人员|会员|党员|志愿者|居民|学生", "count", "人"),
     (r"多少年|几年|多久|多少天|几天|多少岁|几岁|年龄|寿命|多少个月|几个月|多少小时|几小时|多少分钟", "time", None),
 )
 
@@ -43,6 +44,7 @@ class Question:
     text: str
     terms: tuple[str, ...]  # retrieval terms
     content: tuple[str, ...]  # the words that describe what is asked (no asking words, places or units)
+    phrases: tuple[str, ...]  # runs of those words that name one thing: 溪 + 银汉鱼 -> 溪银汉鱼
     wants: str  # figure | ordinal | date | year | name | list | text | passage
     measure: str | None  # the noun a count is asked of: 公租房 in 多少套公租房
     keyword: str | None  # the word naming the quantity asked: 厚度 in 火山灰厚度是多少
@@ -95,8 +97,8 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
             # (a unit that is a noun itself, 几个部门, leaves nothing more to count)
             if measure is None and asked_at >= 0 and i > max(asked_at, unit_at) and len(unit or "") < 2:
                 measure = word  # 多少套公租房: the noun after the asked unit is what is counted
-    content.extend(p for p in phrases if p not in content)
-    return Question(text=text, terms=terms, content=tuple(dict.fromkeys(content)), wants=wants, measure=measure,
+    return Question(text=text, terms=terms, content=tuple(dict.fromkeys(content)),
+                    phrases=tuple(p for p in dict.fromkeys(phrases) if p not in content), wants=wants, measure=measure,
                     keyword=_keyword(text),
                     unit=unit,
                     unit_kind=kind, unit_spoken=spoken, places=places,

@@ -18,6 +18,8 @@ ISSUES = {
                     "今年以来，嘉定区新增快递网点12个，全区累计建成快递网点85个，覆盖所有街镇。"),
     "2023-02.txt": ("2023年第2期", "2023年2月15日", "嘉定邮政管理局快递网点建设再上台阶",
                     "今年以来，嘉定区新增快递网点9个，全区累计建成快递网点94个，服务快递员约3200人。"),
+    "2023-04.txt": ("2023年第4期", "2023年4月12日", "嘉定邮政管理局推进绿色快递",
+                    "嘉定区新能源快递车辆占比超过65%，计划年底前提升至80%。1-3月，嘉定区快递业务量1.2亿件，同比增长8.6%。"),
     "2023-03.txt": ("2023年第3期", "2023年3月10日", "奉贤邮政管理局开展安全检查",
                     "3月8日，奉贤局检查快递企业15家，发现隐患6处，均已整改。地震烈度为7.2。"),
 }
@@ -189,3 +191,26 @@ def test_how_many_departments_finds_the_departments(sample: Engine) -> None:
     result = sample.ask("几个部门印发了关于做好快递员群体合法权益保障工作的意见")
     assert result.found
     assert result.headline == "7部门"
+
+
+def test_a_target_is_not_what_happened(engine: Engine) -> None:
+    assert _top(engine, "嘉定新能源快递车辆占比多少")["value"] == 65
+
+
+def test_growth_asks_for_the_percentage(engine: Engine) -> None:
+    top = _top(engine, "嘉定快递业务量同比增长多少")
+    assert (top["value"], top["unit"]) == (8.6, "%")
+
+
+def test_a_places_figure_about_something_else_is_not_an_answer(engine: Engine) -> None:
+    # 嘉定 has money-free figures only; 奉贤 is not asked; nothing about rent anywhere
+    result = engine.ask("嘉定快递员公租房月租金多少")
+    assert not result.found
+    assert not engine.ask("奉贤快递业务量是多少").found
+
+
+def test_a_date_question_about_people_still_wants_the_date(sample: Engine) -> None:
+    # 快递小哥 hints at a count of people; the question asks 哪天, and the date is the answer
+    result = sample.ask("浦东局哪天召开会议关心关爱快递小哥")
+    assert result.found
+    assert result.headline.endswith("3月7日")
