@@ -25,7 +25,7 @@ def passage_answer(question: Question, hits: list[Hit], weights: dict[str, float
     best_sentence, best_chunk, best_score = "", hits[0].chunk, -1.0
     # only the best document's passages: the quote must come from the source ranked first
     for hit in [h for h in hits[:3] if h.chunk.document == hits[0].chunk.document]:
-        for _, sentence in sentences(hit.chunk.text):
+        for sentence in sentences(hit.chunk.text):
             score = sum(w for t, w in weights.items() if t in sentence) + hit.score / hits[0].score
             if score > best_score:
                 best_sentence, best_chunk, best_score = sentence, hit.chunk, score

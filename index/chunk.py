@@ -18,7 +18,7 @@ def chunk_paragraphs(paragraphs: tuple[str, ...] | list[str], *, max_chars: int 
             pieces.append(para)
             continue
         current = ""
-        for _, sentence in sentences(para):
+        for sentence in sentences(para):
             if current and len(current) + len(sentence) > max_chars:
                 pieces.append(current)
                 current = ""

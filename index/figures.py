@@ -55,9 +55,9 @@ _APPROX_BEFORE = "约|近|超过|逾|不少于|不足|不到|将近|接近|大�
 _APPROX_AFTER = "余|多|左右|以上|以下|上下|来|许"
 # words that make a figure a total (共100套), as opposed to a new part of one (新增15套)
 TOTAL_WORDS = frozenset("累计 合计 总计 总共 一共 共计 共有 共 总量 总数 总额".split())
-_QUALIFIERS = ("新增", "累计", "合计", "总计", "总共", "一共", "共计", "共有", "共", "其中", "同比", "增长",
-               "减少", "下降", "提高", "增加", "总量", "总数", "总额", "全长", "总长", "总面积", "总投资",
+_QUALIFIERS = ("新增", *sorted(TOTAL_WORDS), "其中", "同比", "增长", "减少", "下降", "提高", "增加", "全长", "总长", "总面积", "总投资",
                "每年", "每月", "每天", "平均", "人均", "月租金", "年均")
+
 
 _NUMBER = f"(?:{_AR_NUM}|{_CN_NUM}+)"
 _FIGURE = re.compile(
@@ -94,13 +94,9 @@ def same_unit(a: str | None, b: str | None) -> bool:
     return a == b or any(a in group and b in group for group in _SYNONYMS)
 
 
-def sentences(text: str) -> list[tuple[int, str]]:
-    """Split text into sentences at 。！？； and newlines; return (offset, sentence) pairs."""
-    out = []
-    for m in _SENTENCE.finditer(text):
-        if m.group().strip():
-            out.append((m.start(), m.group()))
-    return out
+def sentences(text: str) -> list[str]:
+    """Split text into sentences at 。！？； and newlines, each keeping its end mark."""
+    return [m.group() for m in _SENTENCE.finditer(text) if m.group().strip()]
 
 
 def parse_number(raw: str) -> float | None:
@@ -138,7 +134,7 @@ def _scaled(num: str, mult: str | None) -> float | None:
 
 def extract_figures(text: str, *, issue_date: dt.date | None = None) -> list[Figure]:
     """Return every figure in text in reading order; 今年/去年 resolve against issue_date when known."""
-    figures = [f for _, sentence in sentences(text) for f in _sentence_figures(sentence)]
+    figures = [f for sentence in sentences(text) for f in _sentence_figures(sentence)]
     if issue_date is None:
         return figures
     return [replace(f, period=resolve_period(f.period, issue_date)) if f.period else f for f in figures]

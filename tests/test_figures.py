@@ -184,19 +184,12 @@ def test_spans_match_sentence_property(text: str) -> None:
 
 
 @FAST
-@given(st.integers(0, 10**12))
-def test_integer_round_trip(n: int) -> None:
-    fig = _only(f"青浦区共有{n}套公租房。", unit="套")
+@given(st.integers(0, 10**12), st.sampled_from(["", ","]))
+def test_integer_round_trip(n: int, separator: str) -> None:
+    written = f"{n:{separator}}"  # 1234567 or 1,234,567
+    fig = _only(f"青浦区共有{written}套公租房。", unit="套")
     assert fig.value == n
-    assert fig.text == f"{n}套"
-
-
-@FAST
-@given(st.integers(0, 10**12))
-def test_thousands_separator_round_trip(n: int) -> None:
-    fig = _only(f"全市共有{n:,}个快递网点。", unit="个")
-    assert fig.value == n
-    assert fig.text == f"{n:,}个"
+    assert fig.text == f"{written}套"
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -226,22 +219,18 @@ def test_same_unit() -> None:
     assert not same_unit(None, None)
 
 
-def test_sentences_offsets() -> None:
+def test_sentences_split_at_end_marks() -> None:
     text = "第一句。第二句！第三句？\n第四句；没有结尾"
-    parts = sentences(text)
-    assert [s for _, s in parts] == ["第一句。", "第二句！", "第三句？", "第四句；", "没有结尾"]
-    for offset, sentence in parts:
-        assert text[offset:offset + len(sentence)] == sentence
+    assert sentences(text) == ["第一句。", "第二句！", "第三句？", "第四句；", "没有结尾"]
 
 
 @FAST
 @given(st.text(alphabet="青浦。！？；\n 1", max_size=30))
 def test_sentences_cover_text(text: str) -> None:
     parts = sentences(text)
-    for offset, sentence in parts:
-        assert text[offset:offset + len(sentence)] == sentence
+    assert all(sentence in text for sentence in parts)
     # nothing but whitespace is left out
-    covered = "".join(s for _, s in parts)
+    covered = "".join(parts)
     assert covered.replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")
 
 
