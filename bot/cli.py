@@ -6,6 +6,7 @@ Usage:
     bulletin ask - --json < questions.txt
     bulletin chat
     bulletin stats
+    TELEGRAM_BOT_TOKEN=… bulletin serve
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import logging
 import os
 import sys
 import time
@@ -41,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
     sub.add_parser("chat", parents=[common], help="a conversation in the terminal")
     sub.add_parser("stats", parents=[common], help="what the index holds")
+    sub.add_parser("serve", parents=[common], help="run the Telegram bot (long polling; settings from the environment)")
     return parser
 
 
@@ -49,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     db = getattr(args, "db", None) or Path(os.environ.get("BULLETIN_DB") or default_db())
     try:
+        if args.command == "serve":
+            return _serve(db)
         return asyncio.run(_run(args, db))
     except EmptyQuestion as e:
         print(f"error: {e}", file=sys.stderr)
@@ -82,6 +87,15 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
     if args.question == "-":
         return _ask_lines(engine, sys.stdin, sys.stdout, as_json=args.json)
     return _ask_one(engine, args.question, sys.stdout, as_json=args.json)
+
+
+def _serve(db: Path) -> int:
+    from bot.settings import BotSettings  # imported here: only serve needs python-telegram-bot
+    from bot.telegram_app import serve
+
+    settings = BotSettings.from_env()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return serve(settings, db)
 
 
 async def _ingest(store: Store, segmenter: Segmenter, paths: list[Path]) -> int:

@@ -11,18 +11,54 @@ from index.figures import (
     unit_kind,
     unit_names,
 )
-from index.ingest import IngestResult, ingest_bytes, ingest_paths
+from index.ingest import IngestResult, ReindexResult, ingest_bytes, ingest_paths, reindex
 from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
 from index.places import TOWNS, canonical, place_names_in, places_in
+from index.records import AskedQuestion, QuestionStats, Stats
 from index.resources import data_path, sample_bulletins
 from index.segment import Segmenter
-from index.store import Stats, Store
+from index.sources import MAX_BYTES, SUFFIXES
+from index.store import Store
 
 __all__ = [
-    "TOTAL_WORDS", "TOWNS", "Article", "Bulletin", "BulletinError", "Chunk", "DuplicateBulletin", "EmptyDocument",
-    "Figure", "Hit", "IngestResult", "IssueMeta", "Library", "Segmenter", "Stats", "Store", "StoreError",
-    "UnreadableFile", "UnsupportedFile", "canonical", "data_path", "extract_figures", "ingest_bytes",
-    "ingest_paths", "normalize_chars", "place_names_in", "places_in", "resolve_period", "same_unit",
-    "sample_bulletins", "sentences", "unit_kind", "unit_names",
+    "MAX_BYTES",
+    "SUFFIXES",
+    "TOTAL_WORDS",
+    "TOWNS",
+    "Article",
+    "AskedQuestion",
+    "Bulletin",
+    "BulletinError",
+    "Chunk",
+    "DuplicateBulletin",
+    "EmptyDocument",
+    "Figure",
+    "Hit",
+    "IngestResult",
+    "IssueMeta",
+    "Library",
+    "QuestionStats",
+    "ReindexResult",
+    "Segmenter",
+    "Stats",
+    "Store",
+    "StoreError",
+    "UnreadableFile",
+    "UnsupportedFile",
+    "canonical",
+    "data_path",
+    "extract_figures",
+    "ingest_bytes",
+    "ingest_paths",
+    "normalize_chars",
+    "place_names_in",
+    "places_in",
+    "reindex",
+    "resolve_period",
+    "same_unit",
+    "sample_bulletins",
+    "sentences",
+    "unit_kind",
+    "unit_names",
 ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,9 +14,10 @@ from index.clean import parse_bulletin
 from index.errors import BulletinError, DuplicateBulletin
 from index.figures import extract_figures
 from index.models import Bulletin
+from index.records import NewArticle, NewChunk, Reparsed, StoredSource
 from index.segment import Segmenter
 from index.sources import extract_text, find_documents, read_bytes
-from index.store import NewArticle, NewChunk, Store
+from index.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,7 @@ class IngestResult:
     articles: int = 0
     chunks: int = 0
     figures: int = 0
+    error: str = ""  # the refusal's kind: the BulletinError subclass name (UnreadableFile …)
 
     def line(self) -> str:
         """Describe the result in one line."""
@@ -61,11 +65,10 @@ async def ingest_bytes(store: Store, segmenter: Segmenter, data: bytes, document
     try:
         if (existing := await store.find_sha(sha)) is not None:
             return IngestResult(document, "duplicate", reason=f"same content as {existing}, already stored")
-        text = extract_text(data, document)
-        bulletin = parse_bulletin(text, document)
-        articles = analyse(bulletin, segmenter)
+        # parsing and tokenizing are CPU work: off the event loop, so a bot keeps answering meanwhile
+        text, bulletin, articles = await asyncio.to_thread(_prepare, data, document, segmenter)
     except BulletinError as e:
-        return IngestResult(document, "refused", reason=str(e))
+        return IngestResult(document, "refused", reason=str(e), error=type(e).__name__)
     meta = bulletin.meta
     try:
         await store.add_bulletin(document=document, sha256=sha, raw_text=text, issue_name=meta.name,
@@ -77,6 +80,50 @@ async def ingest_bytes(store: Store, segmenter: Segmenter, data: bytes, document
     return IngestResult(document, "added", issue=issue, articles=len(articles),
                         chunks=sum(len(a.chunks) for a in articles),
                         figures=sum(len(c.figures) for a in articles for c in a.chunks))
+
+
+def _prepare(data: bytes, document: str, segmenter: Segmenter) -> tuple[str, Bulletin, tuple[NewArticle, ...]]:
+    text = extract_text(data, document)
+    bulletin = parse_bulletin(text, document)
+    return text, bulletin, analyse(bulletin, segmenter)
+
+
+@dataclass(frozen=True, slots=True)
+class ReindexResult:
+    """What a reindex derived afresh, what it had to leave as it was, and how long it took."""
+
+    issues: int
+    articles: int
+    chunks: int
+    figures: int
+    seconds: float
+    kept: tuple[str, ...] = ()  # documents whose stored text no longer parses: their old index stays
+
+
+async def reindex(store: Store, segmenter: Segmenter) -> ReindexResult:
+    """Re-derive every stored bulletin's articles, chunks, tokens and figures from its original text."""
+    started = time.perf_counter()
+    sources = await store.load_sources()
+    reparsed, kept = await asyncio.to_thread(_reparse, sources, segmenter)
+    await store.replace_derived(reparsed)  # one transaction: readers see the old index or the new, never a mix
+    chunks = [c for r in reparsed for a in r.articles for c in a.chunks]
+    return ReindexResult(issues=len(reparsed), articles=sum(len(r.articles) for r in reparsed), chunks=len(chunks),
+                         figures=sum(len(c.figures) for c in chunks), seconds=time.perf_counter() - started,
+                         kept=tuple(kept))
+
+
+def _reparse(sources: Sequence[StoredSource], segmenter: Segmenter) -> tuple[list[Reparsed], list[str]]:
+    reparsed, kept = [], []
+    for source in sources:
+        try:
+            bulletin = parse_bulletin(source.raw_text, source.document)
+        except BulletinError:
+            kept.append(source.document)
+            continue
+        meta = bulletin.meta
+        reparsed.append(Reparsed(id=source.id, issue_name=meta.name, issue_number=meta.number, issue_date=meta.date,
+                                 distribution=bulletin.distribution, articles=analyse(bulletin, segmenter)))
+    return reparsed, kept
 
 
 async def ingest_paths(store: Store, segmenter: Segmenter, paths: Iterable[Path]) -> list[IngestResult]:

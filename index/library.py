@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from index.models import Chunk, Figure, Hit
 from index.places import places_in
+from index.records import StoredChunk
 from index.searcher import Searcher
-from index.store import StoredChunk
 
 
 @dataclass(frozen=True)

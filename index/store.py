@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -15,83 +15,8 @@ import aiosqlite
 
 from index.errors import DuplicateBulletin, StoreError
 from index.models import Chunk, Figure
-
-_M001 = """
-CREATE TABLE bulletins (
-    id INTEGER PRIMARY KEY,
-    document TEXT NOT NULL,
-    sha256 TEXT NOT NULL UNIQUE,
-    issue_name TEXT, issue_number TEXT, issue_date TEXT,
-    distribution TEXT NOT NULL DEFAULT '',
-    raw_text TEXT NOT NULL,
-    ingested_at TEXT NOT NULL
-);
-CREATE TABLE articles (
-    id INTEGER PRIMARY KEY,
-    bulletin_id INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL, title TEXT NOT NULL, place TEXT  -- its text is its chunks' text
-);
-CREATE TABLE chunks (
-    id INTEGER PRIMARY KEY,
-    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL, text TEXT NOT NULL,
-    tokens TEXT NOT NULL  -- index terms joined by spaces (terms never contain spaces)
-);
-CREATE TABLE figures (
-    id INTEGER PRIMARY KEY,
-    chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
-    text TEXT NOT NULL, value REAL NOT NULL, value_max REAL, unit TEXT, kind TEXT NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL, sentence TEXT NOT NULL,
-    qualifier TEXT, approx TEXT, words_before TEXT NOT NULL, words_after TEXT NOT NULL,
-    places TEXT NOT NULL, period TEXT
-);
-CREATE INDEX articles_bulletin ON articles(bulletin_id);
-CREATE INDEX chunks_article ON chunks(article_id);
-CREATE INDEX figures_chunk ON figures(chunk_id);
-CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-
-# Append-only: migration N is MIGRATIONS[N - 1]. Never edit one that has shipped.
-MIGRATIONS: tuple[str, ...] = (_M001,)
-
-
-@dataclass(frozen=True, slots=True)
-class NewChunk:
-    """A chunk to store, with its index terms and figures."""
-
-    text: str
-    terms: tuple[str, ...]
-    figures: tuple[Figure, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class NewArticle:
-    """An article to store with its chunks."""
-
-    title: str
-    place: str | None
-    chunks: tuple[NewChunk, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StoredChunk:
-    """A chunk as loaded for searching: the chunk, its terms and its figures."""
-
-    chunk: Chunk
-    terms: tuple[str, ...]
-    figures: tuple[Figure, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    """Counts over the stored corpus."""
-
-    issues: int
-    articles: int
-    chunks: int
-    figures: int
-    newest_issue: str | None
-    last_ingest: str | None
+from index.records import AskedQuestion, NewArticle, QuestionStats, Reparsed, Stats, StoredChunk, StoredSource
+from index.schema import MIGRATIONS
 
 
 class Store:
@@ -100,6 +25,9 @@ class Store:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
         self.path = path
+        # one connection serves every coroutine: a second writer must wait for the open transaction,
+        # or its statements would land inside it
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path, *, create: bool = True) -> Store:
@@ -155,15 +83,16 @@ class Store:
 
     async def _write(self, work: Callable[[aiosqlite.Connection], Awaitable[Any]]) -> Any:
         """Run work in one IMMEDIATE transaction: the single door every write goes through."""
-        with self._translated():
-            await self._db.execute("BEGIN IMMEDIATE")  # waits busy_timeout for another writer
-            try:
-                result = await work(self._db)
-                await self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
-                raise
+        async with self._lock:
+            with self._translated():
+                await self._db.execute("BEGIN IMMEDIATE")  # waits busy_timeout for another process's writer
+                try:
+                    result = await work(self._db)
+                    await self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:
+                        await self._db.execute("ROLLBACK")
+                    raise
         return result
 
     @contextmanager
@@ -200,29 +129,58 @@ class Store:
                 " raw_text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (document, sha256, issue_name, issue_number, issue_date.isoformat() if issue_date else None,
                  distribution, raw_text, _now()))
-            bulletin_id = cur.lastrowid
-            for a_ord, article in enumerate(articles):
-                cur = await db.execute(
-                    "INSERT INTO articles (bulletin_id, ordinal, title, place) VALUES (?, ?, ?, ?)",
-                    (bulletin_id, a_ord, article.title, article.place))
-                article_id = cur.lastrowid
-                for c_ord, chunk in enumerate(article.chunks):
-                    cur = await db.execute(
-                        "INSERT INTO chunks (article_id, ordinal, text, tokens) VALUES (?, ?, ?, ?)",
-                        (article_id, c_ord, chunk.text, " ".join(chunk.terms)))
-                    chunk_id = cur.lastrowid
-                    await db.executemany(
-                        'INSERT INTO figures (chunk_id, text, value, value_max, unit, kind, start, "end",'
-                        " sentence, qualifier, approx, words_before, words_after, places, period)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(chunk_id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
-                          f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period)
-                         for f in chunk.figures])
+            bulletin_id = cur.lastrowid or 0
+            await _insert_articles(db, bulletin_id, articles)
             await db.execute("INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)", (_now(),))
-            return bulletin_id or 0
+            return bulletin_id
 
         result: int = await self._write(work)
         return result
+
+    async def load_sources(self) -> list[StoredSource]:
+        """Load every stored bulletin's original text, oldest first."""
+        with self._translated():
+            async with self._db.execute("SELECT id, document, raw_text FROM bulletins ORDER BY id") as cur:
+                return [StoredSource(r[0], r[1], r[2]) async for r in cur]
+
+    async def replace_derived(self, reparsed: Sequence[Reparsed]) -> None:
+        """Swap in freshly derived issue fields, articles, chunks and figures, all in one transaction."""
+
+        async def work(db: aiosqlite.Connection) -> None:
+            for item in reparsed:
+                await db.execute("DELETE FROM articles WHERE bulletin_id = ?", (item.id,))  # cascades
+                await db.execute(
+                    "UPDATE bulletins SET issue_name = ?, issue_number = ?, issue_date = ?, distribution = ?"
+                    " WHERE id = ?",
+                    (item.issue_name, item.issue_number, item.issue_date.isoformat() if item.issue_date else None,
+                     item.distribution, item.id))
+                await _insert_articles(db, item.id, item.articles)
+            await db.execute("INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)", (_now(),))
+
+        await self._write(work)
+
+    async def record_questions(self, asked: Sequence[AskedQuestion]) -> None:
+        """Log answered questions, many in one transaction."""
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.executemany(
+                "INSERT INTO questions (asked_at, user_hash, question, found, latency_ms, document)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(q.asked_at, q.user_hash, q.question, int(q.found), q.latency_ms, q.document) for q in asked])
+
+        await self._write(work)
+
+    async def question_stats(self, *, top: int = 5) -> QuestionStats:
+        """Count questions asked, answered and not found, and list the most-asked unanswered ones."""
+        with self._translated():
+            async with self._db.execute("SELECT count(*), coalesce(sum(found), 0) FROM questions") as cur:
+                row = await cur.fetchone()
+            asked, answered = (row[0], row[1]) if row else (0, 0)
+            async with self._db.execute(
+                    "SELECT question, count(*) AS n FROM questions WHERE NOT found"
+                    " GROUP BY question ORDER BY n DESC, max(id) DESC LIMIT ?", (top,)) as cur:
+                missing = tuple([(str(r[0]), int(r[1])) async for r in cur])
+        return QuestionStats(asked=asked, answered=answered, not_found=asked - answered, top_not_found=missing)
 
     async def load_chunks(self) -> list[StoredChunk]:
         """Load every chunk with its terms, its article and bulletin, and its figures."""
@@ -268,6 +226,24 @@ class Store:
         newest, built = (row[0], row[1]) if row else (None, None)
         return Stats(issues=counts[0], articles=counts[1], chunks=counts[2], figures=counts[3],
                      newest_issue=newest, last_ingest=built)
+
+
+async def _insert_articles(db: aiosqlite.Connection, bulletin_id: int, articles: Sequence[NewArticle]) -> None:
+    for a_ord, article in enumerate(articles):
+        cur = await db.execute("INSERT INTO articles (bulletin_id, ordinal, title, place) VALUES (?, ?, ?, ?)",
+                               (bulletin_id, a_ord, article.title, article.place))
+        article_id = cur.lastrowid
+        for c_ord, chunk in enumerate(article.chunks):
+            cur = await db.execute("INSERT INTO chunks (article_id, ordinal, text, tokens) VALUES (?, ?, ?, ?)",
+                                   (article_id, c_ord, chunk.text, " ".join(chunk.terms)))
+            chunk_id = cur.lastrowid
+            await db.executemany(
+                'INSERT INTO figures (chunk_id, text, value, value_max, unit, kind, start, "end",'
+                " sentence, qualifier, approx, words_before, words_after, places, period)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(chunk_id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
+                  f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period)
+                 for f in chunk.figures])
 
 
 def _check_file(path: Path, *, create: bool) -> None:

@@ -24,7 +24,8 @@ from helpers import (
     run_cli,
 )
 from index import Figure, Store, StoreError
-from index.store import MIGRATIONS, NewArticle, NewChunk
+from index.records import NewArticle, NewChunk
+from index.schema import MIGRATIONS
 
 
 @pytest.fixture
@@ -62,15 +63,26 @@ def test_database_uses_wal_journal_mode(sample_db: Path) -> None:
     assert query(sample_db, "PRAGMA journal_mode") == [("wal",)]
 
 
-def test_migrations_table_records_version_1(tmp_path: Path) -> None:
+def test_migrations_table_records_every_version(tmp_path: Path) -> None:
     db = tmp_path / "new.db"
     open_and_close(db)
     rows = query(db, "SELECT version, applied_at FROM _migrations")
-    assert [r[0] for r in rows] == [1] == list(range(1, len(MIGRATIONS) + 1))
+    assert [r[0] for r in rows] == list(range(1, len(MIGRATIONS) + 1))
     applied = dt.datetime.fromisoformat(rows[0][1])
     assert abs(dt.datetime.now(dt.UTC) - applied) < dt.timedelta(minutes=5)
     tables = {r[0] for r in query(db, "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"bulletins", "articles", "chunks", "figures", "settings", "_migrations"} <= tables
+
+
+def test_an_older_database_is_upgraded_in_place_keeping_its_bulletins(db_copy: Path) -> None:
+    before = counts(db_copy)
+    with sqlite3.connect(db_copy) as conn:  # take it back to schema 1, as the first release left it
+        conn.execute("DROP TABLE questions")
+        conn.execute("DELETE FROM _migrations WHERE version > 1")
+    open_and_close(db_copy)
+    assert [r[0] for r in query(db_copy, "SELECT version FROM _migrations")] == list(range(1, len(MIGRATIONS) + 1))
+    assert query(db_copy, "SELECT count(*) FROM questions") == [(0,)]
+    assert counts(db_copy) == before
 
 
 def test_reopening_does_not_reapply_migrations(db_copy: Path) -> None:

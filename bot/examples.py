@@ -1,0 +1,64 @@
+"""Example questions drawn from the newest bulletins, each one checked to be answered by its own figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from bot.engine import Engine
+from index import Chunk, Figure
+
+MAX_BYTES = 56  # an example travels in a button's callback data (64 bytes with its prefix)
+TRIES = 60  # candidates asked at most: bounded work however large the corpus
+
+_NOUN = re.compile(r"[\u4e00-\u9fff]{2,6}")
+# words that often stand next to a figure but name nothing it counts (八部门关于…, 100套用于…)
+_NOT_NOUNS = frozenset("关于 对于 按照 根据 通过 进行 用于 以及 其中 同时 实现 开展 推动 完成 达到 包括 共计 合计 分别 "
+                       "已经 正在 累计 新增 目前 其他 以上 左右 之间".split())
+
+
+def example_questions(engine: Engine, limit: int = 3) -> list[str]:
+    """Return up to limit questions the bot answers right, about different figures of the newest bulletins."""
+    found: list[str] = []
+    units: set[str | None] = set()
+    for tries, (question, figure) in enumerate(_candidates(engine)):
+        if tries >= TRIES or len(found) >= limit:
+            break
+        if figure.unit in units or question in found or len(question.encode()) > MAX_BYTES:
+            continue
+        reply = engine.ask(question)
+        best = reply.figures[0].figure if reply.found and reply.figures else None
+        if best is not None and (best.chunk_id, best.start) == (figure.chunk_id, figure.start):
+            found.append(question)
+            units.add(figure.unit)
+    return found
+
+
+def _candidates(engine: Engine) -> Iterator[tuple[str, Figure]]:
+    library = engine.library
+    for chunk in sorted(library.chunks, key=_newest_first):
+        for figure in library.figures.get(chunk.id, ()):
+            if figure.kind not in ("count", "measure", "money") or not figure.unit:
+                continue
+            place = figure.places[0] if figure.places else ""
+            if figure.kind == "count":
+                words = engine.segmenter.words(figure.after)
+                noun = words[0] if words else ""
+                # a counted thing the article is about (its title says it), not whatever word follows
+                if _is_noun(noun, engine) and noun in chunk.title:
+                    yield f"{place}有多少{figure.unit}{noun}", figure
+            else:
+                words = engine.segmenter.words(figure.before)
+                noun = words[-1] if words else ""
+                if _is_noun(noun, engine):
+                    yield f"{place}{noun}是多少", figure
+
+
+def _is_noun(word: str, engine: Engine) -> bool:
+    return bool(_NOUN.fullmatch(word)) and word not in _NOT_NOUNS and word not in engine.segmenter.stopwords
+
+
+def _newest_first(chunk: Chunk) -> tuple[int, int]:
+    date = chunk.issue_date or dt.date.min
+    return (-date.toordinal(), chunk.id)

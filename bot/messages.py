@@ -1,0 +1,184 @@
+"""Telegram messages: answers, sources, candidates and reports as escaped HTML, split to Telegram's limit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from html import escape
+
+from bot.answer import Answer
+from bot.render import cite, shorten
+from index import Chunk, IngestResult, QuestionStats, ReindexResult, Stats
+
+LIMIT = 4096  # Telegram counts a message's visible text; we count UTF-16 units, which is safe either way
+MAX_MESSAGES = 3  # a reply longer than this many messages is cut, not flooded into the chat
+PAGE = 5  # candidates per 更多
+
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = LIMIT) -> list[str]:
+    """Split plain text into pieces of at most limit UTF-16 units, at paragraph, then sentence boundaries."""
+    pieces: list[str] = []
+    current = ""
+    for part in _parts(text, limit):
+        if current and utf16_len(current) + utf16_len(part) > limit:
+            pieces.append(current)
+            current = ""
+        current += part
+    if current.strip():
+        pieces.append(current)
+    return [p.strip("\n") for p in pieces if p.strip()]
+
+
+def _parts(text: str, limit: int) -> list[str]:
+    """Cut text at sentence ends; a sentence longer than limit is cut at the limit."""
+    parts = []
+    for sentence in _SENTENCE_END.split(text):
+        while utf16_len(sentence) > limit:
+            cut = limit
+            while utf16_len(sentence[:cut]) > limit:  # astral characters count twice
+                cut -= 1
+            parts.append(sentence[:cut])
+            sentence = sentence[cut:]
+        if sentence:
+            parts.append(sentence)
+    return parts
+
+
+def pack(blocks: Sequence[tuple[str, str]], limit: int = LIMIT) -> list[str]:
+    """Join (plain, html) blocks into messages; a block too long for one message is split as plain text."""
+    messages: list[str] = []
+    html, size = "", 0
+    for plain, markup in blocks:
+        pieces = [(markup, utf16_len(plain))] if utf16_len(plain) <= limit else \
+            [(escape(p, quote=False), utf16_len(p)) for p in split_text(plain, limit)]
+        for piece, length in pieces:
+            if html and size + 1 + length > limit:
+                messages.append(html)
+                html, size = "", 0
+            html, size = (f"{html}\n{piece}", size + 1 + length) if html else (piece, length)
+    if html:
+        messages.append(html)
+    if len(messages) > MAX_MESSAGES:
+        messages = [*messages[:MAX_MESSAGES - 1], messages[MAX_MESSAGES - 1] + "\n……（内容过长，其余从略）"]
+    return messages
+
+
+def _block(text: str, tag: str = "") -> tuple[str, str]:
+    markup = escape(text, quote=False)
+    return text, f"<{tag}>{markup}</{tag}>" if tag else markup
+
+
+def _source_line(chunk: Chunk) -> tuple[str, str]:
+    return _block(f"—— {cite(chunk)}", "i")
+
+
+def answer_blocks(answer: Answer) -> list[tuple[str, str]]:
+    """The answer: the figure (or name) in bold, the sentence it comes from, and where it stands."""
+    if not answer.found or answer.chunk is None:
+        return [_block(answer.headline), _block("可以换个说法再问，或问问别的数字。")]
+    blocks = [_block(answer.headline, "b")]
+    start = answer.figures[0].figure.start if answer.figures else None
+    if answer.quote and answer.quote.strip() != answer.headline.strip():
+        blocks.append(_block(f"“{shorten(answer.quote, start)}”"))
+    blocks.append(_source_line(answer.chunk))
+    return blocks
+
+
+def source_blocks(answer: Answer, passage: str) -> list[tuple[str, str]]:
+    """The answer followed by its whole source passage, the quoted sentence in bold."""
+    assert answer.chunk is not None
+    blocks = [_block(answer.headline, "b"), _source_line(answer.chunk)]
+    quote = answer.quote.strip()
+    if quote and quote in passage:
+        before, _, after = passage.partition(quote)
+        markup = f"{escape(before, quote=False)}<b>{escape(quote, quote=False)}</b>{escape(after, quote=False)}"
+        blocks.append((passage, f"<blockquote>{markup}</blockquote>"))
+    else:
+        blocks.append(_block(passage, "blockquote"))
+    return blocks
+
+
+def candidates(answer: Answer) -> list[tuple[str, str]]:
+    """The candidates after the first: other figures, or other passages for a word answer."""
+    if answer.figures:
+        return [(f"{f.figure.text}：{shorten(f.figure.sentence, f.figure.start, 80)} —— {cite(f.chunk)}",
+                 f"• <b>{escape(f.figure.text, quote=False)}</b>："
+                 f"{escape(shorten(f.figure.sentence, f.figure.start, 80), quote=False)}"
+                 f" <i>—— {escape(cite(f.chunk), quote=False)}</i>")
+                for f in answer.figures[1:]]
+    return [(f"{shorten(h.chunk.text, None, 100)} —— {cite(h.chunk)}",
+             f"• {escape(shorten(h.chunk.text, None, 100), quote=False)} <i>—— {escape(cite(h.chunk), quote=False)}</i>")
+            for h in answer.hits if answer.chunk is None or h.chunk.id != answer.chunk.id]
+
+
+def more_blocks(answer: Answer, page: int) -> tuple[list[tuple[str, str]], bool]:
+    """One page of candidates (page 1 is the first after the answer), and whether another page follows."""
+    found = candidates(answer)
+    shown = found[(page - 1) * PAGE:page * PAGE]
+    if not shown:
+        return [_block("没有更多候选答案了。")], False
+    title = _block(f"其他候选（{(page - 1) * PAGE + 1}–{(page - 1) * PAGE + len(shown)}，共 {len(found)} 条）：", "b")
+    return [title, *shown], page * PAGE < len(found)
+
+
+def help_blocks(stats: Stats, examples: Sequence[str], *, admin: bool) -> list[tuple[str, str]]:
+    """What the bot knows and how to ask it."""
+    newest = f"，最新一期是 {stats.newest_issue}" if stats.newest_issue else ""
+    blocks = [
+        _block("简报问答", "b"),
+        _block(f"我读过 {stats.issues} 期工作简报（{stats.articles} 篇文章，{stats.figures} 个数字）{newest}。"
+               "直接发问题给我，我回答数字、出处原句和所在简报。群里请用 /ask 问题，或 @我。"),
+    ]
+    if examples:
+        blocks.append(_block("试试点下面的例子："))
+    if admin:
+        blocks.append(_block("管理员：发送简报文件（.txt .pdf .docx，20 MB 以内）即可收录；/reindex 重建索引；/stats 查看使用情况。"))
+    return blocks
+
+
+def stats_blocks(stats: Stats, asked: QuestionStats) -> list[tuple[str, str]]:
+    """Index counts and how the asking went, with the questions people asked that found nothing."""
+    share = f"（{asked.not_found / asked.asked:.0%}）" if asked.asked else ""
+    blocks = [
+        _block("使用情况", "b"),
+        _block(f"简报 {stats.issues} 期，文章 {stats.articles} 篇，段落 {stats.chunks} 段，数字 {stats.figures} 个；"
+               f"最新一期 {stats.newest_issue or '-'}。"),
+        _block(f"共提问 {asked.asked} 次：答出 {asked.answered} 次，未找到 {asked.not_found} 次{share}。"),
+    ]
+    if asked.top_not_found:
+        blocks.append(_block("最常问却没找到的问题：", "b"))
+        blocks.extend(_block(f"{n} 次 · {shorten(q, None, 60)}") for q, n in asked.top_not_found)
+    return blocks
+
+
+_REFUSALS = {"UnsupportedFile": "不支持的文件类型", "UnreadableFile": "文件无法读取",
+             "EmptyDocument": "文件里没有可用的正文"}
+
+
+def ingest_blocks(result: IngestResult) -> list[tuple[str, str]]:
+    """Say what happened to an uploaded bulletin."""
+    if result.status == "added":
+        issue = f"（{result.issue}）" if result.issue else ""
+        return [_block(f"已收录 {result.document}{issue}", "b"),
+                _block(f"{result.articles} 篇文章，{result.chunks} 段，{result.figures} 个数字。现在就可以提问了。")]
+    if result.status == "duplicate":
+        return [_block(f"未重复收录 {result.document}", "b"), _block(f"内容与已收录的简报相同（{result.reason}）。")]
+    kind = _REFUSALS.get(result.error, "未能收录")
+    return [_block(f"未收录 {result.document}", "b"), _block(f"{kind}：{result.reason}")]
+
+
+def reindex_blocks(result: ReindexResult) -> list[tuple[str, str]]:
+    """Report a finished reindex."""
+    blocks = [_block("索引已重建", "b"),
+              _block(f"简报 {result.issues} 期，文章 {result.articles} 篇，段落 {result.chunks} 段，"
+                     f"数字 {result.figures} 个，用时 {result.seconds:.2f} 秒。")]
+    if result.kept:
+        blocks.append(_block(f"以下简报的原文无法重新解析，保留原索引：{'、'.join(result.kept)}"))
+    return blocks

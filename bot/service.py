@@ -1,0 +1,131 @@
+"""Service: a long-running asker over the store — answers from the current snapshot, swaps in a new one after writes."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answer import Answer
+from bot.engine import Engine, seed_if_empty
+from index import (
+    AskedQuestion,
+    BulletinError,
+    IngestResult,
+    Library,
+    QuestionStats,
+    ReindexResult,
+    Segmenter,
+    Stats,
+    Store,
+    ingest_bytes,
+    reindex,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """An answer with how long it took."""
+
+    answer: Answer
+    latency_ms: float
+
+
+class Service:
+    """The bot's state: one store, the engine it answers from, and a lock that makes writers take turns."""
+
+    def __init__(self, store: Store, engine: Engine) -> None:
+        self.store = store
+        self.engine = engine  # replaced whole after an ingest or reindex; a question in flight keeps the old one
+        self._writing = asyncio.Lock()
+        self._pending: list[AskedQuestion] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._salt = secrets.token_hex(16)
+
+    @classmethod
+    async def open(cls, db: Path) -> Service:
+        """Open the database (filling an empty one with the bundled sample) and load the index."""
+        store = await Store.open(db)
+        try:
+            segmenter = await asyncio.to_thread(Segmenter)
+            if seeded := await seed_if_empty(store, segmenter):
+                log.info("the database was empty: ingested the bundled sample (%s)", ", ".join(seeded))
+            service = cls(store, Engine(segmenter, await _build(store)))
+        except BaseException:
+            await store.close()
+            raise
+        return service
+
+    async def close(self) -> None:
+        """Write the questions still pending and close the store."""
+        await self.flush()
+        await self.store.close()
+
+    def ask(self, text: str, user_id: int) -> Asked:
+        """Answer a question from the current snapshot and log it; raises EmptyQuestion."""
+        started = time.perf_counter()
+        result = self.engine.ask(text)
+        latency = (time.perf_counter() - started) * 1000
+        self._pending.append(AskedQuestion(
+            asked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), user_hash=self.user_hash(user_id),
+            question=result.question.text, found=result.found, latency_ms=round(latency, 3),
+            document=result.chunk.document if result.chunk else None))
+        # the log is written after the reply, in batches: a question never waits for the database
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._drain())
+        return Asked(result, latency)
+
+    def user_hash(self, user_id: int) -> str:
+        """A user's id, hashed with this run's salt: enough to count people, useless to identify them."""
+        return hashlib.sha256(f"{self._salt}:{user_id}".encode()).hexdigest()[:12]
+
+    async def flush(self) -> None:
+        """Write every pending question to the database."""
+        if self._flusher is not None:
+            await self._flusher
+        await self._drain()
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await self.store.record_questions(batch)
+            except BulletinError as e:  # a full disk must not stop the answering
+                log.warning("could not log %d questions: %s", len(batch), e)
+
+    async def ingest(self, data: bytes, document: str) -> IngestResult:
+        """Ingest one document; when it is added, answer from the new snapshot from then on."""
+        async with self._writing:
+            result = await ingest_bytes(self.store, self.engine.segmenter, data, document)
+            if result.status == "added":
+                await self._reload()
+        return result
+
+    async def reindex(self) -> ReindexResult:
+        """Re-derive the whole index from the stored bulletins, then swap it in."""
+        async with self._writing:
+            started = time.perf_counter()
+            result = await reindex(self.store, self.engine.segmenter)
+            await self._reload()
+        return ReindexResult(result.issues, result.articles, result.chunks, result.figures,
+                             time.perf_counter() - started, result.kept)
+
+    async def stats(self) -> tuple[Stats, QuestionStats]:
+        """What the index holds, and how the asking went."""
+        await self.flush()
+        return await self.store.stats(), await self.store.question_stats()
+
+    async def _reload(self) -> None:
+        self.engine = Engine(self.engine.segmenter, await _build(self.store))
+
+
+async def _build(store: Store) -> Library:
+    # building BM25 and the figure index is CPU work: off the event loop, so questions keep flowing
+    return await asyncio.to_thread(Library.build, await store.load_chunks())

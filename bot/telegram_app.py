@@ -1,0 +1,321 @@
+"""The Telegram adapter: python-telegram-bot handlers over the Service; no answering logic lives here."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections import OrderedDict
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, MessageEntity, Update
+from telegram.constants import ParseMode
+from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot import messages
+from bot.engine import EmptyQuestion
+from bot.examples import example_questions
+from bot.service import Service
+from bot.settings import BotSettings
+from index import MAX_BYTES, SUFFIXES, BulletinError
+
+log = logging.getLogger("bulletin.telegram")
+
+RECENT = 10_000  # questions remembered for their buttons; older buttons say they expired
+Blocks = Sequence[tuple[str, str]]
+
+
+class BotStartError(BulletinError):
+    """The bot could not start (a refused token, Telegram unreachable)."""
+
+
+class Recent:
+    """Questions behind recent answers, by a short random key that fits in a button's callback data."""
+
+    def __init__(self, size: int = RECENT) -> None:
+        self._items: OrderedDict[str, str] = OrderedDict()
+        self._size = size
+
+    def add(self, question: str) -> str:
+        """Remember a question; return its key."""
+        key = secrets.token_urlsafe(6)
+        self._items[key] = question
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return key
+
+    def get(self, key: str) -> str | None:
+        """The question behind a key, or None once it is forgotten."""
+        return self._items.get(key)
+
+
+def build_application(settings: BotSettings, db: Path) -> Application:
+    """Build the bot: handlers, rate limiter with retries, and the service opened in post_init."""
+
+    async def open_service(app: Application) -> None:
+        app.bot_data["service"] = await Service.open(db)
+        app.bot_data["recent"] = Recent()
+        app.bot_data["examples"] = example_questions(app.bot_data["service"].engine)
+
+    async def close_service(app: Application) -> None:
+        if "service" in app.bot_data:
+            await app.bot_data["service"].close()
+
+    app = (Application.builder().token(settings.token)
+           .base_url(settings.base_url).base_file_url(settings.base_file_url)
+           .defaults(Defaults(parse_mode=ParseMode.HTML, do_quote=False,
+                              link_preview_options=LinkPreviewOptions(is_disabled=True)))
+           .rate_limiter(AIORateLimiter(max_retries=3))  # 429 "retry after" is waited out, not lost
+           .concurrent_updates(True)  # a reindex or a big PDF must not hold up other people's questions
+           .post_init(open_service).post_shutdown(close_service)
+           .build())
+    app.bot_data["admins"] = settings.admin_ids
+    add_handlers(app, settings.admin_ids)
+    return app
+
+
+def add_handlers(app: Application, admin_ids: frozenset[int]) -> None:
+    """Route updates: commands, questions, documents, buttons, junk, errors."""
+    admin = filters.User(user_id=admin_ids)  # with no admins configured it lets nobody through
+    new = filters.UpdateType.MESSAGE  # edited messages are ignored: the first answer stands
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler(["start", "help"], on_help, filters=new))
+    app.add_handler(CommandHandler("ask", on_ask, filters=new))
+    app.add_handler(CommandHandler("reindex", on_reindex, filters=new & admin))
+    app.add_handler(CommandHandler("stats", on_stats, filters=new & admin))
+    app.add_handler(CommandHandler(["reindex", "stats"], on_not_admin, filters=new))
+    app.add_handler(MessageHandler(new & filters.Document.ALL & admin & private, on_document))
+    app.add_handler(MessageHandler(new & filters.Document.ALL & private, on_not_admin))
+    app.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, on_text))
+    app.add_handler(MessageHandler(new & ~private & filters.TEXT & filters.Entity(MessageEntity.MENTION), on_mention))
+    app.add_handler(MessageHandler(new & private & filters.COMMAND, on_unknown_command))
+    app.add_handler(MessageHandler(new & private & ~filters.TEXT & ~filters.Document.ALL, on_not_text))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(src|more|ask):"))
+    app.add_error_handler(on_error)
+
+
+def _service(context: ContextTypes.DEFAULT_TYPE) -> Service:
+    service: Service = context.bot_data["service"]
+    return service
+
+
+async def send(message: Message, blocks: Blocks, markup: InlineKeyboardMarkup | None = None) -> Message:
+    """Reply with blocks split into messages; the buttons go under the last one."""
+    parts = messages.pack(blocks)
+    for part in parts[:-1]:
+        await message.reply_text(part)
+    return await message.reply_text(parts[-1], reply_markup=markup)
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start and /help: what the bot knows and example questions as buttons."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None:
+        return
+    stats, _ = await _service(context).stats()
+    examples: list[str] = context.bot_data.get("examples", [])
+    admin = user is not None and user.id in context.bot_data["admins"]
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(q, callback_data=f"ask:{q}")] for q in examples])
+    await send(message, messages.help_blocks(stats, examples, admin=admin), markup if examples else None)
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask 问题 (the way to ask in a group)."""
+    if update.effective_message is not None:
+        await answer_question(update, context, " ".join(context.args or []))
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A private message: the whole text is the question."""
+    if update.effective_message is not None:
+        await answer_question(update, context, update.effective_message.text or "")
+
+
+async def on_mention(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group message that mentions the bot: the question is the text without the mention."""
+    message = update.effective_message
+    mention = f"@{context.bot.username}"
+    if message is None or not message.text or mention.lower() not in message.text.lower():
+        return  # it mentions someone else
+    start = message.text.lower().index(mention.lower())
+    await answer_question(update, context, message.text[:start] + message.text[start + len(mention):])
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """Answer one question with the figure, its sentence and source, and 原文/更多 buttons."""
+    message = update.effective_message
+    assert message is not None
+    user_id = update.effective_user.id if update.effective_user else 0
+    service = _service(context)
+    try:
+        asked = service.ask(text, user_id)
+    except EmptyQuestion:
+        await message.reply_text("请用文字提问，例如：青浦有多少套公租房？")
+        return
+    answer = asked.answer
+    log.info("question user=%s chars=%d outcome=%s latency_ms=%.2f document=%s", service.user_hash(user_id),
+             len(text), "answered" if answer.found else "not_found", asked.latency_ms,
+             answer.chunk.document if answer.chunk else "-")
+    key = context.bot_data["recent"].add(answer.question.text)
+    buttons = []
+    if answer.found and answer.chunk is not None:
+        buttons.append(InlineKeyboardButton("原文", callback_data=f"src:{key}"))
+    if answer.found and messages.candidates(answer):
+        buttons.append(InlineKeyboardButton("更多", callback_data=f"more:{key}:1"))
+    await send(message, messages.answer_blocks(answer), InlineKeyboardMarkup([buttons]) if buttons else None)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """原文 expands the answer with its passage; 更多 sends the next candidates; an example asks itself."""
+    query = update.callback_query
+    if query is None or not query.data:
+        return
+    action, _, rest = query.data.partition(":")
+    message = query.message if isinstance(query.message, Message) else None
+    if action == "ask":
+        await query.answer()
+        if message is not None:
+            await answer_question(update, context, rest)
+        return
+    key, _, page = rest.partition(":")
+    question = context.bot_data["recent"].get(key)
+    if question is None or message is None:
+        await query.answer("这个按钮已过期，请重新提问。", show_alert=True)
+        return
+    await query.answer()
+    answer = _service(context).engine.ask(question)
+    if action == "src" and answer.chunk is not None:
+        passage = answer.chunk.text
+        blocks = messages.pack(messages.source_blocks(answer, passage))
+        markup = message.reply_markup
+        rest_buttons = [b for row in (markup.inline_keyboard if markup else ()) for b in row
+                        if b.callback_data != query.data]
+        new_markup = InlineKeyboardMarkup([rest_buttons]) if rest_buttons else None
+        if len(blocks) == 1:
+            await message.edit_text(blocks[0], reply_markup=new_markup)
+        else:
+            await send(message, messages.source_blocks(answer, passage))
+    elif action == "more":
+        number = int(page) if page.isdigit() else 1
+        blocks_more, more = messages.more_blocks(answer, number)
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("更多", callback_data=f"more:{key}:{number + 1}")]])
+        await send(message, blocks_more, markup if more else None)
+
+
+async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reindex (admins): rebuild the index from the stored bulletins, answering from the old one meanwhile."""
+    message = update.effective_message
+    if message is None:
+        return
+    await message.reply_text("正在重建索引，期间照常回答问题……")
+    result = await _service(context).reindex()
+    context.bot_data["examples"] = example_questions(_service(context).engine)
+    await send(message, messages.reindex_blocks(result))
+
+
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats (admins): index counts, questions asked, answered and not found."""
+    if update.effective_message is not None:
+        stats, asked = await _service(context).stats()
+        await send(update.effective_message, messages.stats_blocks(stats, asked))
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An admin's document: checked before download, then ingested as a new issue."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    document = message.document
+    name = document.file_name or "未命名文件"
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        await message.reply_text(f"未收录 {escape(name, quote=False)}：只收 {' '.join(SUFFIXES)} 文件。")
+        return
+    if document.file_size is None or document.file_size > MAX_BYTES:
+        size = f"{document.file_size / 1e6:.1f} MB" if document.file_size else "大小未知"
+        await message.reply_text(f"未收录 {escape(name, quote=False)}：文件过大（{size}，上限 {MAX_BYTES / 1e6:.0f} MB）。")
+        return
+    await message.reply_text(f"收到 {escape(name, quote=False)}，正在收录……")
+    file = await document.get_file()
+    data = bytes(await file.download_as_bytearray())
+    result = await _service(context).ingest(data, Path(name).name)
+    log.info("upload %s", result.line())
+    if result.status == "added":
+        context.bot_data["examples"] = example_questions(_service(context).engine)
+    await send(message, messages.ingest_blocks(result))
+
+
+async def on_not_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A non-admin's /reindex, /stats or document: refused politely (the document is never downloaded)."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text("抱歉，这个操作只对管理员开放。")
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text("没有这个命令。直接发问题给我，或看看 /help。")
+
+
+async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice: say what the bot can read."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text("我只能回答文字问题，例如：青浦有多少套公租房？")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every failure with its traceback; tell the person something short."""
+    error = context.error
+    if isinstance(error, Forbidden):
+        log.info("a user blocked the bot: %s", error)
+        return
+    if isinstance(error, Conflict):
+        log.warning("another instance is polling with this token (409 Conflict): run exactly one")
+        return
+    if isinstance(error, NetworkError) and not isinstance(update, Update):
+        log.warning("network trouble while polling: %s", error)
+        return
+    log.error("error while handling an update", exc_info=error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        with contextlib.suppress(TelegramError):
+            await update.effective_message.reply_text("抱歉，出了点问题，请稍后再试。")
+
+
+class _NetworkOneLiner(logging.Filter):
+    """Log PTB's network retries as one line: a flaky connection is not a bug worth a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], NetworkError):
+            record.msg = f"{record.getMessage()} ({record.exc_info[1]})"
+            record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
+def serve(settings: BotSettings, db: Path) -> int:
+    """Run the bot with long polling until SIGINT/SIGTERM; return the exit status."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines print request URLs with the token
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("telegram.ext").addFilter(_NetworkOneLiner())
+    app = build_application(settings, db)
+    try:
+        # a few retries ride out a network blip at start-up; a refused token still stops at once
+        app.run_polling(allowed_updates=["message", "edited_message", "callback_query"], bootstrap_retries=3)
+    except InvalidToken:
+        raise BotStartError("Telegram refused the bot token (check TELEGRAM_BOT_TOKEN)") from None
+    except TelegramError as e:
+        message = str(e).replace(settings.token, "<token>")
+        raise BotStartError(f"cannot reach Telegram at {settings.base_url}: {message}") from None
+    return 0

@@ -1,0 +1,90 @@
+"""Records passed to and from the store: what to write, and what was read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from index.models import Chunk, Figure
+
+
+@dataclass(frozen=True, slots=True)
+class NewChunk:
+    """A chunk to store, with its index terms and figures."""
+
+    text: str
+    terms: tuple[str, ...]
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article to store with its chunks."""
+
+    title: str
+    place: str | None
+    chunks: tuple[NewChunk, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    """A chunk as loaded for searching: the chunk, its terms and its figures."""
+
+    chunk: Chunk
+    terms: tuple[str, ...]
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSource:
+    """A stored bulletin's original text, for re-deriving its index."""
+
+    id: int
+    document: str
+    raw_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reparsed:
+    """A stored bulletin derived afresh: its issue fields and articles replace the old ones."""
+
+    id: int
+    issue_name: str | None
+    issue_number: str | None
+    issue_date: dt.date | None
+    distribution: str
+    articles: tuple[NewArticle, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AskedQuestion:
+    """One question the bot answered: who (hashed), what, whether it was found, how fast, from where."""
+
+    asked_at: str
+    user_hash: str
+    question: str
+    found: bool
+    latency_ms: float
+    document: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionStats:
+    """How the asking went: counts and the most-asked questions nothing was found for."""
+
+    asked: int
+    answered: int
+    not_found: int
+    top_not_found: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Counts over the stored corpus."""
+
+    issues: int
+    articles: int
+    chunks: int
+    figures: int
+    newest_issue: str | None
+    last_ingest: str | None

@@ -1,0 +1,55 @@
+"""The database schema as numbered migrations (append-only)."""
+
+from __future__ import annotations
+
+_M001 = """
+CREATE TABLE bulletins (
+    id INTEGER PRIMARY KEY,
+    document TEXT NOT NULL,
+    sha256 TEXT NOT NULL UNIQUE,
+    issue_name TEXT, issue_number TEXT, issue_date TEXT,
+    distribution TEXT NOT NULL DEFAULT '',
+    raw_text TEXT NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    bulletin_id INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, title TEXT NOT NULL, place TEXT  -- its text is its chunks' text
+);
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, text TEXT NOT NULL,
+    tokens TEXT NOT NULL  -- index terms joined by spaces (terms never contain spaces)
+);
+CREATE TABLE figures (
+    id INTEGER PRIMARY KEY,
+    chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+    text TEXT NOT NULL, value REAL NOT NULL, value_max REAL, unit TEXT, kind TEXT NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, sentence TEXT NOT NULL,
+    qualifier TEXT, approx TEXT, words_before TEXT NOT NULL, words_after TEXT NOT NULL,
+    places TEXT NOT NULL, period TEXT
+);
+CREATE INDEX articles_bulletin ON articles(bulletin_id);
+CREATE INDEX chunks_article ON chunks(article_id);
+CREATE INDEX figures_chunk ON figures(chunk_id);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+# Every question the bot was asked, for /stats; user ids are stored hashed, never raw.
+_M002 = """
+CREATE TABLE questions (
+    id INTEGER PRIMARY KEY,
+    asked_at TEXT NOT NULL,
+    user_hash TEXT NOT NULL,
+    question TEXT NOT NULL,
+    found INTEGER NOT NULL,
+    latency_ms REAL NOT NULL,
+    document TEXT  -- the bulletin the answer came from
+);
+CREATE INDEX questions_found ON questions(found);
+"""
+
+# Append-only: migration N is MIGRATIONS[N - 1]. Never edit one that has shipped.
+MIGRATIONS: tuple[str, ...] = (_M001, _M002)

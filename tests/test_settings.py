@@ -1,0 +1,75 @@
+"""Settings: read from the environment and a .env file, checked at start-up, documented in the README."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SETTINGS, BotSettings, SettingsError, parse_admin_ids, read_dotenv
+from helpers import ROOT, assert_one_line_error, run_cli
+
+
+def test_defaults_point_at_telegram() -> None:
+    settings = BotSettings.from_env({"TELEGRAM_BOT_TOKEN": "123:abc"})
+    assert settings.token == "123:abc"
+    assert settings.admin_ids == frozenset()
+    assert settings.base_url == "https://api.telegram.org/bot"
+    assert settings.base_file_url == "https://api.telegram.org/file/bot"
+
+
+def test_admin_ids_are_numbers_separated_by_commas() -> None:
+    assert parse_admin_ids(" 12, 345,,-100 ") == {12, 345, -100}
+    with pytest.raises(SettingsError, match="'alice' is not a Telegram user id"):
+        parse_admin_ids("12,alice")
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({}, "TELEGRAM_BOT_TOKEN is not set"),
+    ({"TELEGRAM_BOT_TOKEN": "   "}, "TELEGRAM_BOT_TOKEN is not set"),
+    ({"TELEGRAM_BOT_TOKEN": "12 3:abc"}, "malformed"),
+    ({"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_BASE_URL": "ftp://x"}, "TELEGRAM_BASE_URL must be an http"),
+])
+def test_bad_settings_are_refused(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        BotSettings.from_env(env)
+
+
+def test_dotenv_fills_what_the_environment_does_not_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("# the bot\nexport TELEGRAM_BOT_TOKEN='1:from-file'\nBULLETIN_ADMIN_IDS=7, 8\n"
+                                   "not a setting\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert read_dotenv(tmp_path / ".env") == {"TELEGRAM_BOT_TOKEN": "1:from-file", "BULLETIN_ADMIN_IDS": "7, 8"}
+    settings = BotSettings.from_env({"BULLETIN_ADMIN_IDS": "9"})
+    assert settings.token == "1:from-file"
+    assert settings.admin_ids == {9}  # the environment wins over the file
+    assert read_dotenv(tmp_path / "missing.env") == {}
+
+
+def test_every_setting_is_in_the_readme_table_and_nothing_else_is() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([A-Z_]+)`(?: / `--db PATH`)? \| (.+?) \| (.+?) \|$", readme, re.MULTILINE)
+    documented = {name: (default, meaning) for name, default, meaning in rows}
+    assert set(documented) == {s.name for s in SETTINGS}
+    for setting in SETTINGS:
+        assert documented[setting.name] == (f"`{setting.default}`" if not setting.default.startswith("(")
+                                            else setting.default, setting.meaning)
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN is not set"),
+    ({"TELEGRAM_BOT_TOKEN": "1:x", "BULLETIN_ADMIN_IDS": "12,bob"}, "'bob' is not a Telegram user id"),
+])
+def test_serve_with_bad_settings_says_so_in_one_line_and_starts_nothing(
+        env: dict[str, str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    rc, out, err = run_cli(capsys, "--db", tmp_path / "b.db", "serve")
+    assert rc == 1
+    assert out == ""
+    assert_one_line_error(err)
+    assert message in err
+    assert not (tmp_path / "b.db").exists()
