@@ -34,6 +34,18 @@ TEXT_ANSWERS: dict[str, str] = {
 }
 NOT_FOUND = ("松江有多少套公租房", "宝山的快递员有多少人", "闵行有多少套公租房")
 
+# a second issue that answers what the sample cannot (嘉定's parcel stations)
+JIADING_NAME = "jiading-05.txt"
+JIADING_TEXT = """邮政管理工作简报
+第5期
+上海市邮政管理局办公室                2023年5月20日
+
+嘉定局推进快递驿站建设
+今年以来，嘉定局积极推进快递末端服务设施建设，在全区12个街镇新建快递驿站，累计建成45个快递驿站，服务社区居民约8万人。下一步，嘉定局将继续完善末端网络布局。
+"""
+JIADING_QUESTION = "嘉定建成了多少个快递驿站"
+JIADING_FIGURE = "45个"
+
 # an article's text as stored: its chunks, in order (SQL, for a query aliasing articles as a)
 ARTICLE_TEXT = ("(SELECT group_concat(text, char(10)) FROM"
                 " (SELECT text FROM chunks WHERE article_id = a.id ORDER BY ordinal))")

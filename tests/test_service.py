@@ -1,0 +1,145 @@
+"""Service: the bot's long-running state over a real SQLite file — snapshot swaps, a write lock, the question log."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.service import Service
+from helpers import (
+    FIGURE_ANSWERS,
+    JIADING_FIGURE,
+    JIADING_NAME,
+    JIADING_QUESTION,
+    JIADING_TEXT,
+    NOT_FOUND,
+    counts,
+    query,
+)
+
+
+@pytest.fixture
+def db(sample_db: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copy(sample_db, tmp_path / "bot.db"))
+
+
+def test_questions_are_logged_with_outcome_latency_and_a_hashed_user(db: Path) -> None:
+    async def run() -> None:
+        service = await Service.open(db)
+        try:
+            for question in [*FIGURE_ANSWERS, NOT_FOUND[0], NOT_FOUND[0], NOT_FOUND[1]]:
+                service.ask(question, user_id=4242)
+            _, asked = await service.stats()
+            assert (asked.asked, asked.answered, asked.not_found) == (len(FIGURE_ANSWERS) + 3, len(FIGURE_ANSWERS), 3)
+            assert asked.top_not_found == ((NOT_FOUND[0], 2), (NOT_FOUND[1], 1))
+        finally:
+            await service.close()
+
+    asyncio.run(run())
+    rows = query(db, "SELECT user_hash, question, found, latency_ms, document FROM questions ORDER BY id")
+    assert len(rows) == len(FIGURE_ANSWERS) + 3
+    assert all("4242" not in r[0] and len(r[0]) == 12 for r in rows)
+    assert len({r[0] for r in rows}) == 1  # one person, one hash
+    assert all(r[3] >= 0 for r in rows)
+    assert rows[0][4] is not None
+    assert rows[-1][4] is None
+
+
+def test_questions_asked_before_close_are_not_lost(db: Path) -> None:
+    async def run() -> None:
+        service = await Service.open(db)
+        for i in range(50):
+            service.ask(f"青浦有多少套公租房{i}", user_id=i)
+        await service.close()  # no stats() call: close itself flushes
+
+    asyncio.run(run())
+    assert query(db, "SELECT count(*), count(DISTINCT user_hash) FROM questions") == [(50, 50)]
+
+
+def test_an_ingested_issue_answers_at_once_and_a_duplicate_changes_nothing(db: Path) -> None:
+    async def run() -> None:
+        service = await Service.open(db)
+        try:
+            before = service.ask(JIADING_QUESTION, 1).answer
+            assert JIADING_FIGURE not in before.headline
+            old_engine = service.engine
+            result = await service.ingest(JIADING_TEXT.encode(), JIADING_NAME)
+            assert (result.status, result.articles) == ("added", 1)
+            assert service.engine is not old_engine
+            assert JIADING_FIGURE in service.ask(JIADING_QUESTION, 1).answer.headline
+            assert "100" in service.ask("青浦有多少套公租房", 1).answer.headline  # the old issue still answers
+            engine = service.engine
+            again = await service.ingest(JIADING_TEXT.encode(), "renamed.txt")
+            assert again.status == "duplicate"
+            assert service.engine is engine  # nothing new: no reload
+        finally:
+            await service.close()
+
+    asyncio.run(run())
+    assert query(db, "SELECT count(*) FROM bulletins") == [(2,)]
+
+
+def test_a_refused_upload_changes_nothing(db: Path) -> None:
+    before = counts(db)
+
+    async def run() -> None:
+        service = await Service.open(db)
+        try:
+            engine = service.engine
+            result = await service.ingest(b"%PDF-1.4 truncated", "broken.pdf")
+            assert (result.status, result.error) == ("refused", "UnreadableFile")
+            assert service.engine is engine
+        finally:
+            await service.close()
+
+    asyncio.run(run())
+    assert counts(db) == before
+
+
+def test_questions_during_a_reindex_are_answered_from_the_old_index(db: Path) -> None:
+    before = counts(db)
+
+    async def run() -> None:
+        service = await Service.open(db)
+        try:
+            old = service.engine
+            task = asyncio.create_task(service.reindex())
+            answers = []
+            while not task.done():  # ask as fast as the loop lets us while the reindex runs
+                answers.append((service.engine is old, service.ask("青浦有多少套公租房", 7).answer.headline))
+                await asyncio.sleep(0)
+            result = await task
+            assert service.engine is not old
+            assert any(from_old for from_old, _ in answers), "the reindex finished before any question was asked"
+            assert all("100套" in headline for _, headline in answers)
+            assert (result.issues, result.articles, result.chunks, result.figures) == (
+                before["bulletins"], before["articles"], before["chunks"], before["figures"])
+            assert result.seconds > 0
+            assert "100套" in service.ask("青浦有多少套公租房", 7).answer.headline
+        finally:
+            await service.close()
+
+    asyncio.run(run())
+    assert counts(db) == before  # the same text derives the same index
+
+
+def test_two_uploads_at_once_take_turns_and_both_land(db: Path) -> None:
+    second = JIADING_TEXT.replace("嘉定", "金山").replace("45个", "31个").replace("第5期", "第6期")
+
+    async def run() -> None:
+        service = await Service.open(db)
+        try:
+            results = await asyncio.gather(service.ingest(JIADING_TEXT.encode(), JIADING_NAME),
+                                           service.ingest(second.encode(), "jinshan-06.txt"),
+                                           service.reindex())
+            assert [r.status for r in results[:2]] == ["added", "added"]
+            assert "45个" in service.ask(JIADING_QUESTION, 1).answer.headline
+            assert "31个" in service.ask("金山建成了多少个快递驿站", 1).answer.headline
+        finally:
+            await service.close()
+
+    asyncio.run(run())
+    assert query(db, "SELECT count(*) FROM bulletins") == [(3,)]
