@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fakebot import FakeBotAPI
 from helpers import SAMPLE, ingest_files, isolate_env
 
 
@@ -23,3 +24,10 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [result] = ingest_files(db, [SAMPLE])
     assert result.status == "added", result
     return db
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotAPI]:
+    """A fake Telegram Bot API on 127.0.0.1, started for the test and stopped after it."""
+    with FakeBotAPI() as api:
+        yield api

@@ -242,6 +242,9 @@ def isolate_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         mp.setenv("BULLETIN_CACHE_DIR", str(base / "bulletin-cache"))
         mp.setenv("XDG_DATA_HOME", str(base / "xdg-data"))
         mp.delenv("BULLETIN_DB", raising=False)
+        for name in ("TELEGRAM_BOT_TOKEN", "BULLETIN_ADMIN_IDS", "TELEGRAM_BASE_URL", "TELEGRAM_BASE_FILE_URL"):
+            mp.delenv(name, raising=False)
+        mp.setenv("PTB_TIMEDELTA", "true")  # PTB 22 warns while building RetryAfter otherwise (the 429 path)
         yield
 
 
