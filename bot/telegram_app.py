@@ -63,6 +63,9 @@ class Recent:
 
 def build_application(settings: BotSettings, db: Path) -> Application:
     """Build the bot: handlers, rate limiter with retries, and the service opened in post_init."""
+    # httpx logs every request URL at INFO, and a Bot API URL holds the token
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
     async def open_service(app: Application) -> None:
         app.bot_data["service"] = await Service.open(db)
@@ -306,8 +309,6 @@ class _NetworkOneLiner(logging.Filter):
 
 def serve(settings: BotSettings, db: Path) -> int:
     """Run the bot with long polling until SIGINT/SIGTERM; return the exit status."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines print request URLs with the token
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("telegram.ext").addFilter(_NetworkOneLiner())
     app = build_application(settings, db)
     try:

@@ -110,7 +110,7 @@ def test_questions_during_a_reindex_are_answered_from_the_old_index(db: Path) ->
             answers = []
             while not task.done():  # ask as fast as the loop lets us while the reindex runs
                 answers.append((service.engine is old, service.ask("青浦有多少套公租房", 7).answer.headline))
-                await asyncio.sleep(0)
+                await asyncio.sleep(0.002)
             result = await task
             assert service.engine is not old
             assert any(from_old for from_old, _ in answers), "the reindex finished before any question was asked"

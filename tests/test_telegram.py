@@ -1,0 +1,328 @@
+"""The real python-telegram-bot Application, polling the fake Bot API over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import Application
+
+from bot.settings import BotSettings
+from bot.telegram_app import build_application
+from fakebot import TOKEN, FakeBotAPI
+from helpers import JIADING_FIGURE, JIADING_NAME, JIADING_QUESTION, JIADING_TEXT, counts, query
+
+ADMIN = 7001
+USER = 1001
+
+
+@pytest.fixture
+def db(sample_db: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copy(sample_db, tmp_path / "bot.db"))
+
+
+@asynccontextmanager
+async def running(fake: FakeBotAPI, db: Path, admins: frozenset[int] = frozenset({ADMIN})) -> AsyncIterator[Application]:
+    """The bot, started as run_polling would start it (post_init included), stopped cleanly afterwards."""
+    settings = BotSettings(token=TOKEN, admin_ids=admins, base_url=fake.base_url, base_file_url=fake.base_file_url)
+    app = build_application(settings, db)
+    async with app:
+        assert app.post_init is not None
+        assert app.post_shutdown is not None
+        await app.post_init(app)
+        await app.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
+        await app.start()
+        try:
+            yield app
+        finally:
+            await app.updater.stop()  # type: ignore[union-attr]
+            await app.stop()
+            await app.post_shutdown(app)
+
+
+def run(fake: FakeBotAPI, db: Path, scenario: Callable[[Application], Any], **kwargs: Any) -> None:
+    async def main() -> None:
+        async with running(fake, db, **kwargs) as app:
+            await scenario(app)
+
+    asyncio.run(main())
+    assert fake.errors == [], fake.errors  # the bot never sent anything Telegram would refuse
+
+
+async def reply(fake: FakeBotAPI, chat_id: int, count: int = 1) -> list[dict[str, Any]]:
+    """Wait until the chat holds count messages from the bot; return them."""
+    await fake.wait_for(lambda: len(fake.sent(chat_id)) >= count)
+    return fake.sent(chat_id)
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    markup = message.get("reply_markup") or {}
+    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
+
+
+def test_a_question_gets_the_figure_its_sentence_and_buttons(fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_text("青浦有多少套公租房")
+        [answer] = await reply(fake, USER)
+        assert answer["parse_mode"] == "HTML"
+        assert answer["html"].startswith("<b>")
+        assert "100套" in answer["html"].split("\n")[0]
+        assert "“" in answer["text"]
+        assert "000_1fd2e1b186c74ed6.txt" in answer["text"]
+        keys = buttons(answer)
+        assert set(keys) == {"原文", "更多"}
+        assert all(len(data.encode()) <= 64 for data in keys.values())
+
+        fake.press(keys["原文"], message_id=answer["message_id"])  # the answer grows its whole passage
+        await fake.wait_for(lambda: len(fake.edits()) == 1)
+        [expanded] = fake.sent(USER)
+        assert "<blockquote>" in expanded["html"]
+        assert "合计租赁面积6044.86平方米" in expanded["text"]
+        assert set(buttons(expanded)) == {"更多"}
+
+        fake.press(keys["更多"], message_id=answer["message_id"])
+        _, more = await reply(fake, USER, 2)
+        assert "其他候选" in more["text"]
+        assert "15套" in more["text"]  # the 2022 新增 figure is among the others
+        await fake.wait_for(lambda: len(fake.calls("answerCallbackQuery")) == 2)
+
+    run(fake, db, scenario)
+
+
+def test_start_says_what_the_bot_knows_and_offers_examples_that_work(fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_text("/start")
+        [welcome] = await reply(fake, USER)
+        assert "1 期工作简报" in welcome["text"]
+        examples = buttons(welcome)
+        assert 1 <= len(examples) <= 3
+        question, data = next(iter(examples.items()))
+        assert data == f"ask:{question}"
+        fake.press(data, message_id=welcome["message_id"])
+        _, answer = await reply(fake, USER, 2)
+        assert answer["html"].startswith("<b>")  # the example is answered with a figure
+        assert "原文" in buttons(answer)
+        fake.send_text("/help")
+        await reply(fake, USER, 3)
+
+    run(fake, db, scenario)
+
+
+def test_admins_upload_then_anyone_asks_what_only_the_upload_says(fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_text(JIADING_QUESTION, user_id=USER)
+        [before] = await reply(fake, USER)
+        assert JIADING_FIGURE not in before["text"]
+        fake.send_document(JIADING_TEXT.encode(), JIADING_NAME, mime_type="text/plain", user_id=ADMIN)
+        messages = await reply(fake, ADMIN, 2)
+        assert "正在收录" in messages[0]["text"]
+        assert "已收录 jiading-05.txt" in messages[1]["text"]
+        assert "第5期" in messages[1]["text"]
+        fake.send_text(JIADING_QUESTION, user_id=USER)
+        _, after = await reply(fake, USER, 2)
+        assert JIADING_FIGURE in after["text"].split("\n")[0]
+        fake.send_document(JIADING_TEXT.encode(), "again.txt", user_id=ADMIN)
+        assert "未重复收录" in (await reply(fake, ADMIN, 4))[-1]["text"]
+
+    run(fake, db, scenario)
+    assert counts(db)["bulletins"] == 2
+
+
+def test_non_admins_cannot_upload_or_reindex_and_nothing_is_downloaded(fake: FakeBotAPI, db: Path) -> None:
+    before = counts(db)
+
+    async def scenario(app: Application) -> None:
+        fake.send_document(JIADING_TEXT.encode(), JIADING_NAME, user_id=USER)
+        fake.send_text("/reindex", user_id=USER)
+        fake.send_text("/stats", user_id=USER)
+        refusals = await reply(fake, USER, 3)
+        assert all("只对管理员开放" in m["text"] for m in refusals)
+
+    run(fake, db, scenario)
+    assert fake.calls("getFile") == []
+    assert counts(db) == before
+
+
+@pytest.mark.parametrize(("name", "data", "declared", "reason"), [
+    ("big.pdf", b"%PDF-1.4", 25_000_000, "文件过大"),
+    ("virus.exe", b"MZ", None, "只收"),
+    ("fake.pdf", b"PK\x03\x04 a zip, not a pdf", None, "文件无法读取"),
+    ("empty.txt", b"", None, "文件无法读取"),
+])
+def test_bad_uploads_are_refused_with_a_reason(fake: FakeBotAPI, db: Path, name: str, data: bytes,
+                                                declared: int | None, reason: str) -> None:
+    before = counts(db)
+
+    async def scenario(app: Application) -> None:
+        fake.send_document(data, name, user_id=ADMIN, declared_size=declared)
+        await fake.wait_for(lambda: any("未收录" in m["text"] for m in fake.sent(ADMIN)))
+        assert reason in fake.sent(ADMIN)[-1]["text"]
+
+    run(fake, db, scenario)
+    assert counts(db) == before
+    if declared or name.endswith(".exe"):
+        assert fake.calls("getFile") == []  # refused before downloading
+
+
+def test_reindex_reports_and_questions_meanwhile_are_answered(fake: FakeBotAPI, db: Path) -> None:
+    before = counts(db)
+
+    async def scenario(app: Application) -> None:
+        fake.send_text("/reindex", user_id=ADMIN)
+        for user in range(2001, 2006):
+            fake.send_text("青浦有多少套公租房", user_id=user)
+        await fake.wait_for(lambda: any("索引已重建" in m["text"] for m in fake.sent(ADMIN)))
+        report = fake.sent(ADMIN)[-1]["text"]
+        assert f"简报 {before['bulletins']} 期" in report
+        assert f"数字 {before['figures']} 个" in report
+        for user in range(2001, 2006):
+            assert "100套" in (await reply(fake, user))[0]["text"]
+        fake.send_text("/stats", user_id=ADMIN)
+        await fake.wait_for(lambda: any("使用情况" in m["text"] for m in fake.sent(ADMIN)))
+        assert "共提问 5 次" in fake.sent(ADMIN)[-1]["text"]
+
+    run(fake, db, scenario)
+    assert counts(db) == before
+
+
+JUNK = ["   ", "😀😀😀", "\u200b", "\x07\u202e", "？？？"]
+
+
+def test_junk_gets_a_short_reply_or_none_and_the_bot_keeps_answering(fake: FakeBotAPI, db: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario(app: Application) -> None:
+        for text in JUNK:
+            fake.send_text(text)
+        fake.send_sticker()
+        fake.send_text("/nosuchcommand")
+        fake.send_text("青浦" + "的公租房" * 1250)  # 5,000 characters
+        await reply(fake, USER, len(JUNK) + 3)
+        first = fake.sent(USER)[0]
+        fake.edit_text(first["message_id"] - 1, "青浦有多少套公租房")  # an edit: no second answer
+        fake.send_text("/ask@other_bot 青浦有多少套公租房", chat_id=-500, chat_type="group")  # not for us
+        fake.send_text("青浦有多少套公租房", chat_id=-500, chat_type="group")  # a group chat without a mention
+        fake.send_text("青浦有多少套公租房")
+        replies = await reply(fake, USER, len(JUNK) + 4)
+        assert "100套" in replies[-1]["text"]
+        await asyncio.sleep(0.2)
+        assert len(fake.sent(USER)) == len(JUNK) + 4
+        assert fake.sent(-500) == []
+
+    with caplog.at_level(logging.INFO):
+        run(fake, db, scenario)
+    texts = [m["text"] for m in fake.sent(USER)]
+    assert all(len(t) < 400 or "青浦" in t for t in texts)
+    assert not any("Traceback" in t or "error" in t.lower() for t in texts)
+    assert "请用文字提问" in texts[0]
+    assert "没有这个命令" in "".join(texts)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert TOKEN not in caplog.text
+
+
+def test_groups_answer_ask_commands_and_mentions(fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_text("/ask 青浦有多少套公租房", chat_id=-500, chat_type="group")
+        fake.send_text("@fake_bot 青浦2022年新增多少套公租房", chat_id=-500, chat_type="group", user_id=1002)
+        fake.send_text("/ask@fake_bot", chat_id=-500, chat_type="group", user_id=1003)
+        replies = await reply(fake, -500, 3)
+        texts = sorted(m["text"] for m in replies)
+        assert any("100套" in t for t in texts)
+        assert any(t.startswith("青浦：") and "15套" in t.split("\n")[0] for t in texts)
+        assert any("请用文字提问" in t for t in texts)
+
+    run(fake, db, scenario)
+
+
+def test_a_429_is_waited_out_and_the_answer_still_arrives(fake: FakeBotAPI, db: Path,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario(app: Application) -> None:
+        fake.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        started = time.monotonic()
+        fake.send_text("青浦有多少套公租房")
+        [answer] = await reply(fake, USER)
+        assert "100套" in answer["text"]
+        assert time.monotonic() - started >= 1  # it waited as told
+        assert len(fake.calls("sendMessage")) == 2
+
+    with caplog.at_level(logging.ERROR):
+        run(fake, db, scenario)
+    assert not caplog.records  # the error handler never saw it
+
+
+def test_a_failing_handler_is_logged_with_its_traceback_and_the_user_told(fake: FakeBotAPI, db: Path,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario(app: Application) -> None:
+        fake.fail("sendMessage", 400, "Bad Request: chat not found")
+        fake.send_text("青浦有多少套公租房")
+        [sorry] = await reply(fake, USER)
+        assert "出了点问题" in sorry["text"]
+        fake.send_text("青浦有多少套公租房")
+        assert "100套" in (await reply(fake, USER, 2))[-1]["text"]
+
+    with caplog.at_level(logging.ERROR):
+        run(fake, db, scenario)
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.exc_info is not None
+    assert TOKEN not in caplog.text
+
+
+def test_a_burst_of_sixty_questions_from_twelve_users_is_all_answered(fake: FakeBotAPI, db: Path) -> None:
+    questions = ["青浦有多少套公租房", "青浦2022年新增多少套公租房", "青浦的公租房一共租赁了多少平方米",
+                 "浦东邮政管理局哪天与区总工会召开专题会议", "松江有多少套公租房"]
+    users = range(3001, 3013)
+
+    async def scenario(app: Application) -> None:
+        started = time.monotonic()
+        for question in questions:
+            for user in users:
+                fake.send_text(question, user_id=user)
+        await fake.wait_for(lambda: len(fake.sent()) == 60, timeout=30)
+        waits = sorted(m["sent_at"] - started for m in fake.sent())
+        p50, p95 = statistics.median(waits), waits[int(0.95 * len(waits)) - 1]
+        print(f"\nburst of 60 questions from 12 users: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+              f"last {waits[-1] * 1000:.0f} ms")
+        answers = {user: sorted(m["text"] for m in fake.sent(user)) for user in users}
+        assert all(len(texts) == 5 for texts in answers.values())
+        assert len({tuple(texts) for texts in answers.values()}) == 1  # everyone got the same five answers
+        assert any(t.startswith("青浦：共100套") for t in answers[users[0]])
+        assert any("松江" in t for t in answers[users[0]])
+
+    run(fake, db, scenario)
+    assert len(fake.calls("sendMessage")) == 60
+
+
+def test_bulletin_serve_polls_answers_and_stops_cleanly_on_sigterm(fake: FakeBotAPI, db: Path, tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "bulletin"
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
+           "TELEGRAM_BASE_FILE_URL": fake.base_file_url, "BULLETIN_DB": str(db), "BULLETIN_ADMIN_IDS": str(ADMIN)}
+    proc = subprocess.Popen([str(script), "serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        fake.wait_for_sync(lambda: bool(fake.calls("getUpdates")), timeout=60)
+        fake.send_text("青浦有多少套公租房")
+        fake.wait_for_sync(lambda: len(fake.sent(USER)) == 1, timeout=30)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "100套" in fake.sent(USER)[0]["text"]
+    assert "outcome=answered" in err  # one log line per question
+    assert TOKEN not in out + err
+    assert "Traceback" not in err
+    assert fake.errors == []
+    assert query(db, "SELECT found FROM questions") == [(1,)]  # logged before it stopped
