@@ -42,17 +42,15 @@ def _candidates(engine: Engine) -> Iterator[tuple[str, Figure]]:
             if figure.kind not in ("count", "measure", "money") or not figure.unit:
                 continue
             place = figure.places[0] if figure.places else ""
-            if figure.kind == "count":
-                words = engine.segmenter.words(figure.after)
-                noun = words[0] if words else ""
+            before = engine.segmenter.words(figure.before)
+            after = engine.segmenter.words(figure.after)
+            if figure.kind == "count" and after and _is_noun(after[0], engine) and after[0] in chunk.title:
                 # a counted thing the article is about (its title says it), not whatever word follows
-                if _is_noun(noun, engine) and noun in chunk.title:
-                    yield f"{place}有多少{figure.unit}{noun}", figure
-            else:
-                words = engine.segmenter.words(figure.before)
-                noun = words[-1] if words else ""
-                if _is_noun(noun, engine):
-                    yield f"{place}{noun}是多少", figure
+                yield f"{place}有多少{figure.unit}{after[0]}", figure
+            if figure.kind == "money" and after and _is_noun(after[0], engine):
+                yield f"{place}{after[0]}多少钱", figure
+            if figure.kind != "count" and before and _is_noun(before[-1], engine):
+                yield f"{place}{before[-1]}是多少", figure
 
 
 def _is_noun(word: str, engine: Engine) -> bool:

@@ -35,6 +35,8 @@ log = logging.getLogger("bulletin.telegram")
 
 RECENT = 10_000  # questions remembered for their buttons; older buttons say they expired
 Blocks = Sequence[tuple[str, str]]
+COMMANDS = [("ask", "提问（群聊里用）：/ask 青浦有多少套公租房"), ("help", "能问什么"),
+            ("stats", "使用情况（管理员）"), ("reindex", "重建索引（管理员）")]
 
 
 class BotStartError(BulletinError):
@@ -71,6 +73,7 @@ def build_application(settings: BotSettings, db: Path) -> Application:
         app.bot_data["service"] = await Service.open(db)
         app.bot_data["recent"] = Recent()
         app.bot_data["examples"] = example_questions(app.bot_data["service"].engine)
+        await app.bot.set_my_commands(COMMANDS)  # the menu Telegram shows next to the text box
 
     async def close_service(app: Application) -> None:
         if "service" in app.bot_data:
