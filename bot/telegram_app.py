@@ -316,7 +316,7 @@ def serve(settings: BotSettings, db: Path) -> int:
     app = build_application(settings, db)
     try:
         # a few retries ride out a network blip at start-up; a refused token still stops at once
-        app.run_polling(allowed_updates=["message", "edited_message", "callback_query"], bootstrap_retries=3)
+        app.run_polling(allowed_updates=["message", "callback_query"], bootstrap_retries=3)
     except InvalidToken:
         raise BotStartError("Telegram refused the bot token (check TELEGRAM_BOT_TOKEN)") from None
     except TelegramError as e:
