@@ -300,19 +300,29 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.effective_message.reply_text("抱歉，出了点问题，请稍后再试。")
 
 
-class _NetworkOneLiner(logging.Filter):
-    """Log PTB's network retries as one line: a flaky connection is not a bug worth a traceback."""
+class _Redact(logging.Filter):
+    """Keep the token out of every log line, and log network trouble as one line, not a traceback."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], NetworkError):
-            record.msg = f"{record.getMessage()} ({record.exc_info[1]})"
-            record.args, record.exc_info, record.exc_text = (), None, None
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, NetworkError | InvalidToken):  # PTB's retry loop logs these with a traceback
+            record.msg, record.args = f"{record.getMessage()} ({error})", ()
+            record.exc_info = record.exc_text = None
+        if self.token in (message := record.getMessage()):
+            record.msg, record.args = message.replace(self.token, "<token>"), ()
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "<token>")
         return True
 
 
 def serve(settings: BotSettings, db: Path) -> int:
     """Run the bot with long polling until SIGINT/SIGTERM; return the exit status."""
-    logging.getLogger("telegram.ext").addFilter(_NetworkOneLiner())
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_Redact(settings.token))
     app = build_application(settings, db)
     try:
         # a few retries ride out a network blip at start-up; a refused token still stops at once

@@ -326,3 +326,15 @@ def test_bulletin_serve_polls_answers_and_stops_cleanly_on_sigterm(fake: FakeBot
     assert "Traceback" not in err
     assert fake.errors == []
     assert query(db, "SELECT found FROM questions") == [(1,)]  # logged before it stopped
+
+
+def test_a_refused_token_stops_serve_with_one_line_and_is_never_printed(fake: FakeBotAPI, db: Path,
+                                                                        tmp_path: Path) -> None:
+    wrong = "999999:WRONG-TOKEN"
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_BASE_URL": fake.base_url, "BULLETIN_DB": str(db)}
+    result = subprocess.run([str(Path(sys.executable).parent / "bulletin"), "serve"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "error: Telegram refused the bot token (check TELEGRAM_BOT_TOKEN)"
+    assert wrong not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
