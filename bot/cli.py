@@ -115,8 +115,12 @@ async def _ingest(store: Store, segmenter: Segmenter, paths: list[Path]) -> int:
 
 async def _stats(store: Store) -> int:
     s = await store.stats()
+    q = await store.question_stats(top=3)
     print(f"issues    {s.issues}\narticles  {s.articles}\nchunks    {s.chunks}\nfigures   {s.figures}\n"
-          f"newest issue date  {s.newest_issue or '-'}\nlast ingest        {_age(s.last_ingest)}")
+          f"newest issue date  {s.newest_issue or '-'}\nlast ingest        {_age(s.last_ingest)}\n"
+          f"questions (Telegram)  {q.asked} asked, {q.answered} answered, {q.not_found} not found")
+    for question, n in q.top_not_found:
+        print(f"  not found {n}×  {question}")
     return 0
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, MessageEntity, Update
 from telegram.constants import ParseMode
-from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -211,7 +211,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                         if b.callback_data != query.data]
         new_markup = InlineKeyboardMarkup([rest_buttons]) if rest_buttons else None
         if len(blocks) == 1:
-            await message.edit_text(blocks[0], reply_markup=new_markup)
+            try:
+                await message.edit_text(blocks[0], reply_markup=new_markup)
+            except BadRequest as e:  # a second tap before the first edit arrived: it is already shown
+                if "not modified" not in str(e).lower():
+                    raise
         else:
             await send(message, messages.source_blocks(answer, passage))
     elif action == "more":

@@ -26,7 +26,8 @@ def db(sample_db: Path, tmp_path: Path) -> Path:
     return Path(shutil.copy(sample_db, tmp_path / "bot.db"))
 
 
-def test_questions_are_logged_with_outcome_latency_and_a_hashed_user(db: Path) -> None:
+def test_questions_are_logged_with_outcome_latency_and_a_hashed_user(db: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     async def run() -> None:
         service = await Service.open(db)
         try:

@@ -303,7 +303,9 @@ def test_a_burst_of_sixty_questions_from_twelve_users_is_all_answered(fake: Fake
     assert len(fake.calls("sendMessage")) == 60
 
 
-def test_bulletin_serve_polls_answers_and_stops_cleanly_on_sigterm(fake: FakeBotAPI, db: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_bulletin_serve_polls_answers_and_stops_cleanly_on_a_signal(fake: FakeBotAPI, db: Path, tmp_path: Path,
+                                                                    stop: signal.Signals) -> None:
     script = Path(sys.executable).parent / "bulletin"
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
            "TELEGRAM_BASE_FILE_URL": fake.base_file_url, "BULLETIN_DB": str(db), "BULLETIN_ADMIN_IDS": str(ADMIN)}
@@ -313,7 +315,7 @@ def test_bulletin_serve_polls_answers_and_stops_cleanly_on_sigterm(fake: FakeBot
         fake.wait_for_sync(lambda: bool(fake.calls("getUpdates")), timeout=60)
         fake.send_text("青浦有多少套公租房")
         fake.wait_for_sync(lambda: len(fake.sent(USER)) == 1, timeout=30)
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(stop)
         out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
