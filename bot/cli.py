@@ -25,6 +25,7 @@ from typing import TextIO
 
 from bot.engine import EmptyQuestion, Engine, default_db, normalize_question, seed_if_empty
 from bot.render import render_plain, to_json
+from bot.settings import load_dotenv
 from index import BulletinError, Segmenter, Store, ingest_paths
 
 
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
+    load_dotenv()  # before any setting is read: BULLETIN_DB and BULLETIN_CACHE_DIR may come from it too
     db = getattr(args, "db", None) or Path(os.environ.get("BULLETIN_DB") or default_db())
     try:
         if args.command == "serve":
@@ -90,8 +92,8 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
 
 
 def _serve(db: Path) -> int:
-    from bot.settings import BotSettings  # imported here: only serve needs python-telegram-bot
-    from bot.telegram_app import serve
+    from bot.settings import BotSettings
+    from bot.telegram_app import serve  # imported here: only serve needs python-telegram-bot
 
     settings = BotSettings.from_env()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -13,6 +13,7 @@ from index import Chunk, IngestResult, QuestionStats, ReindexResult, Stats
 LIMIT = 4096  # Telegram counts a message's visible text; we count UTF-16 units, which is safe either way
 MAX_MESSAGES = 3  # a reply longer than this many messages is cut, not flooded into the chat
 PAGE = 5  # candidates per 更多
+_CUT = "\n……（内容过长，其余从略）"
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
 
@@ -52,6 +53,16 @@ def _parts(text: str, limit: int) -> list[str]:
 
 
 def pack(blocks: Sequence[tuple[str, str]], limit: int = LIMIT) -> list[str]:
+    """Join (plain, html) blocks into at most MAX_MESSAGES messages; the rest is cut with a note saying so."""
+    messages = _pack_all(blocks, limit)
+    if len(messages) > MAX_MESSAGES:
+        # packed again with room for the note, so the cut message too stays within the limit
+        kept = _pack_all(blocks, limit - utf16_len(_CUT))[:MAX_MESSAGES]
+        messages = [*kept[:-1], kept[-1] + _CUT]
+    return messages
+
+
+def _pack_all(blocks: Sequence[tuple[str, str]], limit: int) -> list[str]:
     """Join (plain, html) blocks into messages; a block too long for one message is split as plain text."""
     messages: list[str] = []
     html, size = "", 0
@@ -65,8 +76,6 @@ def pack(blocks: Sequence[tuple[str, str]], limit: int = LIMIT) -> list[str]:
             html, size = (f"{html}\n{piece}", size + 1 + length) if html else (piece, length)
     if html:
         messages.append(html)
-    if len(messages) > MAX_MESSAGES:
-        messages = [*messages[:MAX_MESSAGES - 1], messages[MAX_MESSAGES - 1] + "\n……（内容过长，其余从略）"]
     return messages
 
 

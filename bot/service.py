@@ -99,6 +99,8 @@ class Service:
                 await self.store.record_questions(batch)
             except BulletinError as e:  # a full disk must not stop the answering
                 log.warning("could not log %d questions: %s", len(batch), e)
+            except Exception:  # nor may anything else: the log is a side line, the answers are the product
+                log.exception("could not log %d questions", len(batch))
 
     async def ingest(self, data: bytes, document: str) -> IngestResult:
         """Ingest one document; when it is added, answer from the new snapshot from then on."""
@@ -117,8 +119,12 @@ class Service:
         return ReindexResult(result.issues, result.articles, result.chunks, result.figures,
                              time.perf_counter() - started, result.kept)
 
-    async def stats(self) -> tuple[Stats, QuestionStats]:
-        """What the index holds, and how the asking went."""
+    async def stats(self) -> Stats:
+        """What the index holds (the last committed state: a reindex in progress is not seen half-done)."""
+        return await self.store.stats()
+
+    async def usage(self) -> tuple[Stats, QuestionStats]:
+        """What the index holds, and how the asking went, including questions not yet written."""
         await self.flush()
         return await self.store.stats(), await self.store.question_stats()
 

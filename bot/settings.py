@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,8 +46,8 @@ class BotSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BotSettings:
-        """Read the bot's settings from the environment (and a .env file in the working directory)."""
-        values = {**read_dotenv(Path(".env")), **(os.environ if env is None else env)}
+        """Read the bot's settings from the environment (see load_dotenv for the .env file)."""
+        values = os.environ if env is None else env
         token = values.get("TELEGRAM_BOT_TOKEN", "").strip()
         if not token:
             raise SettingsError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and export it")
@@ -67,6 +67,13 @@ def parse_admin_ids(text: str) -> frozenset[int]:
             raise SettingsError(f"BULLETIN_ADMIN_IDS: {part!r} is not a Telegram user id (expected numbers like 12345)")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def load_dotenv(path: Path = Path(".env"), environ: MutableMapping[str, str] | None = None) -> None:
+    """Fill unset settings from a .env file (the environment wins); a missing file changes nothing."""
+    target = os.environ if environ is None else environ
+    for key, value in read_dotenv(path).items():
+        target.setdefault(key, value)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
@@ -9,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, MessageEntity, Update
 from telegram.constants import ParseMode
@@ -25,6 +27,7 @@ from telegram.ext import (
 )
 
 from bot import messages
+from bot.answer import Answer
 from bot.engine import EmptyQuestion
 from bot.examples import example_questions
 from bot.service import Service
@@ -44,22 +47,25 @@ class BotStartError(BulletinError):
 
 
 class Recent:
-    """Questions behind recent answers, by a short random key that fits in a button's callback data."""
+    """Recent answers by a short random key that fits in a button's callback data.
+
+    A button shows more of the answer the person saw, even after an upload or a reindex changed the index.
+    """
 
     def __init__(self, size: int = RECENT) -> None:
-        self._items: OrderedDict[str, str] = OrderedDict()
+        self._items: OrderedDict[str, Answer] = OrderedDict()
         self._size = size
 
-    def add(self, question: str) -> str:
-        """Remember a question; return its key."""
+    def add(self, answer: Answer) -> str:
+        """Remember an answer; return its key."""
         key = secrets.token_urlsafe(6)
-        self._items[key] = question
+        self._items[key] = answer
         if len(self._items) > self._size:
             self._items.popitem(last=False)
         return key
 
-    def get(self, key: str) -> str | None:
-        """The question behind a key, or None once it is forgotten."""
+    def get(self, key: str) -> Answer | None:
+        """The answer behind a key, or None once it is forgotten."""
         return self._items.get(key)
 
 
@@ -72,7 +78,7 @@ def build_application(settings: BotSettings, db: Path) -> Application:
     async def open_service(app: Application) -> None:
         app.bot_data["service"] = await Service.open(db)
         app.bot_data["recent"] = Recent()
-        app.bot_data["examples"] = example_questions(app.bot_data["service"].engine)
+        await _refresh_examples(app.bot_data)
         await app.bot.set_my_commands(COMMANDS)  # the menu Telegram shows next to the text box
 
     async def close_service(app: Application) -> None:
@@ -131,7 +137,7 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if message is None:
         return
-    stats, _ = await _service(context).stats()
+    stats = await _service(context).stats()
     examples: list[str] = context.bot_data.get("examples", [])
     admin = user is not None and user.id in context.bot_data["admins"]
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(q, callback_data=f"ask:{q}")] for q in examples])
@@ -153,11 +159,17 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_mention(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A group message that mentions the bot: the question is the text without the mention."""
     message = update.effective_message
-    mention = f"@{context.bot.username}"
-    if message is None or not message.text or mention.lower() not in message.text.lower():
+    if message is None or not message.text:
+        return
+    ours = f"@{context.bot.username}".lower()
+    mentions = message.parse_entities([MessageEntity.MENTION])
+    if not any(text.lower() == ours for text in mentions.values()):
         return  # it mentions someone else
-    start = message.text.lower().index(mention.lower())
-    await answer_question(update, context, message.text[:start] + message.text[start + len(mention):])
+    question = message.text
+    for text in mentions.values():
+        if text.lower() == ours:
+            question = question.replace(text, " ")
+    await answer_question(update, context, question)
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
@@ -175,7 +187,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
     log.info("question user=%s chars=%d outcome=%s latency_ms=%.2f document=%s", service.user_hash(user_id),
              len(text), "answered" if answer.found else "not_found", asked.latency_ms,
              answer.chunk.document if answer.chunk else "-")
-    key = context.bot_data["recent"].add(answer.question.text)
+    key = context.bot_data["recent"].add(answer)
     buttons = []
     if answer.found and answer.chunk is not None:
         buttons.append(InlineKeyboardButton("原文", callback_data=f"src:{key}"))
@@ -197,12 +209,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await answer_question(update, context, rest)
         return
     key, _, page = rest.partition(":")
-    question = context.bot_data["recent"].get(key)
-    if question is None or message is None:
+    answer = context.bot_data["recent"].get(key)
+    if answer is None or message is None:
         await query.answer("这个按钮已过期，请重新提问。", show_alert=True)
         return
     await query.answer()
-    answer = _service(context).engine.ask(question)
     if action == "src" and answer.chunk is not None:
         passage = answer.chunk.text
         blocks = messages.pack(messages.source_blocks(answer, passage))
@@ -225,6 +236,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(message, blocks_more, markup if more else None)
 
 
+async def _refresh_examples(bot_data: dict[str, Any]) -> None:
+    # up to TRIES asks: off the event loop, as the corpus may be large
+    bot_data["examples"] = await asyncio.to_thread(example_questions, bot_data["service"].engine)
+
+
 async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reindex (admins): rebuild the index from the stored bulletins, answering from the old one meanwhile."""
     message = update.effective_message
@@ -232,14 +248,14 @@ async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     await message.reply_text("正在重建索引，期间照常回答问题……")
     result = await _service(context).reindex()
-    context.bot_data["examples"] = example_questions(_service(context).engine)
+    await _refresh_examples(context.bot_data)
     await send(message, messages.reindex_blocks(result))
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats (admins): index counts, questions asked, answered and not found."""
     if update.effective_message is not None:
-        stats, asked = await _service(context).stats()
+        stats, asked = await _service(context).usage()
         await send(update.effective_message, messages.stats_blocks(stats, asked))
 
 
@@ -264,7 +280,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     result = await _service(context).ingest(data, Path(name).name)
     log.info("upload %s", result.line())
     if result.status == "added":
-        context.bot_data["examples"] = example_questions(_service(context).engine)
+        await _refresh_examples(context.bot_data)
     await send(message, messages.ingest_blocks(result))
 
 
@@ -313,7 +329,8 @@ class _Redact(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, NetworkError | InvalidToken):  # PTB's retry loop logs these with a traceback
+        if isinstance(error, NetworkError | InvalidToken) and record.name.startswith("telegram"):
+            # PTB's polling loop logs each retry with a traceback; ours (the error handler) keep theirs
             record.msg, record.args = f"{record.getMessage()} ({error})", ()
             record.exc_info = record.exc_text = None
         if self.token in (message := record.getMessage()):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -23,11 +23,13 @@ class Store:
     """An open bulletin database. Use ``async with await Store.open(path) as store``."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
-        self._db = db
+        self._db = db  # the writer: every write goes through _write
+        self._read = db  # the reader: its own connection once set up, so it only ever sees committed data
         self.path = path
-        # one connection serves every coroutine: a second writer must wait for the open transaction,
+        # one writer connection serves every coroutine: a second writer must wait for the open transaction,
         # or its statements would land inside it
         self._lock = asyncio.Lock()
+        self._reading = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path, *, create: bool = True) -> Store:
@@ -41,11 +43,14 @@ class Store:
         store = cls(db, path)
         try:
             await store._setup()
+            # WAL gives this connection the last committed state while the writer is mid-transaction
+            store._read = await aiosqlite.connect(path, timeout=10, isolation_level=None)
+            await store._read.execute("PRAGMA query_only=ON")
         except sqlite3.DatabaseError as e:
-            await db.close()
+            await store.close()
             raise StoreError(f"{path} is not a usable bulletin database ({e})") from None
         except StoreError:
-            await db.close()
+            await store.close()
             raise
         return store
 
@@ -71,7 +76,9 @@ class Store:
                                          f"INSERT INTO _migrations VALUES ({version}, '{_now()}');\nCOMMIT;")
 
     async def close(self) -> None:
-        """Close the connection."""
+        """Close the connections."""
+        if self._read is not self._db:
+            await self._read.close()
         await self._db.close()
 
     async def __aenter__(self) -> Store:
@@ -107,11 +114,22 @@ class Store:
         except sqlite3.DatabaseError as e:
             raise StoreError(f"database error in {self.path}: {e}") from None
 
+    @asynccontextmanager
+    async def _snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A consistent read: one read transaction on the reader connection, one reader at a time."""
+        async with self._reading:
+            with self._translated():
+                await self._read.execute("BEGIN")
+                try:
+                    yield self._read
+                finally:
+                    await self._read.execute("COMMIT")
+
     async def find_sha(self, sha256: str) -> str | None:
         """Return the document name already stored with this content hash, or None."""
-        with self._translated():
-            async with self._db.execute("SELECT document FROM bulletins WHERE sha256 = ?", (sha256,)) as cur:
-                row = await cur.fetchone()
+        async with self._snapshot() as db, db.execute("SELECT document FROM bulletins WHERE sha256 = ?",
+                                                      (sha256,)) as cur:
+            row = await cur.fetchone()
         return row[0] if row else None
 
     async def add_bulletin(self, *, document: str, sha256: str, raw_text: str, issue_name: str | None,
@@ -139,9 +157,8 @@ class Store:
 
     async def load_sources(self) -> list[StoredSource]:
         """Load every stored bulletin's original text, oldest first."""
-        with self._translated():
-            async with self._db.execute("SELECT id, document, raw_text FROM bulletins ORDER BY id") as cur:
-                return [StoredSource(r[0], r[1], r[2]) async for r in cur]
+        async with self._snapshot() as db, db.execute("SELECT id, document, raw_text FROM bulletins ORDER BY id") as cur:
+            return [StoredSource(r[0], r[1], r[2]) async for r in cur]
 
     async def replace_derived(self, reparsed: Sequence[Reparsed]) -> None:
         """Swap in freshly derived issue fields, articles, chunks and figures, all in one transaction."""
@@ -172,11 +189,11 @@ class Store:
 
     async def question_stats(self, *, top: int = 5) -> QuestionStats:
         """Count questions asked, answered and not found, and list the most-asked unanswered ones."""
-        with self._translated():
-            async with self._db.execute("SELECT count(*), coalesce(sum(found), 0) FROM questions") as cur:
+        async with self._snapshot() as db:
+            async with db.execute("SELECT count(*), coalesce(sum(found), 0) FROM questions") as cur:
                 row = await cur.fetchone()
             asked, answered = (row[0], row[1]) if row else (0, 0)
-            async with self._db.execute(
+            async with db.execute(
                     "SELECT question, count(*) AS n FROM questions WHERE NOT found"
                     " GROUP BY question ORDER BY n DESC, max(id) DESC LIMIT ?", (top,)) as cur:
                 missing = tuple([(str(r[0]), int(r[1])) async for r in cur])
@@ -184,12 +201,13 @@ class Store:
 
     async def load_chunks(self) -> list[StoredChunk]:
         """Load every chunk with its terms, its article and bulletin, and its figures."""
-        with self._translated():
-            return await self._load_chunks()
+        async with self._snapshot() as db:
+            return await self._load_chunks(db)
 
-    async def _load_chunks(self) -> list[StoredChunk]:
+    @staticmethod
+    async def _load_chunks(db: aiosqlite.Connection) -> list[StoredChunk]:
         figures: dict[int, list[Figure]] = {}
-        async with self._db.execute(
+        async with db.execute(
                 'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier, approx,'
                 " words_before, words_after, places, period FROM figures ORDER BY id") as cur:
             async for r in cur:
@@ -198,7 +216,7 @@ class Store:
                     sentence=r[8], qualifier=r[9], approx=r[10], before=r[11], after=r[12],
                     places=tuple(p for p in r[13].split(",") if p), period=r[14], chunk_id=r[0]))
         out = []
-        async with self._db.execute(
+        async with db.execute(
                 "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date, c.tokens"
                 " FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
                 " ORDER BY b.id, a.ordinal, c.ordinal") as cur:
@@ -210,16 +228,17 @@ class Store:
 
     async def stats(self) -> Stats:
         """Return counts of issues, articles, chunks and figures, and the index's age."""
-        with self._translated():
-            return await self._stats()
+        async with self._snapshot() as db:
+            return await self._stats(db)
 
-    async def _stats(self) -> Stats:
+    @staticmethod
+    async def _stats(db: aiosqlite.Connection) -> Stats:
         counts = []
         for table in ("bulletins", "articles", "chunks", "figures"):
-            async with self._db.execute(f"SELECT count(*) FROM {table}") as cur:  # table names are ours
+            async with db.execute(f"SELECT count(*) FROM {table}") as cur:  # table names are ours
                 row = await cur.fetchone()
             counts.append(row[0] if row else 0)
-        async with self._db.execute(
+        async with db.execute(
                 "SELECT max(issue_date), (SELECT value FROM settings WHERE key = 'index_built_at')"
                 " FROM bulletins") as cur:
             row = await cur.fetchone()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from html import unescape
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -78,7 +78,15 @@ def test_packed_messages_are_valid_html_within_the_limit(blocks: list[tuple[str,
     messages = pack([_block(text, tag) for text, tag in blocks], limit=500)
     assert 1 <= len(messages) <= MAX_MESSAGES
     for message in messages:
-        assert utf16_len(visible(message)) <= 500 + len("\n……（内容过长，其余从略）")
+        assert utf16_len(visible(message)) <= 500
+
+
+@pytest.mark.parametrize("passage", ["青浦局共推动100套公租房租赁给快递员。" * 900, "没有标点的长句" * 3000])
+def test_a_reply_too_long_for_three_messages_is_cut_within_the_limit(passage: str) -> None:
+    messages = pack([("标题", "<b>标题</b>"), (passage, passage)])
+    assert len(messages) == MAX_MESSAGES
+    assert all(utf16_len(visible(m)) <= LIMIT for m in messages)
+    assert messages[-1].endswith("其余从略）")
 
 
 def test_a_passage_longer_than_a_message_is_split_not_cut() -> None:
@@ -114,8 +122,12 @@ def _hostile(answer: Answer) -> Answer:
     assert answer.chunk is not None
     chunk = Chunk(id=answer.chunk.id, document="a<b>&c.txt", title="<i>标题</i> & “引号”", text=answer.chunk.text,
                   ordinal=0, article_id=1, issue_date=dt.date(2023, 1, 2))
+    figures = tuple(replace(f, chunk=chunk, figure=replace(f.figure, text=f"<u>{f.figure.text}&",
+                                                           sentence=f"{f.figure.sentence}</b>"))
+                    for f in answer.figures)
+    hits = tuple(replace(h, chunk=replace(chunk, id=h.chunk.id, text=f"{h.chunk.text}<&>")) for h in answer.hits)
     return Answer(answer.question, True, "<script>共100套 & 更多</script>", answer.quote + " <b>&amp;", chunk,
-                  answer.figures, answer.hits)
+                  figures, hits)
 
 
 def test_every_piece_of_bulletin_text_is_escaped(engine: Engine) -> None:
@@ -128,7 +140,11 @@ def test_every_piece_of_bulletin_text_is_escaped(engine: Engine) -> None:
         assert "<i>标题</i> & “引号”" in text
     assert "<b>&amp;" in shown[-1]  # the source passage shows it as written, not interpreted
     [more] = pack(more_blocks(answer, 1)[0])
-    assert "<i>标题</i> & “引号”" not in unescape(more) or "<i>标题</i> & “引号”" in visible(more)
+    assert "<i>标题</i> & “引号”" in visible(more)
+    assert "<u>15套&" in visible(more)
+    words = replace(answer, figures=())  # a word answer's 更多 lists the other passages
+    [more] = pack(more_blocks(words, 1)[0])
+    assert "<&>" in visible(more)
 
 
 def test_the_source_passage_bolds_the_quoted_sentence(engine: Engine) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from bot.settings import SETTINGS, BotSettings, SettingsError, parse_admin_ids, read_dotenv
+from bot.settings import SETTINGS, BotSettings, SettingsError, load_dotenv, parse_admin_ids, read_dotenv
 from helpers import ROOT, assert_one_line_error, run_cli
 
 
@@ -36,15 +39,27 @@ def test_bad_settings_are_refused(env: dict[str, str], message: str) -> None:
         BotSettings.from_env(env)
 
 
-def test_dotenv_fills_what_the_environment_does_not_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / ".env").write_text("# the bot\nexport TELEGRAM_BOT_TOKEN='1:from-file'\nBULLETIN_ADMIN_IDS=7, 8\n"
-                                   "not a setting\n", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    assert read_dotenv(tmp_path / ".env") == {"TELEGRAM_BOT_TOKEN": "1:from-file", "BULLETIN_ADMIN_IDS": "7, 8"}
-    settings = BotSettings.from_env({"BULLETIN_ADMIN_IDS": "9"})
+def test_dotenv_fills_what_the_environment_does_not_set(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("# the bot\nexport TELEGRAM_BOT_TOKEN='1:from-file'\nBULLETIN_ADMIN_IDS=7, 8\n"
+                      "not a setting\n", encoding="utf-8")
+    assert read_dotenv(dotenv) == {"TELEGRAM_BOT_TOKEN": "1:from-file", "BULLETIN_ADMIN_IDS": "7, 8"}
+    environ = {"BULLETIN_ADMIN_IDS": "9"}
+    load_dotenv(dotenv, environ)
+    settings = BotSettings.from_env(environ)
     assert settings.token == "1:from-file"
     assert settings.admin_ids == {9}  # the environment wins over the file
+    load_dotenv(tmp_path / "missing.env", environ)
     assert read_dotenv(tmp_path / "missing.env") == {}
+
+
+def test_every_command_reads_the_dotenv_in_its_working_directory(sample_db: Path, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"BULLETIN_DB={sample_db}\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "BULLETIN_DB"}
+    result = subprocess.run([str(Path(sys.executable).parent / "bulletin"), "stats"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "articles  5" in result.stdout  # the sample database named in .env, not an empty default
 
 
 def test_every_setting_is_in_the_readme_table_and_nothing_else_is() -> None:
