@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, MessageEntity, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -126,9 +126,12 @@ def _service(context: ContextTypes.DEFAULT_TYPE) -> Service:
 async def send(message: Message, blocks: Blocks, markup: InlineKeyboardMarkup | None = None) -> Message:
     """Reply with blocks split into messages; the buttons go under the last one."""
     parts = messages.pack(blocks)
-    for part in parts[:-1]:
-        await message.reply_text(part)
-    return await message.reply_text(parts[-1], reply_markup=markup)
+    # in a group, the reply quotes the question, so everyone sees whose question it answers
+    quote = message.chat.type != ChatType.PRIVATE and not (message.from_user and message.from_user.is_bot)
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        sent = await message.reply_text(part, do_quote=quote and i == 0, reply_markup=markup if last else None)
+    return sent
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

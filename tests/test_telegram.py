@@ -265,6 +265,9 @@ def test_groups_answer_ask_commands_and_mentions(fake: FakeBotAPI, db: Path) -> 
         assert any("请用文字提问" in t for t in texts)
 
     run(fake, db, scenario)
+    answers = [c for c in fake.calls("sendMessage") if c["chat_id"] == -500 and "请用文字提问" not in c["text"]]
+    assert len(answers) == 2
+    assert all(c["reply_parameters"]["message_id"] > 0 for c in answers)  # each quotes its question
 
 
 def test_a_429_is_waited_out_and_the_answer_still_arrives(fake: FakeBotAPI, db: Path,
