@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ from index import Chunk, Figure
 
 MAX_BYTES = 56  # an example travels in a button's callback data (64 bytes with its prefix)
 TRIES = 60  # candidates asked at most: bounded work however large the corpus
+SCAN = 300  # the newest chunks looked at, for the same reason
 
 _NOUN = re.compile(r"[\u4e00-\u9fff]{2,6}")
 # words that often stand next to a figure but name nothing it counts (八部门关于…, 100套用于…)
@@ -37,7 +39,7 @@ def example_questions(engine: Engine, limit: int = 3) -> list[str]:
 
 def _candidates(engine: Engine) -> Iterator[tuple[str, Figure]]:
     library = engine.library
-    for chunk in sorted(library.chunks, key=_newest_first):
+    for chunk in heapq.nsmallest(SCAN, library.chunks, key=_newest_first):
         for figure in library.figures.get(chunk.id, ()):
             if figure.kind not in ("count", "measure", "money") or not figure.unit:
                 continue
