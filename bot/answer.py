@@ -39,7 +39,7 @@ class Answer:
 def answer(question: Question, library: Library) -> Answer:
     """Answer an analysed question from the library. Never raises for lack of an answer."""
     # a place narrows the passages after ranking, so rank deep enough to keep the place's own
-    hits = library.search(question.terms, k=500 if question.places else 20)
+    hits = library.search(question.terms, k=500 if question.places else 20, phrase=question.focus)
     for place in question.places:
         if not library.mentions(place):
             return _not_found(question, f"简报中没有关于{place}的内容。", ())

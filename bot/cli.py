@@ -5,6 +5,7 @@ Usage:
     bulletin ingest issue-05.pdf more/bulletins/
     bulletin ask - --json < questions.txt
     bulletin chat
+    bulletin eval tests/qa/sample.jsonl --show 5
     bulletin stats
     TELEGRAM_BOT_TOKEN=… bulletin serve
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.engine import EmptyQuestion, Engine, default_db, normalize_question, seed_if_empty
+from bot.evaluate import error_answer, format_report, load_questions, run, score
 from bot.render import render_plain, to_json
 from bot.settings import load_dotenv
 from index import BulletinError, Segmenter, Store, ingest_paths
@@ -42,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", parents=[common], help="answer a question ('-' reads one per line from stdin)")
     p.add_argument("question", metavar="QUESTION")
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    p = sub.add_parser("eval", parents=[common], help="score the answers on a question set (JSON Lines)")
+    p.add_argument("questions", type=Path, metavar="QUESTIONS.jsonl")
+    p.add_argument("--show", type=int, default=0, metavar="N", help="list the first N failures")
     sub.add_parser("chat", parents=[common], help="a conversation in the terminal")
     sub.add_parser("stats", parents=[common], help="what the index holds")
     sub.add_parser("serve", parents=[common], help="run the Telegram bot (long polling; settings from the environment)")
@@ -74,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _run(args: argparse.Namespace, db: Path) -> int:
     if args.command == "ask" and args.question != "-":
         normalize_question(args.question)  # refuse an empty question before loading anything
+    questions = load_questions(args.questions) if args.command == "eval" else []  # a bad set, before loading
     async with await Store.open(db, create=args.command != "stats") as store:
         if args.command == "stats":
             return await _stats(store)
@@ -86,6 +92,11 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
         engine = await Engine.load(store, segmenter)
     if args.command == "chat":
         return _chat(engine, sys.stdin, sys.stdout)
+    if args.command == "eval":
+        started = time.perf_counter()
+        report = score(questions, run(engine, questions))
+        print(format_report(report, show=args.show, seconds=time.perf_counter() - started))
+        return 0  # like qa_eval: the scores are the result, not the exit status
     if args.question == "-":
         return _ask_lines(engine, sys.stdin, sys.stdout, as_json=args.json)
     return _ask_one(engine, args.question, sys.stdout, as_json=args.json)
@@ -155,15 +166,11 @@ def _ask_lines(engine: Engine, stream: TextIO, out: TextIO, *, as_json: bool) ->
         try:
             result = to_json(engine.ask(question)) if as_json else render_plain(engine.ask(question))
         except BulletinError as e:
-            result = _error_json(question, str(e)) if as_json else f"error: {e}"
+            result = error_answer(question, str(e)) if as_json else f"error: {e}"
             status = 1
         out.write((json.dumps(result, ensure_ascii=False) if as_json else f"{result}\n") + "\n")
         out.flush()
     return status
-
-
-def _error_json(question: str, message: str) -> dict[str, object]:
-    return {"question": question, "found": False, "answer": message, "figures": [], "sources": []}
 
 
 def _chat(engine: Engine, stream: TextIO, out: TextIO) -> int:

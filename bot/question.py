@@ -21,6 +21,8 @@ _NAME_CUE = re.compile(r"叫什么|什么名|名称|名字|称为什么|称作�
 _LIST_CUE = re.compile(r"哪些|哪几|哪里|哪儿|什么地方|在哪")
 _TEXT_CUE = re.compile(r"是什么|哪个|哪位|谁|什么")
 _TOTAL_CUE = re.compile("|".join([*sorted(TOTAL_WORDS - {"共"}, key=len, reverse=True), "全部", "有多少"]))
+# asking words blanked out of the focus text, so their trigrams (有多少) do not count as the subject's
+_ASK_WORDS = re.compile(r"多少|什么|哪里|哪个|哪些|哪一|为什么|怎样|怎么|是谁|谁|几|吗|呢|如何")
 _PERIOD = re.compile(r"(?:19|20)\d{2}年|今年|去年|前年|明年|本年度")
 
 # Keywords that imply the kind of figure when no unit is spoken: 面积多少 wants an area.
@@ -54,6 +56,7 @@ class Question:
     places: tuple[str, ...]
     period: str | None
     qualifier: str | None  # 新增 | total | None
+    focus: str = ""  # the question with its asking words blanked out, for phrase matching
 
 
 def analyze(text: str, segmenter: Segmenter) -> Question:
@@ -102,7 +105,8 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
                     keyword=_keyword(text),
                     unit=unit,
                     unit_kind=kind, unit_spoken=spoken, places=places,
-                    period=period_m.group() if period_m else None, qualifier=qualifier)
+                    period=period_m.group() if period_m else None, qualifier=qualifier,
+                    focus=_ASK_WORDS.sub(" ", text))
 
 
 def _asked(text: str, words: list[str]) -> tuple[int, int, str | None, str | None, bool]:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from index.models import Figure
+from index.numerals import parse_number, scaled
 from index.places import places_in
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
@@ -99,39 +100,6 @@ def sentences(text: str) -> list[str]:
     return [m.group() for m in _SENTENCE.finditer(text) if m.group().strip()]
 
 
-def parse_number(raw: str) -> float | None:
-    """Parse an Arabic or Chinese numeral: 1,800 -> 1800, 6044.86, 两 -> 2, 三千 -> 3000, 十五 -> 15."""
-    raw = raw.replace(",", "")
-    if re.fullmatch(r"\d+(?:\.\d+)?", raw):
-        return float(raw)
-    if raw in ("万", "亿", "千", "百", "十万", "百万", "千万"):
-        return None
-    import cn2an  # imported on first use: it takes 0.15 s, a third of the command's start-up
-
-    try:
-        return float(cn2an.cn2an(raw, "smart"))
-    except (ValueError, KeyError, TypeError, IndexError):
-        return _digits_by_position(raw)
-
-
-def _digits_by_position(raw: str) -> float | None:
-    # 二〇二二 (year spelling) is digit by digit
-    table = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-    if all(c in table for c in raw):
-        return float("".join(str(table[c]) for c in raw))
-    return None
-
-
-_MULTIPLIER = {"万": 1e4, "亿": 1e8, "十万": 1e5, "百万": 1e6, "千万": 1e7, "万亿": 1e12}
-
-
-def _scaled(num: str, mult: str | None) -> float | None:
-    value = parse_number(num)
-    if value is None:
-        return None
-    return value * _MULTIPLIER.get(mult or "", 1.0)
-
-
 def extract_figures(text: str, *, issue_date: dt.date | None = None) -> list[Figure]:
     """Return every figure in text in reading order; 今年/去年 resolve against issue_date when known."""
     figures = [f for sentence in sentences(text) for f in _sentence_figures(sentence)]
@@ -184,12 +152,12 @@ def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...])
         nxt = sentence[m.end("num"):m.end("num") + 1]
         if (unit is None and m["mult"] is None) or (len(num) == 1 and nxt in _CN_WORD_AFTER):
             return None  # a Chinese numeral with no unit is almost always part of a word
-    value = _scaled(num, m["mult"] or (m["mult2"] if m["num2"] else None))  # 3至5亿元: 亿 applies to both
+    value = scaled(num, m["mult"] or (m["mult2"] if m["num2"] else None))  # 3至5亿元: 亿 applies to both
     if value is None:
         return None
     if unit in ("年", "年代") and not chinese and 1000 <= value <= 2100 and m["mult"] is None:
         return None  # 1980年代 is a period, not a count of years
-    value_max = _scaled(m["num2"], m["mult2"] or m["mult"]) if m["num2"] else None
+    value_max = scaled(m["num2"], m["mult2"] or m["mult"]) if m["num2"] else None
     if value_max is not None and value_max < value:
         if m["dash"] in "-–":
             value_max = None  # 2-1 is a score or a code, not a range
