@@ -4,6 +4,7 @@ Usage:
     bulletin ask "青浦有多少套公租房"
     bulletin ingest issue-05.pdf more/bulletins/
     bulletin ask - --json < questions.txt
+    bulletin ask --explain "徐汇和长宁一共有多少个快递网点"
     bulletin chat
     bulletin eval tests/qa/sample.jsonl --show 5
     bulletin stats
@@ -24,8 +25,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.engine import EmptyQuestion, Engine, default_db, normalize_question, seed_if_empty
+from bot.engine import EmptyQuestion, Engine, default_db, normalize_question, prepare
 from bot.evaluate import error_answer, format_report, load_questions, run, score
+from bot.explain import explain
 from bot.render import render_plain, to_json
 from bot.settings import load_dotenv
 from index import BulletinError, Segmenter, Store, ingest_paths
@@ -44,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", parents=[common], help="answer a question ('-' reads one per line from stdin)")
     p.add_argument("question", metavar="QUESTION")
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    p.add_argument("--explain", action="store_true",
+                   help="also show the question analysis, the candidates and why the answer won (stderr with --json)")
     p = sub.add_parser("eval", parents=[common], help="score the answers on a question set (JSON Lines)")
     p.add_argument("questions", type=Path, metavar="QUESTIONS.jsonl")
     p.add_argument("--show", type=int, default=0, metavar="N", help="list the first N failures")
@@ -86,9 +90,8 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
         segmenter = Segmenter()
         if args.command == "ingest":
             return await _ingest(store, segmenter, args.paths)
-        seeded = await seed_if_empty(store, segmenter)
-        if seeded:
-            print(f"the database was empty: ingested the bundled sample ({', '.join(seeded)})", file=sys.stderr)
+        if notice := await prepare(store, segmenter):
+            print(notice, file=sys.stderr)
         engine = await Engine.load(store, segmenter)
     if args.command == "chat":
         return _chat(engine, sys.stdin, sys.stdout)
@@ -99,7 +102,7 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
         return 0  # like qa_eval: the scores are the result, not the exit status
     if args.question == "-":
         return _ask_lines(engine, sys.stdin, sys.stdout, as_json=args.json)
-    return _ask_one(engine, args.question, sys.stdout, as_json=args.json)
+    return _ask_one(engine, args.question, sys.stdout, as_json=args.json, explained=args.explain)
 
 
 def _serve(db: Path) -> int:
@@ -148,12 +151,15 @@ def _age(stamp: str | None) -> str:
     return f"{stamp} ({seconds:.0f} s ago)"
 
 
-def _ask_one(engine: Engine, question: str, out: TextIO, *, as_json: bool) -> int:
+def _ask_one(engine: Engine, question: str, out: TextIO, *, as_json: bool, explained: bool = False) -> int:
     result = engine.ask(question)
     if as_json:
         out.write(json.dumps(to_json(result), ensure_ascii=False) + "\n")
     else:
         out.write(render_plain(result) + "\n")
+    if explained:
+        # the JSON contract stays one object per line: the explanation goes to stderr then
+        (sys.stderr if as_json else out).write("\n" + explain(result) + "\n")
     return 0
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.answer import Answer, answer
 from bot.question import analyze
-from index import BulletinError, Library, Segmenter, Store, ingest_paths, normalize_chars, sample_bulletins
+from index import BulletinError, Library, Segmenter, Store, ingest_paths, normalize_chars, refresh, sample_bulletins
 
 MAX_QUESTION_CHARS = 500
 
@@ -42,12 +42,18 @@ class Engine:
         return answer(analyze(normalize_question(text), self.segmenter), self.library)
 
 
-async def seed_if_empty(store: Store, segmenter: Segmenter) -> list[str]:
-    """Ingest the bundled sample bulletins into an empty database; return what was added."""
-    if (await store.stats()).issues:
-        return []
-    results = await ingest_paths(store, segmenter, sample_bulletins())
-    return [r.document for r in results if r.status == "added"]
+async def prepare(store: Store, segmenter: Segmenter) -> str | None:
+    """Make a database ready to ask: fill an empty one with the bundled sample, re-derive a stale one.
+
+    Returns a one-line notice of what was done, or None.
+    """
+    if not (await store.stats()).issues:
+        results = await ingest_paths(store, segmenter, sample_bulletins())
+        added = [r.document for r in results if r.status == "added"]
+        return f"the database was empty: ingested the bundled sample ({', '.join(added)})" if added else None
+    if done := await refresh(store, segmenter):
+        return f"the index was built by an older version: re-derived {done.issues} issues in {done.seconds:.1f} s"
+    return None
 
 
 def default_db() -> Path:

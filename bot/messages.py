@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from html import escape
 
 from bot.answer import Answer
-from bot.render import cite, shorten
+from bot.render import cite, series_line, shorten
 from index import Chunk, IngestResult, QuestionStats, ReindexResult, Stats
 
 LIMIT = 4096  # Telegram counts a message's visible text; we count UTF-16 units, which is safe either way
@@ -97,6 +97,8 @@ def answer_blocks(answer: Answer) -> list[tuple[str, str]]:
     if answer.quote and answer.quote.strip() != answer.headline.strip():
         blocks.append(_block(f"“{shorten(answer.quote, start)}”"))
     blocks.append(_source_line(answer.chunk))
+    if series := series_line(answer):
+        blocks.append(_block(series))
     return blocks
 
 

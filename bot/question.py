@@ -15,6 +15,7 @@ _ASKING = frozenset("多少钱 多少 几 多大 多长 多高 多重 多远 多
 _FIGURE_CUE = re.compile(r"多少|(?<!哪)几(?!乎)|多大|多长|多高|多重|多远|多久|"
                          r"百分之几|比例|占比|增幅|增长率")
 _DATE_CUE = re.compile(r"哪一?天|哪一?日|什么时候|何时|几月几[日号]|什么日子|日期|什么时间")
+_CODE_CUE = re.compile(r"(?:编号|代号|型号|番号|代码)(?:是|为)?(?:多少|什么)")
 _ORDINAL_CUE = re.compile(r"第几|第多少|排第|排名第几|排名多少|排行第几|排多少位|位列第几|列第几")
 _YEAR_CUE = re.compile(r"哪一?年|什么年份|几几年|何年")
 _NAME_CUE = re.compile(r"叫什么|什么名|名称|名字|称为什么|称作什么")
@@ -23,6 +24,7 @@ _TEXT_CUE = re.compile(r"是什么|哪个|哪位|谁|什么")
 _TOTAL_CUE = re.compile("|".join([*sorted(TOTAL_WORDS - {"共"}, key=len, reverse=True), "全部", "有多少"]))
 # asking words blanked out of the focus text, so their trigrams (有多少) do not count as the subject's
 _ASK_WORDS = re.compile(r"多少|什么|哪里|哪个|哪些|哪一|为什么|怎样|怎么|是谁|谁|几|吗|呢|如何")
+_EVERY_PLACE = re.compile(r"各区|各个区|全市|所有区|每个区|各区县|全上海")
 _PERIOD = re.compile(r"(?:19|20)\d{2}年|今年|去年|前年|明年|本年度")
 
 # Keywords that imply the kind of figure when no unit is spoken: 面积多少 wants an area.
@@ -47,7 +49,7 @@ class Question:
     terms: tuple[str, ...]  # retrieval terms
     content: tuple[str, ...]  # the words that describe what is asked (no asking words, places or units)
     phrases: tuple[str, ...]  # runs of those words that name one thing: 溪 + 银汉鱼 -> 溪银汉鱼
-    wants: str  # figure | ordinal | date | year | name | list | text | passage
+    wants: str  # figure | code | ordinal | date | year | name | list | text | passage
     measure: str | None  # the noun a count is asked of: 公租房 in 多少套公租房
     keyword: str | None  # the word naming the quantity asked: 厚度 in 火山灰厚度是多少
     unit: str | None  # the unit spoken in the question (多少套 -> 套), or implied (多少钱 -> 元)
@@ -57,6 +59,7 @@ class Question:
     period: str | None
     qualifier: str | None  # 新增 | total | None
     focus: str = ""  # the question with its asking words blanked out, for phrase matching
+    every_place: bool = False  # 各区/全市: the figure of every district that has one
 
 
 def analyze(text: str, segmenter: Segmenter) -> Question:
@@ -66,6 +69,8 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
     qualifier = "新增" if "新增" in text else ("total" if _TOTAL_CUE.search(text) else None)
     if _DATE_CUE.search(text):
         wants = "date"
+    elif _CODE_CUE.search(text):
+        wants = "code"
     elif _ORDINAL_CUE.search(text):
         wants = "ordinal"
     elif _YEAR_CUE.search(text):
@@ -106,7 +111,7 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
                     unit=unit,
                     unit_kind=kind, unit_spoken=spoken, places=places,
                     period=period_m.group() if period_m else None, qualifier=qualifier,
-                    focus=_ASK_WORDS.sub(" ", text))
+                    focus=_ASK_WORDS.sub(" ", text), every_place=bool(_EVERY_PLACE.search(text)))
 
 
 def _asked(text: str, words: list[str]) -> tuple[int, int, str | None, str | None, bool]:

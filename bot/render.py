@@ -42,7 +42,16 @@ def render_plain(answer: Answer) -> str:
     if answer.quote and answer.quote.strip() != answer.headline.strip():
         lines.append(f"“{shorten(answer.quote, start)}”")
     lines.append(f"—— {cite(answer.chunk)}")
+    if line := series_line(answer):
+        lines.append(line)
     return "\n".join(lines)
+
+
+def series_line(answer: Answer) -> str:
+    """Say how the answered measure moved across issues: 各期：2022-09-20 120个 → 2023-03-10 130个 ("" if one issue)."""
+    return "各期：" + " → ".join(
+        f"{f.chunk.issue_date.isoformat() if f.chunk.issue_date else f.chunk.document} {f.figure.text}"
+        for f in answer.series) if answer.series else ""
 
 
 def to_json(answer: Answer) -> dict[str, Any]:

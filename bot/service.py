@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Answer
-from bot.engine import Engine, seed_if_empty
+from bot.engine import Engine, prepare
 from index import (
     AskedQuestion,
     BulletinError,
@@ -55,8 +55,8 @@ class Service:
         store = await Store.open(db)
         try:
             segmenter = await asyncio.to_thread(Segmenter)
-            if seeded := await seed_if_empty(store, segmenter):
-                log.info("the database was empty: ingested the bundled sample (%s)", ", ".join(seeded))
+            if notice := await prepare(store, segmenter):
+                log.info("%s", notice)
             service = cls(store, Engine(segmenter, await _build(store)))
         except BaseException:
             await store.close()

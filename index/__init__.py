@@ -11,10 +11,10 @@ from index.figures import (
     unit_kind,
     unit_names,
 )
-from index.ingest import IngestResult, ReindexResult, ingest_bytes, ingest_paths, reindex
+from index.ingest import RULES, IngestResult, ReindexResult, ingest_bytes, ingest_paths, refresh, reindex
 from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
-from index.places import TOWNS, canonical, place_names_in, places_in
+from index.places import DISTRICTS, TOWNS, canonical, place_names_in, places_in
 from index.records import AskedQuestion, QuestionStats, Stats
 from index.resources import data_path, sample_bulletins
 from index.segment import Segmenter
@@ -22,7 +22,9 @@ from index.sources import MAX_BYTES, SUFFIXES
 from index.store import Store
 
 __all__ = [
+    "DISTRICTS",
     "MAX_BYTES",
+    "RULES",
     "SUFFIXES",
     "TOTAL_WORDS",
     "TOWNS",
@@ -54,6 +56,7 @@ __all__ = [
     "normalize_chars",
     "place_names_in",
     "places_in",
+    "refresh",
     "reindex",
     "resolve_period",
     "same_unit",

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from index.models import Figure
 from index.numerals import parse_number, scaled
-from index.places import places_in
+from index.places import place_names_in, places_in
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
 _CN_NUM = f"[{_CN_DIGIT}十百千万亿]"
@@ -51,6 +51,8 @@ _SYNONYMS = [{"人", "名", "位", "人次"}, {"平方米", "平米", "m²"}, {"
 # a Latin unit must end its word: 5m, not the m of 5 million
 _UNIT_RE = "|".join(re.escape(u) + ("(?![A-Za-z])" if u.isascii() else "")
                     for u in sorted(_UNIT_KIND, key=len, reverse=True))
+# currencies written before the number ($4.9) are money units too, though never looked for after one
+_UNIT_KIND.update(dict.fromkeys(["$", "＄", "HK$", "NT$", "US$", "S$", "A$", "C$", "¥", "￥", "€", "£"], "money"))
 
 _APPROX_BEFORE = "约|近|超过|逾|不少于|不足|不到|将近|接近|大约|多达|高达|达到|达|约合|至少|最多|仅|近乎"
 _APPROX_AFTER = "余|多|左右|以上|以下|上下|来|许"
@@ -70,6 +72,9 @@ _FIGURE = re.compile(
 )
 _DATE = re.compile(r"(?:(?P<y>\d{4}|[一二〇零三四五六七八九]{4})\s*年\s*)?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
                    r"\s*(?:(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?")
+_CODE = re.compile(r"(?<![A-Za-z0-9.\-])[A-Z]{1,3}-?(?P<n>\d{1,4})(?![A-Za-z0-9.])")
+# a currency written before the number: $4.9, HK$25,000, ¥100
+_CURRENCY = re.compile(r"(?:HK|NT|US|S|A|C)?[$＄]$|[￥¥€£]$")
 _YEAR = re.compile(r"(?<![\d.])(?P<y>1\d{3}|20\d{2})\s*年(?!代)")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]?")
 _CLAUSE_BREAK = re.compile(r"[，,、：:（）()“”\s]")
@@ -100,12 +105,61 @@ def sentences(text: str) -> list[str]:
     return [m.group() for m in _SENTENCE.finditer(text) if m.group().strip()]
 
 
-def extract_figures(text: str, *, issue_date: dt.date | None = None) -> list[Figure]:
-    """Return every figure in text in reading order; 今年/去年 resolve against issue_date when known."""
-    figures = [f for sentence in sentences(text) for f in _sentence_figures(sentence)]
-    if issue_date is None:
-        return figures
-    return [replace(f, period=resolve_period(f.period, issue_date)) if f.period else f for f in figures]
+def extract_figures(text: str, *, issue_date: dt.date | None = None, place: str | None = None) -> list[Figure]:
+    """Return every figure in text in reading order.
+
+    今年/去年 resolve against issue_date when known; a sentence that names no district belongs to place, the
+    district its article is about (辖区共有快递员约3200人 in an article about 徐汇).
+    """
+    figures = []
+    context: str | None = None  # an undated bulletin's figures are about the year its text last named
+    for sentence in sentences(text):
+        previous: Figure | None = None
+        for f in _sentence_figures(sentence):
+            # 同比增长6.5% measures what the figure before it measured (业务量约4860万件，同比增长6.5%), and so
+            # does 其中漕河泾街道新增4个 after 累计设有快递网点130个
+            measure = measure_of(f)
+            if not measure and previous and (f.kind == "percent" or same_unit(f.unit, previous.unit)):
+                measure = previous.measure
+            if f.kind not in ("date", "year", "ordinal"):
+                previous = replace(f, measure=measure)
+            period = resolve_period(f.period, issue_date) if f.period else None
+            if period and _YEAR.fullmatch(period):
+                context = period
+            elif period is None and issue_date is None and f.kind not in ("date", "year"):
+                period = context
+            figures.append(replace(f, measure=measure, period=period,
+                                   places=f.places or ((place,) if place else ())))
+    return figures
+
+
+# Words that end a measure phrase on its left (设有快递网点130个 -> 快递网点) or its right (100套公租房租赁给 -> 公租房).
+_MEASURE_CUT_LEFT = re.compile(
+    r".*(?:新增|累计|合计|共计|共有|总计|一共|总共|其中|设有|建有|建成|拥有|推动|完成|实现|达到|超过|约为|约有|全区|辖区|"
+    r"全市|同比|增长|下降|减少|提高|增加|占|共|有|达|为|是|约|近|逾|在|和|与|及|、|的|了|\d{4}年|[今去明前]年|"
+    r"上半年|下半年|全年|以来|年底|月底|\d+月份?|[一二三四五六七八九十]+月|[^\u3400-\u9fff])")
+_TRAILING = re.compile(r"(?:约为|约有|大约|高达|多达|达到|超过|累计|合计|共计|总计|新增|共有|可达|能达|只有|平均|至少|最多|为|是|约|达|"
+                       r"有|共|近|逾|了|可|能|仅|只|均|的)+$")
+_MEASURE_CUT_RIGHT = re.compile(r"的|、|和|与|及|比|更|等|不|未|均|新建|建设|新设|设立|租赁|参加|参与|进行|开展|签订|实现|覆盖|服务|用于|投入|落户|入驻|为|是|在|给|被"
+                                r"|已|将|了|[^\u3400-\u9fff]")
+
+
+def measure_of(fig: Figure) -> str:
+    """Return the noun phrase a figure counts or measures, from the words around it ("" if none)."""
+    if fig.kind in ("date", "year", "ordinal"):
+        return ""
+    # a count names its noun after the unit (100套公租房); anything else names it before (租赁面积6044.86平方米),
+    # or failing that after (价格在900-3000元月租金不等)
+    after = _MEASURE_CUT_RIGHT.split(fig.after, maxsplit=1)[0] if fig.after else ""
+    if fig.kind in ("count", "number") and len(after) >= 2:
+        return after[:8]
+    noun = _MEASURE_CUT_LEFT.sub("", _TRAILING.sub("", fig.before))
+    places = place_names_in(noun)
+    if places:
+        noun = noun.rsplit(places[-1], 1)[-1]  # 徐汇区快递网点 -> 快递网点: the place is kept apart
+    if len(noun) < 2:
+        noun = after
+    return noun[-8:] if len(noun) >= 2 else ""
 
 
 _RELATIVE_YEAR = {"今年": 0, "本年度": 0, "开年以来": 0, "年初以来": 0, "全年": 0, "上半年": 0, "下半年": 0,
@@ -138,6 +192,9 @@ def _sentence_figures(sentence: str) -> Iterator[Figure]:
             continue
         taken.append((m.start(), m.end()))
         yield _make(sentence, m.start(), m.end(), float(m["y"]), None, "年", "year", None, places)
+    for m in _CODE.finditer(sentence):
+        taken.append((m.start(), m.end()))  # G11, L5: a code names a road or a line, it counts nothing
+        yield _make(sentence, m.start(), m.end(), float(m["n"]), None, None, "code", None, places)
     for m in _FIGURE.finditer(sentence):
         if not any(a < m.end() and m.start("num") < b for a, b in taken):
             fig = _figure_from_match(sentence, m, places)
@@ -167,6 +224,8 @@ def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...])
     prev = sentence[start - 1:start]
     if re.match(r"\.\d", sentence[m.end("num"):m.end("num") + 2]) or (prev.isascii() and prev.isalpha()):
         return None  # part of a version string or a code (v2.0.1, A380)
+    if unit is None and (cur := _CURRENCY.search(sentence, max(0, start - 3), start)):
+        unit, start = cur.group(), cur.start()
     kind = "ordinal" if prev == "第" else _UNIT_KIND.get(unit or "", "number")
     approx = m["before"] or m["after1"] or m["after"]
     text = sentence[start:m.end()].strip()
@@ -205,7 +264,12 @@ def _qualifier(sentence: str, start: int) -> str | None:
 
 def _period(sentence: str, start: int) -> str | None:
     """Return the nearest year expression before the figure in its sentence (2022年, 今年 …)."""
-    found = None
+    found: re.Match[str] | None = None
+    explicit: re.Match[str] | None = None
     for m in _YEAR_WORDS.finditer(sentence, 0, start):
-        found = m.group()
-    return found
+        if found is not None and found.group()[0].isdigit():
+            explicit = found
+        found = m
+    if found is not None and explicit is not None and explicit.end() == found.start():
+        return explicit.group()  # 2022年开年以来 is about 2022
+    return found.group() if found else None

@@ -19,6 +19,10 @@ from index.segment import Segmenter
 from index.sources import extract_text, find_documents, read_bytes
 from index.store import Store
 
+# The version of the derivation rules (cleaning, chunking, figures): bump it when they change, and every
+# database re-derives its bulletins from their stored text when next opened for asking. 2: the figure index.
+RULES = 2
+
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
@@ -44,6 +48,13 @@ class IngestResult:
         return f"refused   {self.document}: {self.reason}"
 
 
+async def refresh(store: Store, segmenter: Segmenter) -> ReindexResult | None:
+    """Reindex when any bulletin was derived by older rules (a program upgrade); return None when none was."""
+    if not await store.stale(RULES):
+        return None
+    return await reindex(store, segmenter)
+
+
 def analyse(bulletin: Bulletin, segmenter: Segmenter) -> tuple[NewArticle, ...]:
     """Chunk every article, and find each chunk's index terms and figures."""
     articles = []
@@ -53,7 +64,7 @@ def analyse(bulletin: Bulletin, segmenter: Segmenter) -> tuple[NewArticle, ...]:
         chunks = []
         for text in chunk_paragraphs(article.paragraphs):
             terms = segmenter.terms(f"{article.title}\n{text}" if titled else text)
-            figures = extract_figures(text, issue_date=bulletin.meta.date)
+            figures = extract_figures(text, issue_date=bulletin.meta.date, place=article.place)
             chunks.append(NewChunk(text=text, terms=tuple(terms), figures=tuple(figures)))
         articles.append(NewArticle(title=article.title, place=article.place, chunks=tuple(chunks)))
     return tuple(articles)
@@ -73,7 +84,7 @@ async def ingest_bytes(store: Store, segmenter: Segmenter, data: bytes, document
     try:
         await store.add_bulletin(document=document, sha256=sha, raw_text=text, issue_name=meta.name,
                                  issue_number=meta.number, issue_date=meta.date,
-                                 distribution=bulletin.distribution, articles=articles)
+                                 distribution=bulletin.distribution, articles=articles, rules=RULES)
     except DuplicateBulletin as e:  # another ingest stored the same file meanwhile
         return IngestResult(document, "duplicate", reason=str(e))
     issue = " ".join(str(p) for p in (meta.name, meta.number, meta.date) if p)
@@ -105,7 +116,7 @@ async def reindex(store: Store, segmenter: Segmenter) -> ReindexResult:
     started = time.perf_counter()
     sources = await store.load_sources()
     reparsed, kept = await asyncio.to_thread(_reparse, sources, segmenter)
-    await store.replace_derived(reparsed)  # one transaction: readers see the old index or the new, never a mix
+    await store.replace_derived(reparsed, RULES)  # one transaction: readers see the old index or the new, never a mix
     chunks = [c for r in reparsed for a in r.articles for c in a.chunks]
     return ReindexResult(issues=len(reparsed), articles=sum(len(r.articles) for r in reparsed), chunks=len(chunks),
                          figures=sum(len(c.figures) for c in chunks), seconds=time.perf_counter() - started,

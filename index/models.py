@@ -82,3 +82,4 @@ class Figure:
     places: tuple[str, ...] = ()  # districts the sentence names (canonical short forms)
     period: str | None = None  # e.g. 2022年
     chunk_id: int = 0
+    measure: str = ""  # the noun phrase it counts or measures: 公租房, 租赁面积, 快递网点 ("" when none is found)

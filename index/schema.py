@@ -51,5 +51,13 @@ CREATE TABLE questions (
 CREATE INDEX questions_found ON questions(found);
 """
 
+# The figure index: what each figure measures, searchable by it; and which version of the derivation rules
+# (cleaning, chunking, figures) built each bulletin's index, so a newer program re-derives stale ones.
+_M003 = """
+ALTER TABLE figures ADD COLUMN measure TEXT NOT NULL DEFAULT '';
+ALTER TABLE bulletins ADD COLUMN derived_with INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX figures_measure ON figures(measure);
+"""
+
 # Append-only: migration N is MIGRATIONS[N - 1]. Never edit one that has shipped.
-MIGRATIONS: tuple[str, ...] = (_M001, _M002)
+MIGRATIONS: tuple[str, ...] = (_M001, _M002, _M003)

@@ -134,7 +134,7 @@ class Store:
 
     async def add_bulletin(self, *, document: str, sha256: str, raw_text: str, issue_name: str | None,
                            issue_number: str | None, issue_date: dt.date | None, distribution: str,
-                           articles: tuple[NewArticle, ...]) -> int:
+                           articles: tuple[NewArticle, ...], rules: int) -> int:
         """Store one bulletin with its articles, chunks and figures in one transaction; return its id."""
 
         async def work(db: aiosqlite.Connection) -> int:
@@ -144,9 +144,9 @@ class Store:
                     raise DuplicateBulletin(f"same content as {row[0]}, already stored")
             cur = await db.execute(
                 "INSERT INTO bulletins (document, sha256, issue_name, issue_number, issue_date, distribution,"
-                " raw_text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " raw_text, ingested_at, derived_with) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (document, sha256, issue_name, issue_number, issue_date.isoformat() if issue_date else None,
-                 distribution, raw_text, _now()))
+                 distribution, raw_text, _now(), rules))
             bulletin_id = cur.lastrowid or 0
             await _insert_articles(db, bulletin_id, articles)
             await db.execute("INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)", (_now(),))
@@ -160,17 +160,24 @@ class Store:
         async with self._snapshot() as db, db.execute("SELECT id, document, raw_text FROM bulletins ORDER BY id") as cur:
             return [StoredSource(r[0], r[1], r[2]) async for r in cur]
 
-    async def replace_derived(self, reparsed: Sequence[Reparsed]) -> None:
+    async def stale(self, rules: int) -> int:
+        """Count the bulletins whose index was derived by older rules than these."""
+        async with self._snapshot() as db, db.execute(
+                "SELECT count(*) FROM bulletins WHERE derived_with < ?", (rules,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def replace_derived(self, reparsed: Sequence[Reparsed], rules: int) -> None:
         """Swap in freshly derived issue fields, articles, chunks and figures, all in one transaction."""
 
         async def work(db: aiosqlite.Connection) -> None:
             for item in reparsed:
                 await db.execute("DELETE FROM articles WHERE bulletin_id = ?", (item.id,))  # cascades
                 await db.execute(
-                    "UPDATE bulletins SET issue_name = ?, issue_number = ?, issue_date = ?, distribution = ?"
-                    " WHERE id = ?",
+                    "UPDATE bulletins SET issue_name = ?, issue_number = ?, issue_date = ?, distribution = ?,"
+                    " derived_with = ? WHERE id = ?",
                     (item.issue_name, item.issue_number, item.issue_date.isoformat() if item.issue_date else None,
-                     item.distribution, item.id))
+                     item.distribution, rules, item.id))
                 await _insert_articles(db, item.id, item.articles)
             await db.execute("INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)", (_now(),))
 
@@ -209,12 +216,13 @@ class Store:
         figures: dict[int, list[Figure]] = {}
         async with db.execute(
                 'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier, approx,'
-                " words_before, words_after, places, period FROM figures ORDER BY id") as cur:
+                " words_before, words_after, places, period, measure FROM figures ORDER BY id") as cur:
             async for r in cur:
                 figures.setdefault(r[0], []).append(Figure(
                     text=r[1], value=r[2], value_max=r[3], unit=r[4], kind=r[5], start=r[6], end=r[7],
                     sentence=r[8], qualifier=r[9], approx=r[10], before=r[11], after=r[12],
-                    places=tuple(p for p in r[13].split(",") if p), period=r[14], chunk_id=r[0]))
+                    places=tuple(p for p in r[13].split(",") if p), period=r[14], chunk_id=r[0],
+                    measure=r[15]))
         out = []
         async with db.execute(
                 "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date, c.tokens"
@@ -258,10 +266,10 @@ async def _insert_articles(db: aiosqlite.Connection, bulletin_id: int, articles:
             chunk_id = cur.lastrowid
             await db.executemany(
                 'INSERT INTO figures (chunk_id, text, value, value_max, unit, kind, start, "end",'
-                " sentence, qualifier, approx, words_before, words_after, places, period)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " sentence, qualifier, approx, words_before, words_after, places, period, measure)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(chunk_id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
-                  f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period)
+                  f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period, f.measure)
                  for f in chunk.figures])
 
 

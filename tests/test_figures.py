@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -125,8 +127,14 @@ def test_ordinal() -> None:
     assert fig.kind == "ordinal"
 
 
-def test_code_is_not_a_figure() -> None:
-    assert not any(f.value == 380 for f in extract_figures("乘坐A380个航班。"))
+def test_code_is_a_code_not_a_count() -> None:
+    figures = extract_figures("乘坐A380个航班，走编号为G11的高速。")
+    assert [(f.text, f.kind, f.unit) for f in figures] == [("A380", "code", None), ("G11", "code", None)]
+
+
+def test_currency_before_the_number_is_money() -> None:
+    [fig] = extract_figures("全程收费：$4.9。")
+    assert (fig.text, fig.value, fig.kind) == ("$4.9", 4.9, "money")
 
 
 # --- context: qualifier, period, places, measure -------------------------------------------------
@@ -144,11 +152,17 @@ def test_sample_qualifiers(sample_figures: list[Figure]) -> None:
     assert _by_text(sample_figures, "6044.86平方米").qualifier == "合计"
 
 
-def test_sample_period_is_sentence_bound(sample_figures: list[Figure]) -> None:
+def test_sample_period_carries_over_in_an_undated_bulletin(sample_figures: list[Figure]) -> None:
     assert _by_text(sample_figures, "15套").period == "2022年"
     assert _by_text(sample_figures, "909.98平方米").period == "2022年"
-    # 至此 … 100套 is the running total: the year belongs to the previous sentence
-    assert _by_text(sample_figures, "100套").period is None
+    # the sample has no date on its masthead: 至此 … 100套 is the running total of the year its text last named
+    assert _by_text(sample_figures, "100套").period == "2022年"
+
+
+def test_a_dated_bulletin_keeps_periods_sentence_bound() -> None:
+    text = "2021年新增15套公租房。至此共有100套公租房。"
+    figures = {f.text: f for f in extract_figures(text, issue_date=dt.date(2022, 3, 15))}
+    assert (figures["15套"].period, figures["100套"].period) == ("2021年", None)
 
 
 def test_sample_places(sample_figures: list[Figure]) -> None:

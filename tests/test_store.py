@@ -23,7 +23,7 @@ from helpers import (
     query,
     run_cli,
 )
-from index import Figure, Store, StoreError
+from index import RULES, Figure, Store, StoreError
 from index.records import NewArticle, NewChunk
 from index.schema import MIGRATIONS
 
@@ -56,7 +56,7 @@ def article(*figures: Figure) -> NewArticle:
 async def add(store: Store, sha: str, *articles: NewArticle) -> int:
     return await store.add_bulletin(document=f"{sha}.txt", sha256=sha, raw_text="青浦区共有100套公租房。",
                                     issue_name=None, issue_number="第9期", issue_date=dt.date(2023, 5, 4),
-                                    distribution="", articles=articles)
+                                    distribution="", articles=articles, rules=RULES)
 
 
 def test_database_uses_wal_journal_mode(sample_db: Path) -> None:
@@ -78,6 +78,9 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_bulletins(db_copy: P
     before = counts(db_copy)
     with sqlite3.connect(db_copy) as conn:  # take it back to schema 1, as the first release left it
         conn.execute("DROP TABLE questions")
+        conn.execute("DROP INDEX figures_measure")
+        conn.execute("ALTER TABLE figures DROP COLUMN measure")
+        conn.execute("ALTER TABLE bulletins DROP COLUMN derived_with")
         conn.execute("DELETE FROM _migrations WHERE version > 1")
     open_and_close(db_copy)
     assert [r[0] for r in query(db_copy, "SELECT version FROM _migrations")] == list(range(1, len(MIGRATIONS) + 1))

@@ -1,0 +1,235 @@
+"""The figure index over several issues: rows with measure, place and period; series, totals, not-found, explain."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import helpers
+from bot.combine import kind_of_count, same_measure
+from bot.engine import Engine
+from bot.render import render_plain, to_json
+from index import Figure, Store, canonical, ingest_paths, places_in
+
+ISSUES = helpers.ROOT / "tests" / "data" / "bulletins"
+QA = helpers.ROOT / "tests" / "qa"
+
+
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample plus the three test issues (2022-09, 2023-03, 2023-06), ingested once."""
+    db = tmp_path_factory.mktemp("corpus") / "corpus.db"
+    results = helpers.ingest_files(db, [helpers.SAMPLE, ISSUES])
+    assert [r.status for r in results] == ["added"] * 4, results
+    return db
+
+
+@pytest.fixture(scope="module")
+def engine(corpus_db: Path) -> Engine:
+    async def load() -> Engine:
+        async with await Store.open(corpus_db) as store:
+            return await Engine.load(store, helpers.segmenter())
+
+    return asyncio.run(load())
+
+
+def _row(db: Path, text: str, document: str) -> dict[str, object]:
+    rows = helpers.query(
+        db, "SELECT f.text, f.measure, f.places, f.period, f.qualifier, f.unit, f.value FROM figures f"
+            " JOIN chunks c ON c.id = f.chunk_id JOIN articles a ON a.id = c.article_id"
+            " JOIN bulletins b ON b.id = a.bulletin_id WHERE f.text = ? AND b.document = ?", text, document)
+    assert len(rows) == 1, rows
+    return dict(zip(("text", "measure", "places", "period", "qualifier", "unit", "value"), rows[0], strict=True))
+
+
+# --- the index itself ------------------------------------------------------------------------------------
+
+
+def test_every_figure_is_a_row_with_measure_place_period_and_qualifier(corpus_db: Path) -> None:
+    row = _row(corpus_db, "130个", "2023-03-xuhui-qingpu.txt")
+    assert row == {"text": "130个", "measure": "快递网点", "places": "徐汇", "period": "2023年", "qualifier": "累计",
+                   "unit": "个", "value": 130.0}
+    assert _row(corpus_db, "6044.86平方米", helpers.SAMPLE_NAME)["measure"] == "租赁面积"
+    assert _row(corpus_db, "900-3000元", helpers.SAMPLE_NAME)["measure"] == "月租金"
+
+
+def test_a_sentence_naming_no_district_belongs_to_its_articles_district(corpus_db: Path) -> None:
+    # 辖区一线快递员总数约3350人: the sentence says 辖区, the article is about 徐汇
+    row = _row(corpus_db, "约3350人", "2023-03-xuhui-qingpu.txt")
+    assert (row["places"], row["qualifier"]) == ("徐汇", "总数")
+    assert "快递员" in str(row["measure"])
+
+
+def test_relative_years_resolve_against_the_issue_date(corpus_db: Path) -> None:
+    # 今年新增8个 in the issue of 2022-09-20
+    assert _row(corpus_db, "8个", "2022-09-xuhui-changning.txt")["period"] == "2022年"
+
+
+def test_gazetteer_short_forms_name_one_district() -> None:
+    assert {canonical(n) for n in ("青浦", "青浦区", "青浦局", "青浦邮政管理局", "朱家角镇")} == {"青浦"}
+    assert canonical("浦东新区") == "浦东"
+    assert canonical("南桥镇") == "奉贤"
+    assert places_in("徐汇局会同长宁区和田林街道") == ("徐汇", "长宁")
+    assert canonical("北京") is None
+
+
+# --- time and place ---------------------------------------------------------------------------------------
+
+
+def test_no_year_answers_with_the_newest_issue_and_shows_the_series(engine: Engine) -> None:
+    result = engine.ask("徐汇有多少个快递网点")
+    assert result.figures[0].figure.value == 130
+    assert [(f.figure.value, str(f.chunk.issue_date)) for f in result.series] == [
+        (120, "2022-09-20"), (130, "2023-03-10")]
+    text = render_plain(result)
+    assert "2022-09-20 120个" in text
+    assert "2023-03-10" in text
+
+
+def test_a_year_takes_that_years_figure(engine: Engine) -> None:
+    assert engine.ask("徐汇2022年新增多少个快递网点").figures[0].figure.value == 12
+    assert engine.ask("徐汇2023年新增多少个快递网点").figures[0].figure.value == 10
+    assert engine.ask("青浦2022年新增多少套公租房").figures[0].figure.value == 15
+
+
+def test_total_over_two_places_comes_first_with_its_parts(engine: Engine) -> None:
+    reply = to_json(engine.ask("徐汇和长宁一共有多少个快递网点"))
+    total, *parts = reply["figures"]
+    assert (total["value"], total["unit"]) == (130 + 125, "个")
+    assert total["text"].startswith("合计")
+    assert "徐汇" in total["sentence"]
+    assert "长宁" in total["sentence"]
+    assert {p["value"] for p in parts[:2]} == {130, 125}
+    assert {p["document"] for p in parts[:2]} == {"2023-03-xuhui-qingpu.txt", "2022-09-xuhui-changning.txt"}
+
+
+def test_every_district_total_counts_only_districts_that_report_it(engine: Engine) -> None:
+    reply = to_json(engine.ask("各区共有多少套公租房"))
+    assert reply["figures"][0]["value"] == 130  # only 青浦 reports 公租房; its newest total
+    assert "青浦" in reply["figures"][0]["sentence"]
+
+
+def test_new_and_cumulative_figures_are_never_added(tmp_path: Path) -> None:
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "上海邮政快递工作简报\n第1期\n上海市邮政管理局 2023年5月4日\n金山邮政管理局推进快递驿站建设\n"
+        "金山区累计建成快递驿站31个。\n奉贤邮政管理局推进快递驿站建设\n奉贤区今年新增快递驿站5个。\n", encoding="utf-8")
+
+    async def ask() -> tuple[str, list[float]]:
+        async with await Store.open(tmp_path / "mix.db") as store:
+            await ingest_paths(store, helpers.segmenter(), [folder])
+            result = (await Engine.load(store, helpers.segmenter())).ask("金山和奉贤一共有多少个快递驿站")
+        return result.headline, [f.figure.value for f in result.figures]
+
+    headline, values = asyncio.run(ask())
+    assert headline.startswith("口径或单位不同")
+    assert 36 not in values
+    assert sorted(values) == [5, 31]
+
+
+def test_like_measures_are_the_same_statistic() -> None:
+    def fig(measure: str, qualifier: str | None, unit: str = "个", place: str = "徐汇") -> Figure:
+        return Figure(text="1个", value=1, value_max=None, unit=unit, kind="count", start=0, end=2, sentence="",
+                      qualifier=qualifier, places=(place,), measure=measure)
+
+    assert same_measure(fig("一线快递员", "共有", "人"), fig("一线快递员总数", "总数", "名"))
+    assert not same_measure(fig("快递网点", "累计"), fig("快递网点", "新增"))
+    assert not same_measure(fig("快递网点", "累计"), fig("快递网点", "累计", place="长宁"))
+    assert not same_measure(fig("快递网点", "累计"), fig("快递驿站", "累计"))
+    assert [kind_of_count(fig("x", q)) for q in ("新增", "累计", None)] == ["new", "total", "plain"]
+
+
+# --- honest not-found replies -----------------------------------------------------------------------------
+
+
+def test_not_found_place_never_mentioned(engine: Engine) -> None:
+    result = engine.ask("崇明有多少个快递网点")
+    assert not result.found
+    assert result.headline == "简报中没有关于崇明的内容。"
+
+
+def test_not_found_place_without_the_measure(engine: Engine) -> None:
+    result = engine.ask("长宁有多少辆新能源汽车")
+    assert not result.found
+    assert result.headline.startswith("简报提到了长宁，但没有")
+    assert "仅供参考" not in result.headline
+    assert not result.elsewhere
+
+
+def test_not_found_measure_only_for_other_places_says_which(engine: Engine) -> None:
+    result = engine.ask("长宁有多少套公租房")
+    assert not result.found
+    assert not result.figures
+    assert "仅供参考（不是所问）" in result.headline
+    assert "青浦" in result.headline
+    assert {f.figure.places[0] for f in result.elsewhere} == {"青浦"}
+
+
+def test_not_found_measure_only_for_other_years_says_which(engine: Engine) -> None:
+    result = engine.ask("长宁2023年新增多少个快递网点")
+    assert not result.found
+    assert not result.figures
+    assert "2023年" in result.headline
+    assert "仅供参考（不是所问）" in result.headline
+    assert "8个" in result.headline  # 长宁's 2022 figure, shown as what the bulletins do say
+
+
+# --- explain, eval, and re-deriving an older index ----------------------------------------------------------
+
+
+def test_explain_shows_analysis_candidates_and_why(corpus_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = helpers.run_cli(capsys, "--db", corpus_db, "ask", "--explain", "徐汇2022年新增多少个快递网点")
+    assert code == 0
+    analysis = out[out.index("question analysis"):]
+    assert "wants figure" in analysis
+    assert "place 徐汇" in analysis
+    assert "period 2022年" in analysis
+    assert "qualifier 新增" in analysis
+    assert "unit 个 (spoken" in analysis
+    assert re.search(r"1\.\s+[\d.]+\s+12个 · measure 快递网点", analysis)
+    assert "新增 asked +1.50" in analysis
+    assert re.search(r"why: 12个 beat \S+ by [\d.]+ on: ", analysis)
+
+
+def test_explain_with_json_keeps_stdout_one_json_object(corpus_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = helpers.run_cli(capsys, "--db", corpus_db, "ask", "--json", "--explain", "徐汇有多少个快递网点")
+    assert code == 0
+    assert json.loads(out)["figures"][0]["value"] == 130
+    assert "question analysis" in err
+    assert "series: 2022-09-20 120个；2023-03-10 130个" in err
+
+
+@pytest.mark.parametrize("name", ["sample.jsonl", "corpus.jsonl"])
+def test_own_question_sets_all_pass(corpus_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    name: str) -> None:
+    db = corpus_db
+    if name == "sample.jsonl":  # the sample alone: its not-found questions are asked of it alone
+        db = tmp_path / "sample.db"
+        helpers.ingest_files(db, [helpers.SAMPLE])
+    code, out, _ = helpers.run_cli(capsys, "--db", db, "eval", QA / name, "--show", "5")
+    assert code == 0
+    [(hits, total)] = re.findall(r"^all\s+(\d+)/(\d+)", out, re.M)
+    assert hits == total, out
+
+
+def test_an_index_built_by_older_rules_is_re_derived_on_open(corpus_db: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "old.db"
+    shutil.copy(corpus_db, db)
+    with sqlite3.connect(db) as conn:  # as a previous release left it: no measures, rules version 1
+        conn.execute("UPDATE figures SET measure = ''")
+        conn.execute("UPDATE bulletins SET derived_with = 1")
+    code, out, err = helpers.run_cli(capsys, "--db", db, "ask", "徐汇有多少个快递网点")
+    assert code == 0
+    assert "130个" in out
+    assert "re-derived 4 issues" in err
+    assert helpers.query(db, "SELECT count(*) FROM figures WHERE measure = '快递网点'")[0][0] >= 4
+    _, _, err = helpers.run_cli(capsys, "--db", db, "ask", "徐汇有多少个快递网点")
+    assert "re-derived" not in err  # once is enough
