@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import datetime as dt
 
-from bot.combine import combine, series_of
+from bot.combine import combine, is_share, kind_of_count, series_of
 from bot.fit import coverage, fit, kind_fits, weight, year_of
 from bot.models import Answer, FigureHit
 from bot.passages import passage_answer
@@ -33,7 +33,7 @@ def answer(question: Question, library: Library) -> Answer:
     if question.wants in ("figure", "code", "date", "year", "ordinal"):
         figures, other_years = rank_figures(question, hits, library)
         if not figures:
-            elsewhere = other_years or _elsewhere(question, ranked[:HITS], library)
+            elsewhere = other_years or _elsewhere(question, library)
             return Answer(question, False, _missing(question, elsewhere), "", None, (), tuple(hits),
                           elsewhere=tuple(elsewhere[:3]))
         series = series_of(figures) if not question.period else []
@@ -78,15 +78,20 @@ def _label(item: FigureHit) -> str:
     return f"{place}{' ' if place and when else ''}{when}" or item.chunk.document
 
 
-def _elsewhere(question: Question, hits: list[Hit], library: Library) -> list[FigureHit]:
-    """Return the asked measure's figures for other places: what the bulletins do say."""
-    if not question.places or not hits:
+def _elsewhere(question: Question, library: Library) -> list[FigureHit]:
+    """Return, from the figure index, the asked measure's figures for other places: what the bulletins do say."""
+    if not question.places:
         return []
-    anywhere = replace(question, places=())
-    weights = {t: weight(t, library) for t in question.content}
-    figures, _ = rank_figures(anywhere, hits, library)
-    return [f for f in figures if f.figure.places and coverage(question, f.figure.sentence, weights) >= _COVERAGE
-            and not set(f.figure.places) & set(question.places)]
+    words = [question.measure] if question.measure else list(question.content)
+    found = [FigureHit(fig, chunk, 0.0) for chunk, fig in library.measuring(words)
+             if kind_fits(question, fig) and fig.places and not set(fig.places) & set(question.places)]
+    # per place the newest, and a total before a new part when a total is asked (新增 when 新增 is)
+    wanted = {"total": "total", "新增": "new"}.get(question.qualifier or "", "plain")
+    found.sort(key=lambda f: (kind_of_count(f.figure) == wanted, f.chunk.issue_date or dt.date.min), reverse=True)
+    newest: dict[str, FigureHit] = {}
+    for item in found:
+        newest.setdefault(item.figure.places[0], item)  # one per place: its newest
+    return list(newest.values())
 
 
 def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple[list[FigureHit], list[FigureHit]]:
@@ -167,8 +172,10 @@ def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> 
     qualifier = fig.qualifier if fig.qualifier in TOTAL_WORDS | {"新增"} and fig.qualifier not in fig.text else ""
     noun = question.measure if question.measure and fig.after.startswith(question.measure) else ""
     period = f"{fig.period}" if fig.period and fig.period not in fig.text and question.period else ""
+    # a town's share (其中漕河泾街道新增4个) is a part of a part: left to the quote
     related = [f for f in figures[1:] if f.chunk.id == best.chunk.id and f.figure.unit == fig.unit
-               and f.figure.value != fig.value and f.figure.qualifier != fig.qualifier][:2]
+               and f.figure.value != fig.value and f.figure.qualifier != fig.qualifier
+               and not is_share(f.figure)][:2]
     extra = "；".join(f"{f.figure.period or ''}{f.figure.qualifier or ''}{f.figure.text}" for f in related)
     # a 新增 figure beside a total is part of it (其中); anything else is only related (另)
     part = "其中" if fig.qualifier in TOTAL_WORDS and all(f.figure.qualifier == "新增" for f in related) else "另："

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot.models import Answer, FigureHit
 from bot.question import Question
-from index import DISTRICTS, TOTAL_WORDS, Chunk, Figure, Library, same_unit
+from index import DISTRICTS, TOTAL_WORDS, TOWNS, Chunk, Figure, Library, place_names_in, same_unit
 
 
 def kind_of_count(fig: Figure) -> str:
@@ -15,6 +15,11 @@ def kind_of_count(fig: Figure) -> str:
     if fig.qualifier == "新增":
         return "new"
     return "total" if fig.qualifier in TOTAL_WORDS else "plain"
+
+
+def is_share(fig: Figure) -> bool:
+    """Tell whether a figure is a town's share of its district's (其中漕河泾街道新增4个)."""
+    return any(name in TOWNS for name in place_names_in(fig.before))
 
 
 def same_measure(a: Figure, b: Figure) -> bool:
@@ -42,7 +47,11 @@ def series_of(figures: list[FigureHit]) -> list[FigureHit]:
 
 def combine(question: Question, library: Library, ask: Callable[[Question, Library], Answer]) -> Answer:
     """Answer a question over several places (徐汇和长宁, 各区): each place's figure, and their total if asked."""
-    places = question.places or tuple(p for p in DISTRICTS if library.mentions(p))
+    places = question.places
+    if not places:  # 各区: the districts the figure index has this measure for
+        words = [question.measure] if question.measure else list(question.content)
+        having = {place for _, fig in library.measuring(words) for place in fig.places[:1]}
+        places = tuple(p for p in DISTRICTS if p in having)
     answers = {p: ask(replace(question, places=(p,), every_place=False), library) for p in places}
     found = {p: a for p, a in answers.items() if a.found and a.figures}
     missing = [p for p in places if p not in found and not question.every_place]

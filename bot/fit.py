@@ -67,9 +67,13 @@ def fit(question: Question, fig: Figure, weights: dict[str, float], *, article: 
         if value:
             reasons.append((reason, round(value, 3)))
 
-    if question.unit_kind and not question.unit_spoken:
-        add("unit kind matches" if unit_kind(fig.unit) == question.unit_kind else "unit kind differs",
-            1.5 if unit_kind(fig.unit) == question.unit_kind else -1.0)
+    if question.unit_kind and not question.unit_spoken and fig.unit is not None:
+        if unit_kind(fig.unit) != question.unit_kind:
+            add("unit kind differs", -1.0)
+        elif question.unit_kind == "count" and question.unit and not same_unit(question.unit, fig.unit):
+            add("counts something else", 0.5)  # 人口 implies 人: 两省 is a count, but of provinces
+        else:
+            add("unit kind matches", 1.5)
         if question.unit and same_unit(question.unit, fig.unit):
             add("implied unit", 0.5)
     if question.unit_kind and fig.kind == "number":

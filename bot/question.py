@@ -140,8 +140,13 @@ def _implied(text: str) -> tuple[str | None, str | None]:
 
 
 def _keyword(text: str) -> str | None:
-    """Return the word that names what a figure measures (厚度, 体长, 面积, 房租), if the question has one."""
+    """Return the word that names what a figure measures (厚度, 体长, 面积, 人口), if the question has one."""
     for pattern, _, _ in _KIND_HINTS:
-        if m := re.search(pattern, text):
-            return m.group() if not m.group().startswith(("多", "几")) else None
+        # 多少人口 names 人口; the asking words (多少人, 多长) name nothing
+        starts = (re.compile(pattern).match(text, i) for i in range(len(text)))  # overlapping: 多少人 and 人口
+        named = [m.group() for m in starts if m and not m.group().startswith(("多", "几"))]
+        if named:
+            return named[0]
+        if re.search(pattern, text):
+            return None
     return None

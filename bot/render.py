@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.answer import Answer
+from bot.combine import is_share
 from index import Chunk, Hit
 
 QUOTE_CHARS = 120
@@ -48,10 +49,16 @@ def render_plain(answer: Answer) -> str:
 
 
 def series_line(answer: Answer) -> str:
-    """Say how the answered measure moved across issues: 各期：2022-09-20 120个 → 2023-03-10 130个 ("" if one issue)."""
-    return "各期：" + " → ".join(
-        f"{f.chunk.issue_date.isoformat() if f.chunk.issue_date else f.chunk.document} {f.figure.text}"
-        for f in answer.series) if answer.series else ""
+    """Say how the measure moved across issues: 各期：2022-09-20 120个（新增12个） → 2023-03-10 130个 ("" if one issue)."""
+    steps = []
+    for item in answer.series:
+        date = item.chunk.issue_date.isoformat() if item.chunk.issue_date else item.chunk.document
+        # the same issue's 新增 of the same measure, when the series is of totals
+        new = next((f.figure.text for f in answer.figures if f.chunk.id == item.chunk.id and f.figure.qualifier == "新增"
+                    and item.figure.qualifier != "新增" and f.figure.measure == item.figure.measure
+                    and f.figure.unit == item.figure.unit and not is_share(f.figure)), None)
+        steps.append(f"{date} {item.figure.text}" + (f"（新增{new}）" if new else ""))
+    return "各期：" + " → ".join(steps) if steps else ""
 
 
 def to_json(answer: Answer) -> dict[str, Any]:

@@ -80,7 +80,7 @@ _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]?")
 _CLAUSE_BREAK = re.compile(r"[，,、：:（）()“”\s]")
 _YEAR_WORDS = re.compile(r"今年|去年|明年|前年|本年度|开年以来|年初以来|上半年|下半年|全年|\d{4}年")
 # a lone Chinese numeral followed by one of these is a word, not a figure: 一致, 一线, 万一, 一是 …
-_CN_WORD_AFTER = set("致线是般些直起道定同样切体边面向共再旦流手带方时贯步回遍趟关发")
+_CN_WORD_AFTER = set("致线是般些直起道定同样切体边面向共再旦流手带方时贯步回遍趟关发度")
 
 
 def unit_kind(unit: str | None) -> str | None:

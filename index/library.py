@@ -26,6 +26,8 @@ class Library:
     places: dict[int, tuple[str, ...]]  # chunk id -> districts it names (or its article is about)
     articles: dict[int, tuple[Chunk, ...]] = field(default_factory=dict)  # article id -> its chunks, in order
     newest: dt.date | None = None  # the newest bulletin's date, for 今年 in a question
+    # the figure index: measure phrase (公租房, 快递网点) -> every figure of it, with its chunk
+    measures: dict[str, tuple[tuple[Chunk, Figure], ...]] = field(default_factory=dict)
     _texts: dict[int, str] = field(default_factory=dict, repr=False)  # article texts, filled on first use
 
     @classmethod
@@ -42,6 +44,7 @@ class Library:
             figures={s.chunk.id: s.figures for s in stored},
             places=places,
             articles=_group(chunks),
+            measures=_by_measure(stored),
             newest=max((c.issue_date for c in chunks if c.issue_date), default=None),
         )
 
@@ -74,6 +77,12 @@ class Library:
         chunks = self.articles.get(article_id, ())
         return "\n".join([chunks[0].title, *(c.text for c in chunks)]) if chunks else ""
 
+    def measuring(self, words: Sequence[str]) -> list[tuple[Chunk, Figure]]:
+        """Return every figure whose measure contains one of the words (公租房 finds 公租房 and 新增公租房)."""
+        wanted = [w for w in words if len(w) >= 2]
+        return [item for measure, items in self.measures.items() if any(w in measure for w in wanted)
+                for item in items]
+
     def mentions(self, place: str) -> bool:
         """Tell whether any chunk names the place or is about it."""
         return any(place in named for named in self.places.values())
@@ -82,6 +91,15 @@ class Library:
 def trigrams(text: str) -> frozenset[str]:
     """Return the character trigrams of each run of letters, digits and CJK characters in text."""
     return frozenset(run[i:i + 3] for run in _RUN.findall(text) for i in range(len(run) - 2))
+
+
+def _by_measure(stored: Sequence[StoredChunk]) -> dict[str, tuple[tuple[Chunk, Figure], ...]]:
+    index: dict[str, list[tuple[Chunk, Figure]]] = {}
+    for s in stored:
+        for figure in s.figures:
+            if figure.measure:
+                index.setdefault(figure.measure, []).append((s.chunk, figure))
+    return {measure: tuple(items) for measure, items in index.items()}
 
 
 def _group(chunks: Sequence[Chunk]) -> dict[int, tuple[Chunk, ...]]:
