@@ -3,28 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import replace
 
-from bot.combine import combine, is_share, kind_of_count, series_of
+from bot.combine import combine, is_share, kind_of_count, series_of, what_is_asked
 from bot.fit import coverage, fit, kind_fits, weight, year_of
 from bot.models import Answer, FigureHit
 from bot.passages import passage_answer
 from bot.question import Question
-from index import TOTAL_WORDS, Chunk, Hit, Library, resolve_period, unit_kind
+from index import TOTAL_WORDS, Chunk, Hit, Library, resolve_period, same_unit, unit_kind
 
 HITS = 10  # passages whose figures are considered
+SERIES_MARGIN = 2.0  # how much worse the newest issue's figure may fit and still answer a question with no year
+_WHICH_COUNT = re.compile(r"哪几(个|种|位|项|类|部分|条|家|处|座|所)")
 _COVERAGE = 0.35  # with a place asked, the share of the question's words a figure's sentence must hold
 
 
-def answer(question: Question, library: Library) -> Answer:
-    """Answer an analysed question from the library. Never raises for lack of an answer."""
+def answer(question: Question, library: Library, *, look_elsewhere: bool = True) -> Answer:
+    """Answer an analysed question from the library. Never raises for lack of an answer.
+
+    With look_elsewhere False, a not-found answer does not look up what other places report (a part of a total).
+    """
     for place in question.places:
         if not library.mentions(place):
             return _not_found(question, f"简报中没有关于{place}的内容。", ())
-    if question.wants == "figure" and (len(question.places) > 1 or (question.every_place and not question.places)):
-        return combine(question, library, answer)
+    if question.wants == "figure" and len(question.places) > 1:
+        return combine(question, library, _part)
+    if question.wants == "figure" and question.every_place and not question.places and question.content:
+        if question.city and (own := _city_wide(question, library)) is not None:
+            return own  # 全市共有快递网点1800个: the city's own figure beats a sum of districts
+        return combine(question, library, _part)
     # a place narrows the passages after ranking, so rank deep enough to keep the place's own
     ranked = library.search(question.terms, k=500 if question.places else 20, phrase=question.focus)
-    hits = [h for h in ranked if _in_place(question, h, library)][:HITS]
+    hits = [replace(h, rank=i) for i, h in enumerate([h for h in ranked if _in_place(question, h, library)][:HITS])]
     if not hits:
         place = "、".join(question.places)
         reason = (f"简报提到了{place}，但没有与这个问题相关的内容。" if place
@@ -33,18 +44,43 @@ def answer(question: Question, library: Library) -> Answer:
     if question.wants in ("figure", "code", "date", "year", "ordinal"):
         figures, other_years = rank_figures(question, hits, library)
         if not figures:
-            elsewhere = other_years or _elsewhere(question, library)
+            elsewhere = other_years or (_elsewhere(question, library) if look_elsewhere else [])
             return Answer(question, False, _missing(question, elsewhere), "", None, (), tuple(hits),
                           elsewhere=tuple(elsewhere[:3]))
         series = series_of(figures) if not question.period else []
-        best = series[-1] if series else figures[0]  # with no year asked, the newest issue's figure answers
+        # with no year asked, the newest issue's figure of the same statistic answers, unless it fits far worse
+        best = series[-1] if series and series[-1].score >= figures[0].score - SERIES_MARGIN else figures[0]
         if best is not figures[0]:
             figures = [best, *(f for f in figures if f is not best)]
         return Answer(question, True, _headline(question, best, figures), best.figure.sentence, best.chunk,
                       tuple(figures), tuple(hits), series=tuple(series))
     weights = {t: weight(t, library) for t in (*question.content, *question.phrases)}
     headline, sentence, chunk = passage_answer(question, hits, weights)
-    return Answer(question, True, headline, sentence, chunk, (), tuple(hits))
+    return Answer(question, True, headline, sentence, chunk, _counted(question, sentence, chunk, library), tuple(hits))
+
+
+def _part(question: Question, library: Library) -> Answer:
+    return answer(question, library, look_elsewhere=False)
+
+
+def _city_wide(question: Question, library: Library) -> Answer | None:
+    """Answer from figures that belong to no district (全市共有…), or None when the bulletins have none."""
+    result = answer(replace(question, every_place=False, city=False), library, look_elsewhere=False)
+    city = [f for f in result.figures if not f.figure.places]
+    if not result.found or not city:
+        return None
+    best = city[0]
+    return replace(result, headline=_headline(question, best, city), quote=best.figure.sentence, chunk=best.chunk,
+                   figures=tuple(city), series=())
+
+
+def _counted(question: Question, sentence: str, chunk: Chunk, library: Library) -> tuple[FigureHit, ...]:
+    """For 有哪几种口味, the count the answer's sentence gives (四种口味) alongside the list it names."""
+    asked = _WHICH_COUNT.search(question.text)
+    if question.wants != "list" or asked is None:
+        return ()
+    return tuple(FigureHit(f, chunk, 0.0, (("counts the listed items", 0.0),)) for f in library.figures.get(chunk.id, ())
+                 if f.sentence == sentence and same_unit(f.unit, asked.group(1)))
 
 
 def _in_place(question: Question, hit: Hit, library: Library) -> bool:
@@ -57,7 +93,7 @@ def _not_found(question: Question, reason: str, hits: tuple[Hit, ...]) -> Answer
 
 def _missing(question: Question, elsewhere: list[FigureHit]) -> str:
     """Say what is missing, and what the bulletins have instead, marked as not the answer."""
-    what = question.measure or "、".join(question.content[:2]) or "这个问题"
+    what = what_is_asked(question)
     where = "、".join(question.places)
     when = question.period or ""
     unit = f"（以“{question.unit}”计）" if question.unit_spoken and question.unit else ""
@@ -66,7 +102,7 @@ def _missing(question: Question, elsewhere: list[FigureHit]) -> str:
     else:
         reason = f"相关段落里没有{what}的数字{unit}。"
     if elsewhere:
-        shown = "；".join(f"{_label(f)} {f.figure.text}" for f in elsewhere[:3])
+        shown = "；".join(list(dict.fromkeys(f"{_label(f)} {f.figure.text}" for f in elsewhere))[:3])
         reason += f"仅供参考（不是所问）：{shown}。"
     return reason
 
@@ -106,7 +142,7 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
     scored: list[FigureHit] = []
     passages = _passages(hits, library)
     articles: dict[int, str] = {}
-    # 几级 may be answered by a bare 7.2: when no figure carries the spoken unit, bare numbers may answer
+    # 几级 may be answered by a bare 7.2, 什么时候 by a year: when nothing fits strictly, the next best may answer
     for relaxed in (False, True):
         for chunk, relevance in passages:
             for fig in library.figures.get(chunk.id, ()):
@@ -118,7 +154,7 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
                 reasons = fit(question, fig, weights, article=articles[chunk.article_id], period=period)
                 reasons += (("passage relevance", round(6.0 * relevance / top, 3)),)
                 scored.append(FigureHit(fig, chunk, sum(r[1] for r in reasons), reasons))
-        if scored or not question.unit_spoken:
+        if scored or not (question.unit_spoken or question.wants == "date"):
             break
     if question.wants == "figure" and question.unit_kind and not question.unit_spoken:
         # 多少钱 wants money: figures of another kind are wrong answers (a bare number stays: 人口8.57万)
@@ -168,7 +204,9 @@ def _passages(hits: list[Hit], library: Library, *, articles: int = 3) -> list[t
 def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> str:
     """Write the figure first, as a reader would say it: 青浦：共100套公租房（其中2022年新增15套）."""
     fig = best.figure
-    place = f"{question.places[0]}：" if question.places else ""
+    # a 全市 question answered by one district's figure says whose it is: 徐汇's figure is not the city's
+    named = question.places[:1] or (fig.places[:1] if question.every_place else ())
+    place = f"{named[0]}：" if named else ""
     qualifier = fig.qualifier if fig.qualifier in TOTAL_WORDS | {"新增"} and fig.qualifier not in fig.text else ""
     noun = question.measure if question.measure and fig.after.startswith(question.measure) else ""
     period = f"{fig.period}" if fig.period and fig.period not in fig.text and question.period else ""

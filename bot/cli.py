@@ -101,7 +101,7 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
         print(format_report(report, show=args.show, seconds=time.perf_counter() - started))
         return 0  # like qa_eval: the scores are the result, not the exit status
     if args.question == "-":
-        return _ask_lines(engine, sys.stdin, sys.stdout, as_json=args.json)
+        return _ask_lines(engine, sys.stdin, sys.stdout, as_json=args.json, explained=args.explain)
     return _ask_one(engine, args.question, sys.stdout, as_json=args.json, explained=args.explain)
 
 
@@ -163,18 +163,23 @@ def _ask_one(engine: Engine, question: str, out: TextIO, *, as_json: bool, expla
     return 0
 
 
-def _ask_lines(engine: Engine, stream: TextIO, out: TextIO, *, as_json: bool) -> int:
+def _ask_lines(engine: Engine, stream: TextIO, out: TextIO, *, as_json: bool, explained: bool = False) -> int:
     """Answer one question per input line, in order; a blank line gets an error answer, not a gap."""
     # The exit status is 1 if any line could not be asked, so a script notices.
     status = 0
     for line in stream:
         question = line.rstrip("\n")
+        explanation = ""
         try:
-            result = to_json(engine.ask(question)) if as_json else render_plain(engine.ask(question))
+            answer = engine.ask(question)
+            result: object = to_json(answer) if as_json else render_plain(answer)
+            explanation = explain(answer) if explained else ""
         except BulletinError as e:
             result = error_answer(question, str(e)) if as_json else f"error: {e}"
             status = 1
         out.write((json.dumps(result, ensure_ascii=False) if as_json else f"{result}\n") + "\n")
+        if explanation:  # with --json, stdout stays one object per line
+            (sys.stderr if as_json else out).write(explanation + "\n\n")
         out.flush()
     return status
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from decimal import Decimal
 
+from bot.fit import year_of
 from bot.models import Answer, FigureHit
 from bot.question import Question
-from index import DISTRICTS, TOTAL_WORDS, TOWNS, Chunk, Figure, Library, place_names_in, same_unit
+from index import DISTRICTS, TOTAL_WORDS, TOWNS, Chunk, Figure, Hit, Library, format_amount, place_names_in, same_unit
+
+# a rate or an average is no amount: 同比增长5.8% and 4.2% do not add up to anything
+_NOT_ADDABLE = frozenset("同比 增长 下降 减少 提高 增加 平均 人均 年均 每年 每月 每天".split())
+_SUFFIXES = ("总数", "总量", "总额", "数量", "人数", "数")
+
+Ask = Callable[[Question, Library], Answer]
 
 
 def kind_of_count(fig: Figure) -> str:
-    """Tell a figure's qualifier class: new (新增), total (累计/共/合计 …) or plain; only like classes add up."""
+    """Tell a figure's qualifier class: new (新增), total (累计/共/合计 …) or plain; new never adds to the others."""
     if fig.qualifier == "新增":
         return "new"
     return "total" if fig.qualifier in TOTAL_WORDS else "plain"
@@ -22,75 +30,137 @@ def is_share(fig: Figure) -> bool:
     return any(name in TOWNS for name in place_names_in(fig.before))
 
 
+def _core(measure: str) -> str:
+    for suffix in _SUFFIXES:
+        if measure.endswith(suffix) and len(measure) > len(suffix) + 1:
+            return measure[:-len(suffix)]
+    return measure
+
+
 def same_measure(a: Figure, b: Figure) -> bool:
-    """Tell whether two figures count the same thing: measure, unit and qualifier class alike."""
-    if not a.measure or not b.measure or (not same_unit(a.unit, b.unit) and a.unit != b.unit):
+    """Tell whether two figures are the same statistic: measure (up to 总数), unit, class and place alike."""
+    if not a.measure or not b.measure or not (a.unit == b.unit or same_unit(a.unit, b.unit)):
         return False
-    alike = a.measure in b.measure or b.measure in a.measure  # 一线快递员 = 一线快递员总数
-    return alike and kind_of_count(a) == kind_of_count(b) and a.places[:1] == b.places[:1]
+    return _core(a.measure) == _core(b.measure) and kind_of_count(a) == kind_of_count(b) \
+        and a.places[:1] == b.places[:1]
 
 
 def series_of(figures: list[FigureHit]) -> list[FigureHit]:
-    """Return the best figure's measure as reported by each issue, oldest first ([] if only one issue has it)."""
+    """Return the best figure's statistic as reported by each issue, oldest first ([] if only one issue has it)."""
     best = figures[0]
     by_date: dict[str, FigureHit] = {}
     for item in figures:
         date = item.chunk.issue_date
-        if date is None or not same_measure(best.figure, item.figure):
+        if date is None or not same_measure(best.figure, item.figure) or is_share(item.figure):
             continue
-        if date.isoformat() not in by_date:  # figures come best first: the first of each issue is its best
-            by_date[date.isoformat()] = item
+        by_date.setdefault(date.isoformat(), item)  # figures come best first: the first of each issue is its best
     if len(by_date) < 2 or best.chunk.issue_date is None:
         return []
     return [by_date[d] for d in sorted(by_date)]
 
 
-def combine(question: Question, library: Library, ask: Callable[[Question, Library], Answer]) -> Answer:
-    """Answer a question over several places (徐汇和长宁, 各区): each place's figure, and their total if asked."""
+def measured(question: Question, library: Library) -> list[tuple[Chunk, Figure]]:
+    """Return the figure index's figures of what a 各区/全市 question counts: its measure, else a content word's."""
+    for word in [question.measure or "", *sorted(question.content, key=len, reverse=True)]:
+        if figures := library.measuring([word]):
+            return figures
+    return []
+
+
+def what_is_asked(question: Question) -> str:
+    """Name what was asked, for a reply: the measure, or the phrase it starts (充电 -> 充电桩)."""
+    measure = question.measure or ""
+    phrase = next((p for p in question.phrases if measure and p.startswith(measure)), "")
+    return phrase or measure or "、".join(question.content[:2]) or "这个问题"
+
+
+def combine(question: Question, library: Library, ask: Ask) -> Answer:
+    """Answer a question over several places (徐汇和长宁, 各区, 全市): each place's figure, and their total if asked."""
+    what = what_is_asked(question)
     places = question.places
     if not places:  # 各区: the districts the figure index has this measure for
-        words = [question.measure] if question.measure else list(question.content)
-        having = {place for _, fig in library.measuring(words) for place in fig.places[:1]}
+        having = {place for _, fig in measured(question, library) for place in fig.places[:1]}
         places = tuple(p for p in DISTRICTS if p in having)
-    answers = {p: ask(replace(question, places=(p,), every_place=False), library) for p in places}
+    answers = {p: ask(replace(question, places=(p,), every_place=False, city=False), library) for p in places}
     found = {p: a for p, a in answers.items() if a.found and a.figures}
     missing = [p for p in places if p not in found and not question.every_place]
-    what = question.measure or "、".join(question.content[:2]) or "这个数字"
     if not found or missing:
         shown = "；".join(f"{p} {a.figures[0].figure.text}" for p, a in found.items())
-        gone = "、".join(missing or places)
-        headline = f"简报中没有{gone}的{what}数字" + (f"，无法合计。已有：{shown}。" if shown else "。")
+        gone = "、".join(missing or places) or "各区"
+        headline = f"简报中没有{gone}{question.period or ''}的{what}数字" + (f"，无法合计。已有：{shown}。" if shown else "。")
         return Answer(question, False, headline, "", None, (), (),
                       elsewhere=tuple(a.figures[0] for a in found.values()))
     parts = [a.figures[0] for a in found.values()]
-    hits = tuple(h for a in found.values() for h in a.hits)
-    listing = "；".join(f"{p} {f.figure.text}" for p, f in zip(found, parts, strict=True))
-    if question.qualifier != "total" and not question.every_place:
+    hits = _merged(found.values(), parts)
+    listing = "；".join(f"{p} {_labelled(f.figure)}" for p, f in zip(found, parts, strict=True))
+    if not question.sum_asked:
         # 徐汇和长宁各有多少: each place's own figure, no sum
         return Answer(question, True, listing, parts[0].figure.sentence, parts[0].chunk, tuple(parts), hits)
-    first = parts[0].figure
-    if any(not (f.figure.unit == first.unit or same_unit(f.figure.unit, first.unit))
-           or kind_of_count(f.figure) != kind_of_count(first) for f in parts):
-        # 累计 plus 新增, or 个 plus 人, is no total
-        return Answer(question, True, f"口径或单位不同，不能相加：{listing}", parts[0].figure.sentence,
-                      parts[0].chunk, tuple(parts), hits)
+    if why := _not_addable(parts):
+        dated = "；".join(f"{p} {_labelled(f.figure)}（{_when(f)}）" for p, f in zip(found, parts, strict=True))
+        return Answer(question, True, f"{why}，不能相加：{dated}", parts[0].figure.sentence, parts[0].chunk,
+                      tuple(parts), hits)
     total = _total(parts, list(found))
-    return Answer(question, True, f"{total.figure.text}（{listing}）", total.figure.sentence, total.chunk,
+    scope = f"简报中有此数字的{len(parts)}个区" if question.every_place else ""
+    return Answer(question, True, f"{scope}{total.figure.text}（{listing}）", total.figure.sentence, total.chunk,
                   (total, *parts), hits)
+
+
+def _not_addable(parts: list[FigureHit]) -> str:
+    """Say why the parts cannot be summed ("" when they can)."""
+    first = parts[0].figure
+    if any(f.figure.kind == "percent" or f.figure.qualifier in _NOT_ADDABLE for f in parts):
+        return "比例或增幅"
+    if any(not (f.figure.unit == first.unit or same_unit(f.figure.unit, first.unit)) for f in parts):
+        return "单位不同"
+    if len({kind_of_count(f.figure) == "new" for f in parts}) > 1:
+        return "新增与累计口径不同"  # 累计 plus 新增 is no total
+    # flows (新增, 业务量) add up only over the same period; stocks (累计) are each place's latest
+    if kind_of_count(first) != "total" and len({(year_of(f.figure, f.chunk.issue_date), _span(f.figure))
+                                               for f in parts}) > 1:
+        return "时期不同"
+    return ""
+
+
+def _span(fig: Figure) -> str:
+    return (fig.period or "")[5:]  # 上半年 of 2022年上半年
+
+
+def _labelled(fig: Figure) -> str:
+    """A figure with the qualifier its text lacks: 同比增长5.8%, 下降3.5% (never a bare 3.5%)."""
+    if fig.qualifier in _NOT_ADDABLE and fig.qualifier not in fig.text:
+        return f"{fig.qualifier}{fig.text}"
+    return fig.text
+
+
+def _when(item: FigureHit) -> str:
+    return item.figure.period or (item.chunk.issue_date.isoformat() if item.chunk.issue_date else item.chunk.document)
+
+
+def _merged(answers: Iterable[Answer], parts: list[FigureHit]) -> tuple[Hit, ...]:
+    """Every place's passages by score, each part's own passage first among its place's, each passage once."""
+    seen: set[int] = set()
+    out: list[Hit] = []
+    pool = sorted((h for a in answers for h in a.hits), key=lambda h: -h.score)
+    own = [h for h in pool if h.chunk.id in {p.chunk.id for p in parts}]
+    for hit in [*own, *pool]:
+        if hit.chunk.id not in seen:
+            seen.add(hit.chunk.id)
+            out.append(replace(hit, rank=len(out)))
+    return tuple(out)
 
 
 def _total(parts: list[FigureHit], places: list[str]) -> FigureHit:
     """Build the total as a figure of its own, its sentence naming each part and its bulletin."""
-    value = sum(f.figure.value for f in parts)
-    number = f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{int(value)}"
+    value = float(sum(Decimal(repr(f.figure.value)) for f in parts))
+    number = format_amount(value, "wan") if value >= 100_000 else format_amount(value, "plain")
     unit = parts[0].figure.unit or ""
-    text = f"合计 {number} {unit}".rstrip()
-    sentence = " + ".join(
-        f"{place} {f.figure.text}（{f.chunk.issue_date.isoformat() if f.chunk.issue_date else f.chunk.document}）"
-        for place, f in zip(places, parts, strict=True))
+    approx = "约" if any(f.figure.approx for f in parts) else ""
+    text = f"合计 {approx}{number}{'' if unit in ('%', '％') else ' '}{unit}".rstrip()
+    sentence = " + ".join(f"{place} {f.figure.text}（{_when(f)}）" for place, f in zip(places, parts, strict=True))
     documents = "、".join(dict.fromkeys(f.chunk.document for f in parts))
     figure = Figure(text=text, value=value, value_max=None, unit=parts[0].figure.unit, kind=parts[0].figure.kind,
                     start=0, end=len(text), sentence=sentence, places=tuple(places),
-                    measure=parts[0].figure.measure, qualifier="合计")
+                    measure=parts[0].figure.measure, qualifier="合计", approx=approx or None)
     chunk = Chunk(id=0, document=documents, title=documents, text=sentence)
     return FigureHit(figure, chunk, sum(f.score for f in parts), (("sum of the places' figures", 0.0),))

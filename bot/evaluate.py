@@ -12,6 +12,7 @@ and optionally "doc": the document the answer must be retrieved from (R@1, R@5).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -90,6 +91,8 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
             question = json.loads(line)
         except json.JSONDecodeError as e:
             raise BadQuestionSet(f"{path}:{number}: not JSON ({e.msg}, column {e.colno})") from None
+        except RecursionError:
+            raise BadQuestionSet(f"{path}:{number}: nested too deeply to be a question") from None
         problem = _problem(question)
         if problem:
             raise BadQuestionSet(f"{path}:{number}: {problem}")
@@ -114,7 +117,8 @@ def _problem(question: object) -> str | None:
         return 'a figure question without a numeric "value"'
     if kind == "figure" and question.get("value_max") is not None and not _is_number(question["value_max"]):
         return '"value_max" is not a number'
-    if kind == "date" and not all(isinstance(question.get(k), int | str) for k in ("month", "day")):
+    if kind == "date" and not all(isinstance(question.get(k), int | str) and not isinstance(question.get(k), bool)
+                                  for k in ("month", "day")):
         return 'a date question without "month" and "day"'
     if kind == "text" and not (isinstance(question.get("all_of"), list) and question["all_of"]
                                and all(isinstance(s, str) for s in question["all_of"])):
@@ -272,5 +276,5 @@ def _same(a: float, b: float) -> bool:
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:
-    """Say whether a JSON value is a number (true and false are not)."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """Say whether a JSON value is a finite number (true and false are not; 1e400 reads as inf, which matches all)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -7,7 +7,7 @@ import re
 
 from bot.passages import gap
 from bot.question import Question
-from index import TOTAL_WORDS, Figure, Library, same_unit, unit_kind
+from index import TOTAL_WORDS, Figure, Library, same_dimension, same_unit, unit_kind
 
 _PLANNED = re.compile(r"计划|力争|目标|预计|争取|拟|将")
 _YEAR = re.compile(r"(\d{4})年")
@@ -46,16 +46,17 @@ def year_of(fig: Figure, issue_date: dt.date | None) -> int | None:
 
 def kind_fits(question: Question, fig: Figure, *, relaxed: bool = False) -> bool:
     """Tell whether a figure is the kind of thing asked: a date for 哪天, a count of 套 for 多少套 …"""
-    if question.wants == "date":
-        return fig.kind == "date"
+    if question.wants == "date":  # when no date fits, a year does: 1890年 answers 什么时候
+        return fig.kind == "date" or (relaxed and fig.kind == "year")
     if question.wants == "year":
         return fig.kind in ("year", "date") and fig.value >= 1000
     if question.wants in ("ordinal", "code"):
         return fig.kind == question.wants
     if fig.kind in ("date", "year", "ordinal", "code"):
         return False
-    if question.unit_spoken:
-        return same_unit(question.unit, fig.unit) or (relaxed and fig.unit is None)
+    if question.unit_spoken:  # 多少米 is answered by 40km too, a length in another unit
+        return same_unit(question.unit, fig.unit) or same_dimension(question.unit, fig.unit) or (
+            relaxed and fig.unit is None)
     return True
 
 
@@ -76,6 +77,8 @@ def fit(question: Question, fig: Figure, weights: dict[str, float], *, article: 
             add("unit kind matches", 1.5)
         if question.unit and same_unit(question.unit, fig.unit):
             add("implied unit", 0.5)
+    if question.unit_spoken and not same_unit(question.unit, fig.unit) and same_dimension(question.unit, fig.unit):
+        add("another unit of it", -1.0)
     if question.unit_kind and fig.kind == "number":
         add("bare number", -0.5)  # a bare number is a weaker answer than one with the asked kind of unit
     if fig.text.startswith("一"):

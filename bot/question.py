@@ -24,8 +24,11 @@ _TEXT_CUE = re.compile(r"是什么|哪个|哪位|谁|什么")
 _TOTAL_CUE = re.compile("|".join([*sorted(TOTAL_WORDS - {"共"}, key=len, reverse=True), "全部", "有多少"]))
 # asking words blanked out of the focus text, so their trigrams (有多少) do not count as the subject's
 _ASK_WORDS = re.compile(r"多少|什么|哪里|哪个|哪些|哪一|为什么|怎样|怎么|是谁|谁|几|吗|呢|如何")
-_EVERY_PLACE = re.compile(r"各区|各个区|全市|所有区|每个区|各区县|全上海")
-_PERIOD = re.compile(r"(?:19|20)\d{2}年|今年|去年|前年|明年|本年度")
+_EVERY_PLACE = re.compile(r"各区|各个区|全市|所有区|每个区|各区县|全上海|本市")
+_CITY = re.compile(r"全市|全上海|本市")
+_SUM_CUE = re.compile(r"一共|合计|总共|共计|总计|加起来|共有|累计|总数|总量")
+_EACH_CUE = re.compile(r"各有|分别|各自|各是|各为")
+_PERIOD = re.compile(r"(?:19|20)\d{2}年(?:上半年|下半年)?|今年|去年|前年|明年|本年度")
 
 # Keywords that imply the kind of figure when no unit is spoken: 面积多少 wants an area.
 _KIND_HINTS: tuple[tuple[str, str, str | None], ...] = (
@@ -60,6 +63,8 @@ class Question:
     qualifier: str | None  # 新增 | total | None
     focus: str = ""  # the question with its asking words blanked out, for phrase matching
     every_place: bool = False  # 各区/全市: the figure of every district that has one
+    city: bool = False  # 全市/全上海: a city-wide figure, else the districts' sum
+    sum_asked: bool = False  # 一共/合计 over several places (not 各有/分别, which asks each place's own)
 
 
 def analyze(text: str, segmenter: Segmenter) -> Question:
@@ -85,7 +90,7 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
         wants = "text"
     else:
         wants = "passage"
-    terms = tuple(segmenter.terms(text))
+    terms = tuple(dict.fromkeys(segmenter.terms(text)))
     words = segmenter.words(text)
     asked_at, unit_at, unit, kind, spoken = _asked(text, words)
     content: list[str] = []
@@ -93,8 +98,9 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
     run: list[str] = []
     measure = None
     for i, word in enumerate([*words, "的"]):
-        if word in segmenter.stopwords or word in _ASKING or i in (asked_at, unit_at) \
-                or word in UNITS or places_in(word) or _PERIOD.fullmatch(f"{word}年"):
+        if word in segmenter.stopwords or word in _ASKING or i in (asked_at, unit_at) or word in UNITS \
+                or places_in(word) or _PERIOD.fullmatch(f"{word}年") or _EVERY_PLACE.fullmatch(word) \
+                or _EACH_CUE.fullmatch(word):
             if len(run) > 1 and len("".join(run)) <= 10:
                 phrases.append("".join(run))  # 溪 + 银汉鱼: the name is the whole run, not its parts
             run = []
@@ -111,7 +117,9 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
                     unit=unit,
                     unit_kind=kind, unit_spoken=spoken, places=places,
                     period=period_m.group() if period_m else None, qualifier=qualifier,
-                    focus=_ASK_WORDS.sub(" ", text), every_place=bool(_EVERY_PLACE.search(text)))
+                    focus=_ASK_WORDS.sub(" ", text), every_place=bool(_EVERY_PLACE.search(text)),
+                    city=bool(_CITY.search(text)),
+                    sum_asked=bool(_SUM_CUE.search(text) or _CITY.search(text)) and not _EACH_CUE.search(text))
 
 
 def _asked(text: str, words: list[str]) -> tuple[int, int, str | None, str | None, bool]:
@@ -143,7 +151,8 @@ def _keyword(text: str) -> str | None:
     """Return the word that names what a figure measures (厚度, 体长, 面积, 人口), if the question has one."""
     for pattern, _, _ in _KIND_HINTS:
         # 多少人口 names 人口; the asking words (多少人, 多长) name nothing
-        starts = (re.compile(pattern).match(text, i) for i in range(len(text)))  # overlapping: 多少人 and 人口
+        compiled = re.compile(pattern)  # (re caches it)
+        starts = (compiled.match(text, i) for i in range(len(text)))  # overlapping matches: 多少人 and 人口
         named = [m.group() for m in starts if m and not m.group().startswith(("多", "几"))]
         if named:
             return named[0]

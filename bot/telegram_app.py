@@ -192,7 +192,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
              answer.chunk.document if answer.chunk else "-")
     key = context.bot_data["recent"].add(answer)
     buttons = []
-    if answer.found and answer.chunk is not None:
+    # a total's chunk is made up (id 0) and has no passage of its own: 更多 lists its parts with theirs
+    if answer.found and answer.chunk is not None and answer.chunk.id:
         buttons.append(InlineKeyboardButton("原文", callback_data=f"src:{key}"))
     if answer.found and messages.candidates(answer):
         buttons.append(InlineKeyboardButton("更多", callback_data=f"more:{key}:1"))

@@ -6,6 +6,7 @@ from index.figures import (
     TOTAL_WORDS,
     extract_figures,
     resolve_period,
+    same_dimension,
     same_unit,
     sentences,
     unit_kind,
@@ -14,6 +15,7 @@ from index.figures import (
 from index.ingest import RULES, IngestResult, ReindexResult, ingest_bytes, ingest_paths, refresh, reindex
 from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
+from index.numerals import format_amount, parse_amount, parse_number
 from index.places import DISTRICTS, TOWNS, canonical, place_names_in, places_in
 from index.records import AskedQuestion, QuestionStats, Stats
 from index.resources import data_path, sample_bulletins
@@ -51,14 +53,18 @@ __all__ = [
     "canonical",
     "data_path",
     "extract_figures",
+    "format_amount",
     "ingest_bytes",
     "ingest_paths",
     "normalize_chars",
+    "parse_amount",
+    "parse_number",
     "place_names_in",
     "places_in",
     "refresh",
     "reindex",
     "resolve_period",
+    "same_dimension",
     "same_unit",
     "sample_bulletins",
     "sentences",

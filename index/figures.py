@@ -100,6 +100,19 @@ def same_unit(a: str | None, b: str | None) -> bool:
     return a == b or any(a in group and b in group for group in _SYNONYMS)
 
 
+_DIMENSIONS = [
+    {"米", "m", "公里", "千米", "km", "厘米", "cm", "毫米", "mm", "公分", "英里", "mi", "英尺", "ft", "海里", "英寸", "吋",
+     "码", "纳米", "微米"},
+    {"平方米", "平米", "m²", "平方公里", "平方千米", "km²", "公顷", "ha", "亩", "英亩", "平方英里"},
+    {"千克", "公斤", "kg", "吨", "克", "斤", "磅", "盎司"},
+]
+
+
+def same_dimension(a: str | None, b: str | None) -> bool:
+    """Tell whether two units measure the same dimension (米 and km are both lengths), so one converts to the other."""
+    return a is not None and b is not None and any(a in group and b in group for group in _DIMENSIONS)
+
+
 def sentences(text: str) -> list[str]:
     """Split text into sentences at 。！？； and newlines, each keeping its end mark."""
     return [m.group() for m in _SENTENCE.finditer(text) if m.group().strip()]
@@ -128,15 +141,17 @@ def extract_figures(text: str, *, issue_date: dt.date | None = None, place: str 
                 context = period
             elif period is None and issue_date is None and f.kind not in ("date", "year"):
                 period = context
-            figures.append(replace(f, measure=measure, period=period,
-                                   places=f.places or ((place,) if place else ())))
+            # 全市共有快递网点1800个 in a 徐汇 article is the city's figure, not 徐汇's
+            own = (place,) if place and not _CITY_WIDE.search(sentence) else ()
+            figures.append(replace(f, measure=measure, period=period, places=f.places or own))
     return figures
 
 
+_CITY_WIDE = re.compile(r"全市|本市|全上海|全国|全省|市局|市邮政管理局")
 # Words that end a measure phrase on its left (设有快递网点130个 -> 快递网点) or its right (100套公租房租赁给 -> 公租房).
 _MEASURE_CUT_LEFT = re.compile(
     r".*(?:新增|累计|合计|共计|共有|总计|一共|总共|其中|设有|建有|建成|拥有|推动|完成|实现|达到|超过|约为|约有|全区|辖区|"
-    r"全市|同比|增长|下降|减少|提高|增加|占|共|有|达|为|是|约|近|逾|在|和|与|及|、|的|了|\d{4}年|[今去明前]年|"
+    r"全市|同比|增长|下降|减少|提高|增加|占|共|有(?!效)|达|为|是|约|近|逾|在|和|与|及|、|的|了|\d{4}年|[今去明前]年|"
     r"上半年|下半年|全年|以来|年底|月底|\d+月份?|[一二三四五六七八九十]+月|[^\u3400-\u9fff])")
 _TRAILING = re.compile(r"(?:约为|约有|大约|高达|多达|达到|超过|累计|合计|共计|总计|新增|共有|可达|能达|只有|平均|至少|最多|为|是|约|达|"
                        r"有|共|近|逾|了|可|能|仅|只|均|的)+$")
@@ -146,7 +161,7 @@ _MEASURE_CUT_RIGHT = re.compile(r"的|、|和|与|及|比|更|等|不|未|均|�
 
 def measure_of(fig: Figure) -> str:
     """Return the noun phrase a figure counts or measures, from the words around it ("" if none)."""
-    if fig.kind in ("date", "year", "ordinal"):
+    if fig.kind in ("date", "year", "ordinal", "code"):
         return ""
     # a count names its noun after the unit (100套公租房); anything else names it before (租赁面积6044.86平方米),
     # or failing that after (价格在900-3000元月租金不等)
@@ -170,7 +185,8 @@ def resolve_period(period: str | None, today: dt.date | None) -> str | None:
     """Turn a relative year (今年, 去年 …) into an absolute one (2022年) given the date it was written."""
     if period is None or today is None or period not in _RELATIVE_YEAR:
         return period
-    return f"{today.year + _RELATIVE_YEAR[period]}年"
+    year = f"{today.year + _RELATIVE_YEAR[period]}年"
+    return year + period if period in ("上半年", "下半年") else year  # a half-year stays one: 2022年上半年
 
 
 def _sentence_figures(sentence: str) -> Iterator[Figure]:
@@ -205,7 +221,8 @@ def _sentence_figures(sentence: str) -> Iterator[Figure]:
 def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...]) -> Figure | None:
     num, unit = m["num"], m["unit"]
     chinese = not num[0].isdigit()
-    if chinese:
+    ordinal = sentence[m.start() - 1:m.start()] == "第" and not m["before"]
+    if chinese and not ordinal:  # 排行第三, 第一背鳍: after 第 a numeral is an ordinal, unit or none
         nxt = sentence[m.end("num"):m.end("num") + 1]
         if (unit is None and m["mult"] is None) or (len(num) == 1 and nxt in _CN_WORD_AFTER):
             return None  # a Chinese numeral with no unit is almost always part of a word
@@ -227,6 +244,8 @@ def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...])
     if unit is None and (cur := _CURRENCY.search(sentence, max(0, start - 3), start)):
         unit, start = cur.group(), cur.start()
     kind = "ordinal" if prev == "第" else _UNIT_KIND.get(unit or "", "number")
+    if kind == "ordinal":
+        start -= 1  # the span says 第三, not 三
     approx = m["before"] or m["after1"] or m["after"]
     text = sentence[start:m.end()].strip()
     return _make(sentence, start, start + len(text), value, value_max, unit, kind, approx, places)
@@ -271,5 +290,6 @@ def _period(sentence: str, start: int) -> str | None:
             explicit = found
         found = m
     if found is not None and explicit is not None and explicit.end() == found.start():
-        return explicit.group()  # 2022年开年以来 is about 2022
+        # 2022年开年以来 is about 2022; 2022年上半年 is half of it
+        return explicit.group() + (found.group() if found.group() in ("上半年", "下半年") else "")
     return found.group() if found else None

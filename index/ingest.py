@@ -116,20 +116,23 @@ async def reindex(store: Store, segmenter: Segmenter) -> ReindexResult:
     started = time.perf_counter()
     sources = await store.load_sources()
     reparsed, kept = await asyncio.to_thread(_reparse, sources, segmenter)
-    await store.replace_derived(reparsed, RULES)  # one transaction: readers see the old index or the new, never a mix
+    # a bulletin whose text no longer parses keeps its old index, marked current: re-deriving it again cannot help
+    # one transaction: readers see the old index or the new, never a mix
+    await store.replace_derived(reparsed, RULES, kept=[k.id for k in kept])
     chunks = [c for r in reparsed for a in r.articles for c in a.chunks]
     return ReindexResult(issues=len(reparsed), articles=sum(len(r.articles) for r in reparsed), chunks=len(chunks),
                          figures=sum(len(c.figures) for c in chunks), seconds=time.perf_counter() - started,
-                         kept=tuple(kept))
+                         kept=tuple(k.document for k in kept))
 
 
-def _reparse(sources: Sequence[StoredSource], segmenter: Segmenter) -> tuple[list[Reparsed], list[str]]:
-    reparsed, kept = [], []
+def _reparse(sources: Sequence[StoredSource], segmenter: Segmenter) -> tuple[list[Reparsed], list[StoredSource]]:
+    reparsed: list[Reparsed] = []
+    kept: list[StoredSource] = []
     for source in sources:
         try:
             bulletin = parse_bulletin(source.raw_text, source.document)
         except BulletinError:
-            kept.append(source.document)
+            kept.append(source)
             continue
         meta = bulletin.meta
         reparsed.append(Reparsed(id=source.id, issue_name=meta.name, issue_number=meta.number, issue_date=meta.date,

@@ -4,6 +4,8 @@ BM25Plus rather than BM25Okapi: Okapi's IDF is zero or negative for a term in ha
 so a library of one short bulletin would find nothing (rank_bm25 issues #39, #43). BM25Plus's IDF,
 log((N + 1) / df), stays positive. Its delta adds the same amount to every chunk for each query term,
 which does not change the order; a chunk must contain at least one query term to be a hit.
+k1 = 1.2 (Lucene's default) rather than rank-bm25's 1.5: a repeated common word saturates sooner, so a rare
+name counts for more (measured on CMRC 2018 dev: R@1 97.5% -> 97.6%, R@5 99.75% -> 99.8%).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import numpy as np
 from rank_bm25 import BM25Plus
 
 from index.models import Chunk, Hit
+
+K1 = 1.2
 
 
 class Searcher:
@@ -29,7 +33,7 @@ class Searcher:
                 postings.setdefault(term, []).append(i)
         self._postings = {t: np.asarray(ids, dtype=np.int64) for t, ids in postings.items()}
         # rank-bm25 divides by zero on an empty corpus or vocabulary: an empty index simply finds nothing
-        self._bm25 = BM25Plus([list(t) for t in terms]) if postings else None
+        self._bm25 = BM25Plus([list(t) for t in terms], k1=K1) if postings else None
 
     def __len__(self) -> int:
         return len(self.chunks)

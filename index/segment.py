@@ -17,7 +17,7 @@ from index.resources import data_path
 # jieba configures its own DEBUG handler on import; keep it quiet (fxsjy/jieba#815).
 jieba.setLogLevel(logging.WARNING)
 
-_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z]+|\d+(?:\.\d+)?")
+_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*|\d+(?:\.\d+)?")  # Stam1na, G11, 2022
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 

@@ -167,7 +167,7 @@ class Store:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def replace_derived(self, reparsed: Sequence[Reparsed], rules: int) -> None:
+    async def replace_derived(self, reparsed: Sequence[Reparsed], rules: int, *, kept: Sequence[int] = ()) -> None:
         """Swap in freshly derived issue fields, articles, chunks and figures, all in one transaction."""
 
         async def work(db: aiosqlite.Connection) -> None:
@@ -179,6 +179,7 @@ class Store:
                     (item.issue_name, item.issue_number, item.issue_date.isoformat() if item.issue_date else None,
                      item.distribution, rules, item.id))
                 await _insert_articles(db, item.id, item.articles)
+            await db.executemany("UPDATE bulletins SET derived_with = ? WHERE id = ?", [(rules, i) for i in kept])
             await db.execute("INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)", (_now(),))
 
         await self._write(work)

@@ -128,7 +128,7 @@ def test_new_and_cumulative_figures_are_never_added(tmp_path: Path) -> None:
         return result.headline, [f.figure.value for f in result.figures]
 
     headline, values = asyncio.run(ask())
-    assert headline.startswith("口径或单位不同")
+    assert headline.startswith("新增与累计口径不同，不能相加")
     assert 36 not in values
     assert sorted(values) == [5, 31]
 
@@ -139,10 +139,45 @@ def test_like_measures_are_the_same_statistic() -> None:
                       qualifier=qualifier, places=(place,), measure=measure)
 
     assert same_measure(fig("一线快递员", "共有", "人"), fig("一线快递员总数", "总数", "名"))
+    assert not same_measure(fig("一线快递员", "共有", "人"), fig("一线快递员代表", "共有", "人"))
     assert not same_measure(fig("快递网点", "累计"), fig("快递网点", "新增"))
     assert not same_measure(fig("快递网点", "累计"), fig("快递网点", "累计", place="长宁"))
     assert not same_measure(fig("快递网点", "累计"), fig("快递驿站", "累计"))
     assert [kind_of_count(fig("x", q)) for q in ("新增", "累计", None)] == ["new", "total", "plain"]
+
+
+def test_rates_are_listed_never_summed(engine: Engine) -> None:
+    result = engine.ask("全市快递业务量同比增长多少")
+    assert result.headline.startswith("比例或增幅，不能相加：")
+    assert "徐汇 增长5.8%" in result.headline
+    assert not any(f.figure.text.startswith("合计") for f in result.figures)
+
+
+def test_each_place_on_its_own_is_listed_not_summed(engine: Engine) -> None:
+    result = engine.ask("徐汇和长宁各有多少个快递网点")
+    assert result.headline == "徐汇 130个；长宁 125个"
+    assert [f.figure.value for f in result.figures] == [130, 125]
+
+
+def test_new_figures_of_different_years_are_not_summed(engine: Engine) -> None:
+    # 徐汇's newest 新增 is 2023's 10, 长宁's is 2022's 8: no total of one year
+    assert engine.ask("徐汇和长宁一共新增多少个快递网点").headline.startswith("时期不同，不能相加：")
+
+
+def test_a_city_wide_figure_is_not_a_districts_and_answers_for_the_city(tmp_path: Path) -> None:
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    (folder / "city.txt").write_text(
+        "上海邮政快递工作简报\n第9期\n上海市邮政管理局 2023年9月1日\n徐汇邮政管理局推进快递网点建设\n"
+        "徐汇区累计建成快递网点140个。截至8月底，全市共有快递网点1800个。\n", encoding="utf-8")
+
+    async def ask(*questions: str) -> list[float]:
+        async with await Store.open(tmp_path / "city.db") as store:
+            await ingest_paths(store, helpers.segmenter(), [folder])
+            engine = await Engine.load(store, helpers.segmenter())
+        return [engine.ask(q).figures[0].figure.value for q in questions]
+
+    assert asyncio.run(ask("全市有多少个快递网点", "徐汇有多少个快递网点")) == [1800, 140]
 
 
 # --- honest not-found replies -----------------------------------------------------------------------------
@@ -232,3 +267,18 @@ def test_an_index_built_by_older_rules_is_re_derived_on_open(corpus_db: Path, tm
     assert helpers.query(db, "SELECT count(*) FROM figures WHERE measure = '快递网点'")[0][0] >= 4
     _, _, err = helpers.run_cli(capsys, "--db", db, "ask", "徐汇有多少个快递网点")
     assert "re-derived" not in err  # once is enough
+
+
+def test_a_bulletin_that_no_longer_parses_keeps_its_index_and_is_not_re_derived_again(
+        corpus_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "kept.db"
+    shutil.copy(corpus_db, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE bulletins SET derived_with = 1")
+        conn.execute("UPDATE bulletins SET raw_text = '' WHERE document = '2023-06-songjiang.txt'")
+    _, out, err = helpers.run_cli(capsys, "--db", db, "ask", "松江有多少个快递网点")
+    assert "210个" in out  # its old index still answers
+    assert "re-derived 3 issues" in err
+    assert "kept the old index of 2023-06-songjiang.txt" in err
+    _, _, err = helpers.run_cli(capsys, "--db", db, "ask", "松江有多少个快递网点")
+    assert "re-derived" not in err

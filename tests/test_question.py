@@ -132,7 +132,7 @@ def test_content_drops_asking_words_places_and_units(ask: Ask) -> None:
 def test_terms_come_from_the_segmenter(ask: Ask, seg: Segmenter) -> None:
     text = "青浦区有多少套公租房"
     q = ask(text)
-    assert q.terms == tuple(seg.terms(text))
+    assert q.terms == tuple(dict.fromkeys(seg.terms(text)))  # each once: a repeated term would count twice
     assert "青浦" in q.terms
     assert "公租房" in q.terms
     assert "多少" not in q.terms

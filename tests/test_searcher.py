@@ -10,7 +10,7 @@ import pytest
 from index.models import Chunk
 from index.searcher import Searcher
 
-K1, B, DELTA = 1.5, 0.75, 1.0
+K1, B, DELTA = 1.2, 0.75, 1.0  # the searcher's k1; rank-bm25's b and delta
 
 DOCS: list[list[str]] = [
     ["青浦", "公租房", "公租房", "套", "快递"],
