@@ -14,6 +14,7 @@ import pytest
 import helpers
 from bot.combine import kind_of_count, same_measure
 from bot.engine import Engine
+from bot.models import Answer
 from bot.render import render_plain, to_json
 from index import Figure, Store, canonical, ingest_paths, places_in
 
@@ -114,21 +115,26 @@ def test_every_district_total_counts_only_districts_that_report_it(engine: Engin
     assert "青浦" in reply["figures"][0]["sentence"]
 
 
+def _ask_one_issue(tmp_path: Path, body: str, *questions: str) -> list[Answer]:
+    """Ingest one small issue (2023-05-04) into a fresh database and ask it the questions."""
+    (tmp_path / "issue.txt").write_text(f"上海邮政快递工作简报\n第1期\n上海市邮政管理局 2023年5月4日\n{body}\n",
+                                        encoding="utf-8")
+
+    async def ask() -> list[Answer]:
+        async with await Store.open(tmp_path / "issue.db") as store:
+            await ingest_paths(store, helpers.segmenter(), [tmp_path / "issue.txt"])
+            engine = await Engine.load(store, helpers.segmenter())
+        return [engine.ask(q) for q in questions]
+
+    return asyncio.run(ask())
+
+
 def test_new_and_cumulative_figures_are_never_added(tmp_path: Path) -> None:
-    folder = tmp_path / "issues"
-    folder.mkdir()
-    (folder / "a.txt").write_text(
-        "上海邮政快递工作简报\n第1期\n上海市邮政管理局 2023年5月4日\n金山邮政管理局推进快递驿站建设\n"
-        "金山区累计建成快递驿站31个。\n奉贤邮政管理局推进快递驿站建设\n奉贤区今年新增快递驿站5个。\n", encoding="utf-8")
-
-    async def ask() -> tuple[str, list[float]]:
-        async with await Store.open(tmp_path / "mix.db") as store:
-            await ingest_paths(store, helpers.segmenter(), [folder])
-            result = (await Engine.load(store, helpers.segmenter())).ask("金山和奉贤一共有多少个快递驿站")
-        return result.headline, [f.figure.value for f in result.figures]
-
-    headline, values = asyncio.run(ask())
-    assert headline.startswith("新增与累计口径不同，不能相加")
+    [result] = _ask_one_issue(tmp_path, "金山邮政管理局推进快递驿站建设\n金山区累计建成快递驿站31个。\n"
+                                        "奉贤邮政管理局推进快递驿站建设\n奉贤区今年新增快递驿站5个。",
+                              "金山和奉贤一共有多少个快递驿站")
+    values = [f.figure.value for f in result.figures]
+    assert result.headline.startswith("新增与累计口径不同，不能相加")
     assert 36 not in values
     assert sorted(values) == [5, 31]
 
@@ -165,19 +171,10 @@ def test_new_figures_of_different_years_are_not_summed(engine: Engine) -> None:
 
 
 def test_a_city_wide_figure_is_not_a_districts_and_answers_for_the_city(tmp_path: Path) -> None:
-    folder = tmp_path / "issues"
-    folder.mkdir()
-    (folder / "city.txt").write_text(
-        "上海邮政快递工作简报\n第9期\n上海市邮政管理局 2023年9月1日\n徐汇邮政管理局推进快递网点建设\n"
-        "徐汇区累计建成快递网点140个。截至8月底，全市共有快递网点1800个。\n", encoding="utf-8")
-
-    async def ask(*questions: str) -> list[float]:
-        async with await Store.open(tmp_path / "city.db") as store:
-            await ingest_paths(store, helpers.segmenter(), [folder])
-            engine = await Engine.load(store, helpers.segmenter())
-        return [engine.ask(q).figures[0].figure.value for q in questions]
-
-    assert asyncio.run(ask("全市有多少个快递网点", "徐汇有多少个快递网点")) == [1800, 140]
+    city, own = _ask_one_issue(tmp_path, "徐汇邮政管理局推进快递网点建设\n"
+                                         "徐汇区累计建成快递网点140个。截至8月底，全市共有快递网点1800个。",
+                               "全市有多少个快递网点", "徐汇有多少个快递网点")
+    assert (city.figures[0].figure.value, own.figures[0].figure.value) == (1800, 140)
 
 
 # --- honest not-found replies -----------------------------------------------------------------------------
