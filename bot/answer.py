@@ -33,9 +33,8 @@ def answer(question: Question, library: Library, *, look_elsewhere: bool = True)
         if question.city and (own := _city_wide(question, library)) is not None:
             return own  # 全市共有快递网点1800个: the city's own figure beats a sum of districts
         return combine(question, library, _part)
-    # a place narrows the passages after ranking, so rank deep enough to keep the place's own
-    ranked = library.search(question.terms, k=500 if question.places else 20, phrase=question.focus)
-    hits = [replace(h, rank=i) for i, h in enumerate([h for h in ranked if _in_place(question, h, library)][:HITS])]
+    # a place narrows the passages before ranking: a small district's own are not crowded out by a big one's
+    hits = library.search(question.terms, k=HITS, phrase=question.focus, places=question.places)
     if not hits:
         place = "、".join(question.places)
         reason = (f"简报提到了{place}，但没有与这个问题相关的内容。" if place
@@ -81,10 +80,6 @@ def _counted(question: Question, sentence: str, chunk: Chunk, library: Library) 
         return ()
     return tuple(FigureHit(f, chunk, 0.0, (("counts the listed items", 0.0),)) for f in library.figures.get(chunk.id, ())
                  if f.sentence == sentence and same_unit(f.unit, asked.group(1)))
-
-
-def _in_place(question: Question, hit: Hit, library: Library) -> bool:
-    return not question.places or bool(set(question.places) & set(library.places.get(hit.chunk.id, ())))
 
 
 def _not_found(question: Question, reason: str, hits: tuple[Hit, ...]) -> Answer:
@@ -175,7 +170,8 @@ def _distinct(scored: list[FigureHit]) -> list[FigureHit]:
     """Sort best first, keeping one figure per value and sentence."""
     seen: set[tuple[float, float | None, str | None, str]] = set()
     out = []
-    for item in sorted(scored, key=lambda f: -f.score):
+    # of the same sentence reprinted in several issues, the newest stands for it
+    for item in sorted(scored, key=lambda f: (-f.score, -(f.chunk.issue_date or dt.date.min).toordinal())):
         key = (item.figure.value, item.figure.value_max, item.figure.unit, item.figure.sentence)
         if key not in seen:
             seen.add(key)

@@ -62,7 +62,9 @@ def series_of(figures: list[FigureHit]) -> list[FigureHit]:
 def measured(question: Question, library: Library) -> list[tuple[Chunk, Figure]]:
     """Return the figure index's figures of what a 各区/全市 question counts: its measure, else a content word's."""
     for word in [question.measure or "", *sorted(question.content, key=len, reverse=True)]:
-        if figures := library.measuring([word]):
+        # 多少架 counts 架: a district whose 快递 figures are all 个 or 人 has none of it
+        if figures := [(c, f) for c, f in library.measuring([word])
+                       if not question.unit_spoken or same_unit(question.unit, f.unit)]:
             return figures
     return []
 
@@ -71,7 +73,7 @@ def what_is_asked(question: Question) -> str:
     """Name what was asked, for a reply: the measure, or the phrase it starts (充电 -> 充电桩)."""
     measure = question.measure or ""
     phrase = next((p for p in question.phrases if measure and p.startswith(measure)), "")
-    return phrase or measure or "、".join(question.content[:2]) or "这个问题"
+    return phrase or measure or next(iter(question.phrases), "") or "、".join(question.content[:2]) or "这个问题"
 
 
 def combine(question: Question, library: Library, ask: Ask) -> Answer:
@@ -86,7 +88,7 @@ def combine(question: Question, library: Library, ask: Ask) -> Answer:
     missing = [p for p in places if p not in found and not question.every_place]
     if not found or missing:
         shown = "；".join(f"{p} {a.figures[0].figure.text}" for p, a in found.items())
-        gone = "、".join(missing or places) or "各区"
+        gone = "、".join(missing or ([] if question.every_place else places)) or "各区"
         headline = f"简报中没有{gone}{question.period or ''}的{what}数字" + (f"，无法合计。已有：{shown}。" if shown else "。")
         return Answer(question, False, headline, "", None, (), (),
                       elsewhere=tuple(a.figures[0] for a in found.values()))

@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from index.models import Chunk, Figure, Hit
 from index.places import places_in
 from index.records import StoredChunk
@@ -14,6 +16,7 @@ from index.searcher import Searcher
 
 RERANK = 30  # how many of BM25's best are re-ordered by phrase
 PHRASE_WEIGHT = 0.3  # a chunk whose article holds all of the question's trigrams scores 1.3 times its BM25
+_NONE = np.zeros(0, dtype=np.int64)
 _RUN = re.compile(r"[\u3400-\u9fffA-Za-z0-9·]+")
 
 
@@ -29,6 +32,7 @@ class Library:
     # the figure index: measure phrase (公租房, 快递网点) -> every figure of it, with its chunk
     measures: dict[str, tuple[tuple[Chunk, Figure], ...]] = field(default_factory=dict)
     _texts: dict[int, str] = field(default_factory=dict, repr=False)  # article texts, filled on first use
+    _by_place: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # district -> chunk positions
 
     @classmethod
     def build(cls, stored: Sequence[StoredChunk]) -> Library:
@@ -46,6 +50,7 @@ class Library:
             articles=_group(chunks),
             measures=_by_measure(stored),
             newest=max((c.issue_date for c in chunks if c.issue_date), default=None),
+            _by_place=_positions(chunks, places),
         )
 
     @property
@@ -53,9 +58,16 @@ class Library:
         """Every chunk, in corpus order."""
         return self.searcher.chunks
 
-    def search(self, terms: Sequence[str], *, k: int = 10, phrase: str = "") -> list[Hit]:
-        """Rank chunks for the terms; with a phrase, the best RERANK are re-ordered by the phrase's word order."""
-        hits = self.searcher.search(terms, k=max(k, RERANK) if phrase else k)
+    def search(self, terms: Sequence[str], *, k: int = 10, phrase: str = "",
+               places: Sequence[str] = ()) -> list[Hit]:
+        """Rank chunks for the terms; with a phrase, the best RERANK are re-ordered by the phrase's word order.
+
+        With places, only chunks about one of them are ranked (so a small district is not crowded out).
+        """
+        among = None
+        if places:
+            among = np.unique(np.concatenate([self._by_place.get(p, _NONE) for p in places]))
+        hits = self.searcher.search(terms, k=max(k, RERANK) if phrase else k, among=among)
         grams = trigrams(phrase)
         if not grams or not hits:
             return hits[:k]
@@ -91,6 +103,14 @@ class Library:
 def trigrams(text: str) -> frozenset[str]:
     """Return the character trigrams of each run of letters, digits and CJK characters in text."""
     return frozenset(run[i:i + 3] for run in _RUN.findall(text) for i in range(len(run) - 2))
+
+
+def _positions(chunks: Sequence[Chunk], places: dict[int, tuple[str, ...]]) -> dict[str, np.ndarray]:
+    out: dict[str, list[int]] = {}
+    for i, chunk in enumerate(chunks):
+        for place in places.get(chunk.id, ()):
+            out.setdefault(place, []).append(i)
+    return {place: np.asarray(ids, dtype=np.int64) for place, ids in out.items()}
 
 
 def _by_measure(stored: Sequence[StoredChunk]) -> dict[str, tuple[tuple[Chunk, Figure], ...]]:

@@ -44,12 +44,17 @@ class Searcher:
             return 0.0
         return float(self._bm25.idf.get(term, 0.0))
 
-    def search(self, terms: Sequence[str], *, k: int = 10) -> list[Hit]:
-        """Return the top k chunks for the terms, best first, ties broken by corpus order."""
+    def search(self, terms: Sequence[str], *, k: int = 10, among: np.ndarray | None = None) -> list[Hit]:
+        """Return the top k chunks for the terms, best first, ties broken by corpus order.
+
+        among, if given, holds the positions (in corpus order) of the only chunks that may be hits.
+        """
         known = [t for t in terms if t in self._postings]
         if self._bm25 is None or not known:
             return []
         scores = np.asarray(self._bm25.get_scores(list(terms)), dtype=float)
         candidates = np.unique(np.concatenate([self._postings[t] for t in known]))
+        if among is not None:
+            candidates = np.intersect1d(candidates, among, assume_unique=True)
         order = candidates[np.lexsort((candidates, -scores[candidates]))][:k]
         return [Hit(self.chunks[i], float(scores[i]), rank) for rank, i in enumerate(order)]

@@ -72,6 +72,16 @@ def test_relative_years_resolve_against_the_issue_date(corpus_db: Path) -> None:
     assert _row(corpus_db, "8个", "2022-09-xuhui-changning.txt")["period"] == "2022年"
 
 
+def test_a_place_narrows_the_ranking_before_the_cut(engine: Engine) -> None:
+    terms = ["快递", "网点", "快递网点"]
+    everything = engine.library.search(terms, k=1000)
+    changning = [h.chunk.id for h in everything if "长宁" in engine.library.places[h.chunk.id]]
+    hits = engine.library.search(terms, k=2, places=["长宁"])
+    assert [h.chunk.id for h in hits] == changning[:2]  # the place's own best, however far down the full ranking
+    assert [h.rank for h in hits] == [0, 1]
+    assert engine.library.search(terms, k=2, places=["崇明"]) == []
+
+
 def test_gazetteer_short_forms_name_one_district() -> None:
     assert {canonical(n) for n in ("青浦", "青浦区", "青浦局", "青浦邮政管理局", "朱家角镇")} == {"青浦"}
     assert canonical("浦东新区") == "浦东"
