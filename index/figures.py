@@ -79,6 +79,7 @@ _YEAR = re.compile(r"(?<![\d.])(?P<y>1\d{3}|20\d{2})\s*年(?!代)")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]?")
 _CLAUSE_BREAK = re.compile(r"[，,、：:（）()“”\s]")
 _YEAR_WORDS = re.compile(r"今年|去年|明年|前年|本年度|开年以来|年初以来|上半年|下半年|全年|\d{4}年")
+_VAGUE_BEFORE = set("数几上成好")
 # a lone Chinese numeral followed by one of these is a word, not a figure: 一致, 一线, 万一, 一是 …
 _CN_WORD_AFTER = set("致线是般些直起道定同样切体边面向共再旦流手带方时贯步回遍趟关发度")
 
@@ -222,6 +223,8 @@ def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...])
     num, unit = m["num"], m["unit"]
     chinese = not num[0].isdigit()
     ordinal = sentence[m.start() - 1:m.start()] == "第" and not m["before"]
+    if chinese and not m["before"] and sentence[m.start() - 1:m.start()] in _VAGUE_BEFORE:
+        return None  # 数十万, 几百, 上千, 成千: a magnitude, not a figure
     if chinese and not ordinal:  # 排行第三, 第一背鳍: after 第 a numeral is an ordinal, unit or none
         nxt = sentence[m.end("num"):m.end("num") + 1]
         if (unit is None and m["mult"] is None) or (len(num) == 1 and nxt in _CN_WORD_AFTER):

@@ -21,9 +21,12 @@ def parse_number(raw: str) -> float | None:
     """Parse an Arabic or Chinese numeral: 1,800 -> 1800, 两 -> 2, 三千 -> 3000, 二〇二二 -> 2022; None if it is none."""
     if _ARABIC.fullmatch(raw):
         return _finite(float(raw.replace(",", "")))
-    # 十万, 百万, 数十亿 …: a multiplier word with no digit before it names a magnitude, not a number
-    if not raw or (raw != "十" and all(c in "十百千万亿" for c in raw)):
+    # a lone multiplier (万, 亿, 百) is a word, not a number; 十万 and 十亿 are numbers, and 数十万 is left to the
+    # figure extractor, which sees the 数
+    if not raw or (len(raw) == 1 and raw in "百千万亿"):
         return None
+    if raw in _MULTIPLIERS:  # 百万, 万亿: cn2an reads 十万 but not these
+        return float(_MULTIPLIERS[raw])
     import cn2an  # imported on first use: it takes 0.15 s, a third of the command's start-up
 
     try:
