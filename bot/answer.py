@@ -131,7 +131,10 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
     Also returns, when a year is asked, the figures that would fit but are about another year.
     """
     top = hits[0].score
-    weights = {t: weight(t, library) for t in (*question.content, *question.phrases)}
+    # the words of a rate keyword (同比增长) say what kind of figure, which "keyword before it" rewards; near the
+    # figure it is the other words that tell whose rate it is (投诉同比增长: 投诉's)
+    rate = question.keyword if question.unit_kind == "percent" else None
+    weights = {t: weight(t, library) for t in (*question.content, *question.phrases) if not (rate and t in rate)}
     period = resolve_period(question.period, library.newest)  # 今年 = the newest bulletin's year
     asked_year = int(period[:4]) if period and period[:4].isdigit() else None
     scored: list[FigureHit] = []
@@ -201,15 +204,20 @@ def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> 
     """Write the figure first, as a reader would say it: 青浦：共100套公租房（其中2022年新增15套）."""
     fig = best.figure
     # a 全市 question answered by one district's figure says whose it is: 徐汇's figure is not the city's
-    named = question.places[:1] or (fig.places[:1] if question.every_place else ())
+    # of several places asked, the one the figure is about (徐汇和长宁哪天开会: 长宁's meeting says 长宁)
+    named = [p for p in question.places if p in fig.places][:1] or question.places[:1] or (
+        fig.places[:1] if question.every_place else ())
     place = f"{named[0]}：" if named else ""
-    qualifier = fig.qualifier if fig.qualifier in TOTAL_WORDS | {"新增"} and fig.qualifier not in fig.text else ""
+    # a rate says its direction: 下降12.5% must not read as the 增长 that was asked
+    shown = TOTAL_WORDS | {"新增"} | ({"增长", "下降", "减少", "增加", "提高"} if fig.kind == "percent" else set())
+    qualifier = fig.qualifier if fig.qualifier in shown and fig.qualifier not in fig.text else ""
     noun = question.measure if question.measure and fig.after.startswith(question.measure) else ""
     period = f"{fig.period}" if fig.period and fig.period not in fig.text and question.period else ""
     # a town's share (其中漕河泾街道新增4个) is a part of a part: left to the quote
+    # and only a 新增 or a total is worth a mention (其中约650人 is left to the quote too)
     related = [f for f in figures[1:] if f.chunk.id == best.chunk.id and f.figure.unit == fig.unit
                and f.figure.value != fig.value and f.figure.qualifier != fig.qualifier
-               and not is_share(f.figure)][:2]
+               and f.figure.qualifier in TOTAL_WORDS | {"新增"} and not is_share(f.figure)][:2]
     extra = "；".join(f"{f.figure.period or ''}{f.figure.qualifier or ''}{f.figure.text}" for f in related)
     # a 新增 figure beside a total is part of it (其中); anything else is only related (另)
     part = "其中" if fig.qualifier in TOTAL_WORDS and all(f.figure.qualifier == "新增" for f in related) else "另："

@@ -11,6 +11,9 @@ from index import TOTAL_WORDS, Figure, Library, same_dimension, same_unit, unit_
 
 _PLANNED = re.compile(r"计划|力争|目标|预计|争取|拟|将")
 _YEAR = re.compile(r"(\d{4})年")
+_CHANGE = re.compile(r"同比|增长|增速|增幅|下降|减少")
+_UP = re.compile(r"增长|增加|提高|上升|提升")
+_DOWN = re.compile(r"下降|减少|降低|回落")
 
 MEASURE_WEIGHT = 0.5
 Reasons = tuple[tuple[str, float], ...]
@@ -25,8 +28,9 @@ def weight(term: str, library: Library) -> float:
 
 def coverage(question: Question, sentence: str, weights: dict[str, float]) -> float:
     """Return the share of the question's word weight found in a sentence, by words or their bigrams."""
-    total = sum(weights[w] for w in question.content)
-    return sum(weights[w] * _found(w, sentence) for w in question.content) / total if total else 1.0
+    words = [w for w in question.content if w in weights]  # the words the caller weighs (a rate keyword's are not)
+    total = sum(weights[w] for w in words)
+    return sum(weights[w] * _found(w, sentence) for w in words) / total if total else 1.0
 
 
 def _found(word: str, text: str) -> float:
@@ -86,10 +90,16 @@ def fit(question: Question, fig: Figure, weights: dict[str, float], *, article: 
     if question.measure and question.measure in fig.after[:len(question.measure) + 2]:
         add("counted noun follows", 1.0)  # 多少套公租房 -> 100套公租房: the noun right after the unit
     add("measure matches", _measure_match(question, fig, weights))
+    if (asked := _direction(question.text)) and (given := _direction(fig.qualifier or "")) and asked != given:
+        add("the other direction", -0.5)  # of a rise and a fall of one thing, 增长多少 wants the rise
     if _PLANNED.search(fig.before):
         add("a plan, not a result", -0.8)  # 计划年底前提升至80% is a target, not what happened
     if question.keyword and question.keyword in fig.before:
         add("keyword before it", 1.0)  # 厚度大约有1厘米: the quantity asked is named right before the figure
+    elif question.keyword and _CHANGE.search(question.keyword):
+        # 同比增长多少 is answered by 同比下降12.5% (a change, whichever way), not by 满意率达到98.6% (a level)
+        add("a rate of change" if _direction(fig.qualifier or "") else "a level, not a change",
+            1.0 if _direction(fig.qualifier or "") else -1.0)
     add("question words near", _context(fig, weights, article))
     total = fig.qualifier in TOTAL_WORDS
     if question.qualifier == "新增":
@@ -99,6 +109,12 @@ def fit(question: Question, fig: Figure, weights: dict[str, float], *, article: 
     if period:
         add("period", 1.0 if fig.period == period else (-0.7 if fig.period else -0.2))
     return tuple(reasons)
+
+
+def _direction(text: str) -> str | None:
+    if _UP.search(text):
+        return "up"
+    return "down" if _DOWN.search(text) else None
 
 
 def _measure_match(question: Question, fig: Figure, weights: dict[str, float]) -> float:

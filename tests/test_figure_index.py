@@ -169,6 +169,17 @@ def test_rates_are_listed_never_summed(engine: Engine) -> None:
     assert not any(f.figure.text.startswith("合计") for f in result.figures)
 
 
+def test_a_rate_says_its_direction(engine: Engine) -> None:
+    # 松江's complaints fell: asked how much they grew, the answer says 下降, never a bare 12.5%
+    assert "下降12.5%" in engine.ask("松江投诉同比增长多少").headline
+
+
+def test_of_several_places_the_headline_names_the_figures_own(engine: Engine) -> None:
+    result = engine.ask("徐汇和长宁哪天召开推进会")
+    assert result.headline == "长宁：8月16日"
+    assert "长宁" in result.quote
+
+
 def test_each_place_on_its_own_is_listed_not_summed(engine: Engine) -> None:
     result = engine.ask("徐汇和长宁各有多少个快递网点")
     assert result.headline == "徐汇 130个；长宁 125个"
