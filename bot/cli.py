@@ -20,7 +20,9 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -31,6 +33,8 @@ from bot.explain import explain
 from bot.render import render_plain, to_json
 from bot.settings import load_dotenv
 from index import BulletinError, Segmenter, Store, ingest_paths
+
+LAST_ERROR = Path(tempfile.gettempdir()) / "bulletin-last-error.txt"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # the reader went away (| head): stop quietly, and keep Python from complaining at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as e:  # a bug: one line for the user, the traceback kept for whoever fixes it
+        LAST_ERROR.write_text(traceback.format_exc(), encoding="utf-8")
+        print(f"error: unexpected {type(e).__name__}: {e} (a bug; the traceback is in {LAST_ERROR})", file=sys.stderr)
         return 1
 
 

@@ -242,3 +242,21 @@ def test_a_reader_that_goes_away_gets_no_traceback(sample_db: Path, tmp_path: Pa
     assert json.loads(proc.stdout)["found"] is True
     assert "Traceback" not in proc.stderr
     assert "BrokenPipe" not in proc.stderr
+
+
+def test_a_bug_is_one_line_for_the_user_and_a_traceback_on_file(sample_db: Path, capsys: pytest.CaptureFixture[str],
+                                                                monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import bot.cli
+    from bot.engine import Engine
+
+    def broken(self: Engine, text: str) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Engine, "ask", broken)  # a stand-in for a bug anywhere below the command line
+    monkeypatch.setattr(bot.cli, "LAST_ERROR", tmp_path / "last-error.txt")
+    code, out, err = run_cli(capsys, "--db", sample_db, "ask", "青浦有多少套公租房")
+    assert (code, out) == (1, "")
+    assert_one_line_error(err)
+    assert "RuntimeError: boom" in err
+    assert str(tmp_path / "last-error.txt") in err
+    assert "Traceback" in (tmp_path / "last-error.txt").read_text(encoding="utf-8")

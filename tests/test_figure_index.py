@@ -10,10 +10,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import helpers
 from bot.combine import kind_of_count, same_measure
-from bot.engine import Engine
+from bot.engine import EmptyQuestion, Engine
+from bot.explain import explain
 from bot.models import Answer
 from bot.render import render_plain, to_json
 from index import Figure, Store, canonical, ingest_paths, places_in
@@ -231,6 +234,31 @@ def test_not_found_measure_only_for_other_years_says_which(engine: Engine) -> No
     assert "2023年" in result.headline
     assert "仅供参考（不是所问）" in result.headline
     assert "8个" in result.headline  # 长宁's 2022 figure, shown as what the bulletins do say
+
+
+_WORDS = ["徐汇", "长宁", "青浦", "松江", "崇明", "各区", "全市", "和", "、", "一共", "各有", "新增", "累计", "2022年", "2023年",
+          "今年", "去年", "上半年", "快递网点", "公租房", "快递员", "业务量", "投诉", "同比增长", "下降", "租赁面积", "月租金",
+          "多少", "几", "个", "套", "人", "名", "件", "万件", "平方米", "元", "%", "哪天", "第几", "编号", "哪几种", "是什么",
+          "有", "的", "？", "G11", "$4.9", "一千五百", "50万", " ", "🙂"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=9).map("".join))
+def test_any_question_gets_an_answer_in_the_contract(engine: Engine, question: str) -> None:
+    try:
+        result = engine.ask(question)
+    except EmptyQuestion:
+        return
+    reply = to_json(result)
+    assert set(reply) == {"question", "found", "answer", "figures", "sources"}
+    assert reply["answer"]
+    assert all(set(f) == {"text", "value", "value_max", "unit", "sentence", "document", "title"}
+               for f in reply["figures"])
+    assert explain(result)
+    if result.figures and result.figures[0].chunk.id == 0:  # a total: the figures after it are its parts
+        total, *parts = result.figures
+        assert total.figure.value == pytest.approx(sum(f.figure.value for f in parts), rel=1e-9)
+        assert len({f.figure.places[0] for f in parts}) == len(parts) > 0
 
 
 # --- explain, eval, and re-deriving an older index ----------------------------------------------------------
