@@ -6,7 +6,16 @@ import datetime as dt
 import re
 from dataclasses import replace
 
-from bot.combine import combine, is_share, kind_of_count, series_of, what_is_asked
+from bot.combine import (
+    alike_measure,
+    combine,
+    is_share,
+    kind_of_count,
+    names_measure,
+    series_of,
+    towns_of,
+    what_is_asked,
+)
 from bot.fit import coverage, fit, kind_fits, weight, year_of
 from bot.models import Answer, FigureHit
 from bot.passages import passage_answer
@@ -14,6 +23,8 @@ from bot.question import Question
 from index import TOTAL_WORDS, Chunk, Hit, Library, resolve_period, same_unit, unit_kind
 
 HITS = 10  # passages whose figures are considered
+INDEXED = 0.8  # the relevance of a passage found through the figure index, as a share of the best passage's
+INDEXED_ISSUES = 12  # at most this many of them: the newest (and as many of the asked year)
 SERIES_MARGIN = 2.0  # how much worse the newest issue's figure may fit and still answer a question with no year
 _WHICH_COUNT = re.compile(r"哪几(个|种|位|项|类|部分|条|家|处|座|所)")
 _COVERAGE = 0.35  # with a place asked, the share of the question's words a figure's sentence must hold
@@ -27,7 +38,7 @@ def answer(question: Question, library: Library, *, look_elsewhere: bool = True)
     for place in question.places:
         if not library.mentions(place):
             return _not_found(question, f"简报中没有关于{place}的内容。", ())
-    if question.wants == "figure" and len(question.places) > 1:
+    if question.wants == "figure" and (len(question.places) > 1 or len(question.towns) > 1):
         return combine(question, library, _part)
     if question.wants == "figure" and question.every_place and not question.places and question.content:
         if question.city and (own := _city_wide(question, library)) is not None:
@@ -46,8 +57,9 @@ def answer(question: Question, library: Library, *, look_elsewhere: bool = True)
             elsewhere = other_years or (_elsewhere(question, library) if look_elsewhere else [])
             return Answer(question, False, _missing(question, elsewhere), "", None, (), tuple(hits),
                           elsewhere=tuple(elsewhere[:3]))
-        series = series_of(figures) if not question.period else []
-        # with no year asked, the newest issue's figure of the same statistic answers, unless it fits far worse
+        # the newest issue's figure of the same statistic answers (within the asked year, if one is asked: a year is
+        # set aside above), unless it fits far worse
+        series = series_of(figures)
         best = series[-1] if series and series[-1].score >= figures[0].score - SERIES_MARGIN else figures[0]
         if best is not figures[0]:
             figures = [best, *(f for f in figures if f is not best)]
@@ -63,14 +75,19 @@ def _part(question: Question, library: Library) -> Answer:
 
 
 def _city_wide(question: Question, library: Library) -> Answer | None:
-    """Answer from figures that belong to no district (全市共有…), or None when the bulletins have none."""
+    """Answer from the city's own figures (全市共有…: no district), or None when the bulletins have none of it."""
     result = answer(replace(question, every_place=False, city=False), library, look_elsewhere=False)
-    city = [f for f in result.figures if not f.figure.places]
+    wanted = "new" if question.qualifier == "新增" else None
+    city = [f for f in result.figures if not f.figure.places and names_measure(question, f.figure)
+            and (wanted is None or kind_of_count(f.figure) == wanted)
+            and (f.figure.kind != "percent" or question.unit_kind == "percent")]
     if not result.found or not city:
         return None
-    best = city[0]
-    return replace(result, headline=_headline(question, best, city), quote=best.figure.sentence, chunk=best.chunk,
-                   figures=tuple(city), series=())
+    series = series_of(city)
+    best = series[-1] if series and series[-1].score >= city[0].score - SERIES_MARGIN else city[0]
+    city = [best, *(f for f in city if f is not best)]
+    return replace(result, headline="全市：" + _headline(question, best, city), quote=best.figure.sentence,
+                   chunk=best.chunk, figures=tuple(city), series=tuple(series))
 
 
 def _counted(question: Question, sentence: str, chunk: Chunk, library: Library) -> tuple[FigureHit, ...]:
@@ -89,7 +106,7 @@ def _not_found(question: Question, reason: str, hits: tuple[Hit, ...]) -> Answer
 def _missing(question: Question, elsewhere: list[FigureHit]) -> str:
     """Say what is missing, and what the bulletins have instead, marked as not the answer."""
     what = what_is_asked(question)
-    where = "、".join(question.places)
+    where = "、".join(question.towns or question.places)
     when = question.period or ""
     unit = f"（以“{question.unit}”计）" if question.unit_spoken and question.unit else ""
     if where or when:
@@ -115,7 +132,8 @@ def _elsewhere(question: Question, library: Library) -> list[FigureHit]:
         return []
     words = [question.measure] if question.measure else list(question.content)
     found = [FigureHit(fig, chunk, 0.0) for chunk, fig in library.measuring(words)
-             if kind_fits(question, fig) and fig.places and not set(fig.places) & set(question.places)]
+             if kind_fits(question, fig) and fig.places and not set(fig.places) & set(question.places)
+             and (question.unit_kind is None or unit_kind(fig.unit) == question.unit_kind)]
     # per place the newest, and a total before a new part when a total is asked (新增 when 新增 is)
     wanted = {"total": "total", "新增": "new"}.get(question.qualifier or "", "plain")
     found.sort(key=lambda f: (kind_of_count(f.figure) == wanted, f.chunk.issue_date or dt.date.min), reverse=True)
@@ -139,14 +157,22 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
     asked_year = int(period[:4]) if period and period[:4].isdigit() else None
     scored: list[FigureHit] = []
     passages = _passages(hits, library)
+    if question.places and question.measure:
+        # the figure index adds the place's figures of this measure from other issues, not only BM25's best
+        # passages: the newest issue's figure and the asked year's are candidates however the passages rank
+        passages += [(c, INDEXED * top) for c in _indexed(question, library, {c.id for c, _ in passages}, asked_year)]
     articles: dict[int, str] = {}
     # 几级 may be answered by a bare 7.2, 什么时候 by a year: when nothing fits strictly, the next best may answer
     for relaxed in (False, True):
         for chunk, relevance in passages:
             for fig in library.figures.get(chunk.id, ()):
                 if not kind_fits(question, fig, relaxed=relaxed) or (
-                        question.places and not set(question.places) & set(fig.places)):
-                    continue
+                        question.places and not set(question.places) & set(fig.places)) or (
+                        question.towns and not set(question.towns) & set(towns_of(fig))):
+                    continue  # a town asked (七宝镇): only a figure whose clause names it
+                if question.places and question.unit_spoken and question.measure and fig.measure \
+                        and not names_measure(question, fig):
+                    continue  # 多少个快递网点 (a counted noun, spoken) is not answered by a count of 快递驿站
                 if chunk.article_id not in articles:
                     articles[chunk.article_id] = library.article_text(chunk.article_id)
                 reasons = fit(question, fig, weights, article=articles[chunk.article_id], period=period)
@@ -169,17 +195,32 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
     return _distinct(scored), _distinct(other_years)
 
 
+def _indexed(question: Question, library: Library, listed: set[int], year: int | None) -> list[Chunk]:
+    """Return the chunks holding the asked place's figures of the asked measure: the newest issues', the year's."""
+    dated: dict[int, tuple[dt.date, Chunk]] = {}
+    for chunk, fig in library.measuring([question.measure or ""]):
+        if chunk.id not in listed and set(fig.places) & set(question.places):
+            dated[chunk.id] = (chunk.issue_date or dt.date.min, chunk)
+    newest = sorted(dated.values(), key=lambda d: d[0], reverse=True)
+    chosen = [c for _, c in newest[:INDEXED_ISSUES]]
+    if year is not None:  # that year's issues first, then the next year's (which report the year's totals)
+        of_year = sorted((d for d in newest[INDEXED_ISSUES:] if d[0].year in (year, year + 1)),
+                         key=lambda d: d[0].year != year)
+        chosen += [c for _, c in of_year[:INDEXED_ISSUES]]
+    return chosen
+
+
 def _distinct(scored: list[FigureHit]) -> list[FigureHit]:
-    """Sort best first, keeping one figure per value and sentence."""
-    seen: set[tuple[float, float | None, str | None, str]] = set()
+    """Sort best first, keeping one figure per value and sentence: of reprints, the newest issue's, at the best score."""
+    groups: dict[tuple[float, float | None, str | None, str], list[FigureHit]] = {}
+    for item in scored:
+        groups.setdefault((item.figure.value, item.figure.value_max, item.figure.unit, item.figure.sentence), []).append(item)
     out = []
-    # of the same sentence reprinted in several issues, the newest stands for it
-    for item in sorted(scored, key=lambda f: (-f.score, -(f.chunk.issue_date or dt.date.min).toordinal())):
-        key = (item.figure.value, item.figure.value_max, item.figure.unit, item.figure.sentence)
-        if key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out
+    for group in groups.values():
+        best = max(group, key=lambda f: f.score)
+        newest = max(group, key=lambda f: (f.chunk.issue_date or dt.date.min, f.score))
+        out.append(replace(newest, score=best.score, reasons=best.reasons) if newest is not best else best)
+    return sorted(out, key=lambda f: (-f.score, -(f.chunk.issue_date or dt.date.min).toordinal()))
 
 
 def _passages(hits: list[Hit], library: Library, *, articles: int = 3) -> list[tuple[Chunk, float]]:
@@ -207,7 +248,7 @@ def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> 
     # of several places asked, the one the figure is about (徐汇和长宁哪天开会: 长宁's meeting says 长宁)
     named = [p for p in question.places if p in fig.places][:1] or question.places[:1] or (
         fig.places[:1] if question.every_place else ())
-    place = f"{named[0]}：" if named else ""
+    place = f"{(question.towns[:1] or named)[0]}：" if named else ""
     # a rate says its direction: 下降12.5% must not read as the 增长 that was asked
     shown = TOTAL_WORDS | {"新增"} | ({"增长", "下降", "减少", "增加", "提高"} if fig.kind == "percent" else set())
     qualifier = fig.qualifier if fig.qualifier in shown and fig.qualifier not in fig.text else ""
@@ -217,7 +258,8 @@ def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> 
     # and only a 新增 or a total is worth a mention (其中约650人 is left to the quote too)
     related = [f for f in figures[1:] if f.chunk.id == best.chunk.id and f.figure.unit == fig.unit
                and f.figure.value != fig.value and f.figure.qualifier != fig.qualifier
-               and f.figure.qualifier in TOTAL_WORDS | {"新增"} and not is_share(f.figure)][:2]
+               and f.figure.qualifier in TOTAL_WORDS | {"新增"} and alike_measure(f.figure, fig)
+               and not is_share(f.figure)][:2]
     extra = "；".join(f"{f.figure.period or ''}{f.figure.qualifier or ''}{f.figure.text}" for f in related)
     # a 新增 figure beside a total is part of it (其中); anything else is only related (另)
     part = "其中" if fig.qualifier in TOTAL_WORDS and all(f.figure.qualifier == "新增" for f in related) else "另："

@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Sequence
@@ -34,7 +33,7 @@ from bot.render import render_plain, to_json
 from bot.settings import load_dotenv
 from index import BulletinError, Segmenter, Store, ingest_paths
 
-LAST_ERROR = Path(tempfile.gettempdir()) / "bulletin-last-error.txt"
+LAST_ERROR = Path.home() / ".cache" / "bulletin" / "last-error.txt"  # the user's own, not a shared /tmp name
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,9 +82,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except Exception as e:  # a bug: one line for the user, the traceback kept for whoever fixes it
-        LAST_ERROR.write_text(traceback.format_exc(), encoding="utf-8")
-        print(f"error: unexpected {type(e).__name__}: {e} (a bug; the traceback is in {LAST_ERROR})", file=sys.stderr)
+        kept = _keep_traceback()
+        print(f"error: unexpected {type(e).__name__}: {e} (a bug{'; the traceback is in ' + str(kept) if kept else ''})",
+              file=sys.stderr)
         return 1
+
+
+def _keep_traceback() -> Path | None:
+    """Write the current exception's traceback to LAST_ERROR (a file of this user's own); None if it cannot."""
+    try:
+        LAST_ERROR.parent.mkdir(parents=True, exist_ok=True)
+        LAST_ERROR.write_text(traceback.format_exc(), encoding="utf-8")
+    except OSError:
+        return None
+    return LAST_ERROR
 
 
 async def _run(args: argparse.Namespace, db: Path) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
@@ -9,7 +10,19 @@ from decimal import Decimal
 from bot.fit import year_of
 from bot.models import Answer, FigureHit
 from bot.question import Question
-from index import DISTRICTS, TOTAL_WORDS, TOWNS, Chunk, Figure, Hit, Library, format_amount, place_names_in, same_unit
+from index import (
+    DISTRICTS,
+    TOTAL_WORDS,
+    TOWNS,
+    Chunk,
+    Figure,
+    Hit,
+    Library,
+    canonical,
+    format_amount,
+    place_names_in,
+    same_unit,
+)
 
 # a rate or an average is no amount: 同比增长5.8% and 4.2% do not add up to anything
 _NOT_ADDABLE = frozenset("同比 增长 下降 减少 提高 增加 平均 人均 年均 每年 每月 每天".split())
@@ -25,9 +38,20 @@ def kind_of_count(fig: Figure) -> str:
     return "total" if fig.qualifier in TOTAL_WORDS else "plain"
 
 
+def clause_before(fig: Figure) -> str:
+    """Return the words of the figure's own clause before it: 虹梅路街道新增 in …、虹梅路街道新增2个."""
+    left = max(fig.sentence.rfind(c, 0, fig.start) for c in "，,；;、：:。")
+    return fig.sentence[left + 1:fig.start]
+
+
+def towns_of(fig: Figure) -> list[str]:
+    """Return the towns the figure's clause names (a town's figure, not its district's)."""
+    return [name for name in place_names_in(clause_before(fig)) if name in TOWNS]
+
+
 def is_share(fig: Figure) -> bool:
     """Tell whether a figure is a town's share of its district's (其中漕河泾街道新增4个)."""
-    return any(name in TOWNS for name in place_names_in(fig.before))
+    return bool(towns_of(fig))
 
 
 def _core(measure: str) -> str:
@@ -35,6 +59,11 @@ def _core(measure: str) -> str:
         if measure.endswith(suffix) and len(measure) > len(suffix) + 1:
             return measure[:-len(suffix)]
     return measure
+
+
+def alike_measure(a: Figure, b: Figure) -> bool:
+    """Tell whether two figures count the same thing (up to 总数), whatever their qualifiers."""
+    return bool(a.measure) and _core(a.measure) == _core(b.measure)
 
 
 def same_measure(a: Figure, b: Figure) -> bool:
@@ -69,6 +98,12 @@ def measured(question: Question, library: Library) -> list[tuple[Chunk, Figure]]
     return []
 
 
+def names_measure(question: Question, fig: Figure) -> bool:
+    """Tell whether a figure's measure is what the question counts (快递网点 is not 快递驿站)."""
+    word = question.measure or max(question.content, key=len, default="")  # 快递业务量: 业务量, not 快递
+    return len(word) >= 2 and bool(fig.measure) and (word in fig.measure or _core(fig.measure) in word)
+
+
 def what_is_asked(question: Question) -> str:
     """Name what was asked, for a reply: the measure, or the phrase it starts (充电 -> 充电桩)."""
     measure = question.measure or ""
@@ -79,27 +114,31 @@ def what_is_asked(question: Question) -> str:
 def combine(question: Question, library: Library, ask: Ask) -> Answer:
     """Answer a question over several places (徐汇和长宁, 各区, 全市): each place's figure, and their total if asked."""
     what = what_is_asked(question)
-    places = question.places
+    places = question.towns or question.places  # 七宝镇和莘庄镇: the towns, each with its district
     if not places:  # 各区: the districts the figure index has this measure for
         having = {place for _, fig in measured(question, library) for place in fig.places[:1]}
         places = tuple(p for p in DISTRICTS if p in having)
-    answers = {p: ask(replace(question, places=(p,), every_place=False, city=False), library) for p in places}
-    found = {p: a for p, a in answers.items() if a.found and a.figures}
+    answers = {p: ask(replace(question, places=(canonical(p) or p,), towns=(p,) if p in TOWNS else (),
+                              every_place=False, city=False), library) for p in places}
+    # 新增多少: a place whose best figure is a total has no 新增 figure to give
+    found = {p: a for p, a in answers.items() if a.found and a.figures
+             and (question.qualifier != "新增" or kind_of_count(a.figures[0].figure) == "new")}
     missing = [p for p in places if p not in found and not question.every_place]
     if not found or missing:
         shown = "；".join(f"{p} {a.figures[0].figure.text}" for p, a in found.items())
-        gone = "、".join(missing or ([] if question.every_place else places)) or "各区"
+        gone = "、".join(missing or ([] if question.every_place else places)) or ("全市" if question.city else "各区")
         headline = f"简报中没有{gone}{question.period or ''}的{what}数字" + (f"，无法合计。已有：{shown}。" if shown else "。")
         return Answer(question, False, headline, "", None, (), (),
                       elsewhere=tuple(a.figures[0] for a in found.values()))
     parts = [a.figures[0] for a in found.values()]
     hits = _merged(found.values(), parts)
-    listing = "；".join(f"{p} {_labelled(f.figure)}" for p, f in zip(found, parts, strict=True))
+    listing = "；".join(f"{p} {labelled(f.figure)}" for p, f in zip(found, parts, strict=True))
+    dated = "；".join(f"{p} {labelled(f.figure)}（{_when(f)}）" for p, f in zip(found, parts, strict=True))
     if not question.sum_asked:
-        # 徐汇和长宁各有多少: each place's own figure, no sum
-        return Answer(question, True, listing, parts[0].figure.sentence, parts[0].chunk, tuple(parts), hits)
+        # 徐汇和长宁各有多少: each place's own figure, no sum (dated when the dates differ)
+        each = dated if len({_when(f) for f in parts}) > 1 else listing
+        return Answer(question, True, each, parts[0].figure.sentence, parts[0].chunk, tuple(parts), hits)
     if why := _not_addable(parts):
-        dated = "；".join(f"{p} {_labelled(f.figure)}（{_when(f)}）" for p, f in zip(found, parts, strict=True))
         return Answer(question, True, f"{why}，不能相加：{dated}", parts[0].figure.sentence, parts[0].chunk,
                       tuple(parts), hits)
     total = _total(parts, list(found))
@@ -125,12 +164,12 @@ def _not_addable(parts: list[FigureHit]) -> str:
 
 
 def _span(fig: Figure) -> str:
-    return (fig.period or "")[5:]  # 上半年 of 2022年上半年
+    return re.sub(r"^\d{4}年", "", fig.period or "")  # 上半年 of 2022年上半年, 1至5月 of 2023年1至5月
 
 
-def _labelled(fig: Figure) -> str:
-    """A figure with the qualifier its text lacks: 同比增长5.8%, 下降3.5% (never a bare 3.5%)."""
-    if fig.qualifier in _NOT_ADDABLE and fig.qualifier not in fig.text:
+def labelled(fig: Figure) -> str:
+    """A figure with the qualifier its text lacks: 下降3.5% (never a bare 3.5%), 累计88个 (never passed off as 新增)."""
+    if fig.qualifier in _NOT_ADDABLE | TOTAL_WORDS | {"新增"} and fig.qualifier not in fig.text:
         return f"{fig.qualifier}{fig.text}"
     return fig.text
 
@@ -158,7 +197,7 @@ def _total(parts: list[FigureHit], places: list[str]) -> FigureHit:
     number = format_amount(value, "wan") if value >= 100_000 else format_amount(value, "plain")
     unit = parts[0].figure.unit or ""
     approx = "约" if any(f.figure.approx for f in parts) else ""
-    text = f"合计 {approx}{number}{'' if unit in ('%', '％') else ' '}{unit}".rstrip()
+    text = f"合计 {approx}{number}{'' if unit in ('%', '％') or number[-1] in '万亿' else ' '}{unit}".rstrip()
     sentence = " + ".join(f"{place} {f.figure.text}（{_when(f)}）" for place, f in zip(places, parts, strict=True))
     documents = "、".join(dict.fromkeys(f.chunk.document for f in parts))
     figure = Figure(text=text, value=value, value_max=None, unit=parts[0].figure.unit, kind=parts[0].figure.kind,

@@ -58,6 +58,9 @@ def kind_fits(question: Question, fig: Figure, *, relaxed: bool = False) -> bool
         return fig.kind == question.wants
     if fig.kind in ("date", "year", "ordinal", "code"):
         return False
+    if fig.kind == "percent" and question.keyword and _CHANGE.search(question.keyword) \
+            and not _direction(fig.qualifier or ""):
+        return False  # 签订率同比增长多少 is not answered by 签订率达到85%: a level is no change
     if question.unit_spoken:  # 多少米 is answered by 40km too, a length in another unit
         return same_unit(question.unit, fig.unit) or same_dimension(question.unit, fig.unit) or (
             relaxed and fig.unit is None)

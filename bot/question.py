@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index import TOTAL_WORDS, Segmenter, places_in, unit_kind, unit_names
+from index import TOTAL_WORDS, TOWNS, Segmenter, place_names_in, places_in, unit_kind, unit_names
 
 UNITS = unit_names()
 
@@ -62,6 +62,7 @@ class Question:
     period: str | None
     qualifier: str | None  # 新增 | total | None
     focus: str = ""  # the question with its asking words blanked out, for phrase matching
+    towns: tuple[str, ...] = ()  # towns named (七宝镇): their own figures, not their districts'
     every_place: bool = False  # 各区/全市: the figure of every district that has one
     city: bool = False  # 全市/全上海: a city-wide figure, else the districts' sum
     sum_asked: bool = False  # 一共/合计 over several places (not 各有/分别, which asks each place's own)
@@ -96,7 +97,8 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
     content: list[str] = []
     phrases: list[str] = []
     run: list[str] = []
-    measure = None
+    measure: str | None = None
+    measure_at, measure_words = -1, 0
     for i, word in enumerate([*words, "的"]):
         if word in segmenter.stopwords or word in _ASKING or i in (asked_at, unit_at) or word in UNITS \
                 or places_in(word) or _PERIOD.fullmatch(f"{word}年") or _EVERY_PLACE.fullmatch(word) \
@@ -109,8 +111,11 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
         if len(word) > 1 or re.match(r"[A-Za-z0-9]", word):
             content.append(word)  # single characters (的, 了, 在 …) match everywhere; only runs keep them
             # (a unit that is a noun itself, 几个部门, leaves nothing more to count)
-            if measure is None and asked_at >= 0 and i > max(asked_at, unit_at) and len(unit or "") < 2:
-                measure = word  # 多少套公租房: the noun after the asked unit is what is counted
+            if asked_at >= 0 and i > max(asked_at, unit_at) and len(unit or "") < 2:
+                if measure is None:
+                    measure, measure_at, measure_words = word, i, 1  # 多少套公租房: the noun after the unit is counted
+                elif measure_at == i - 1 and measure_words == 1 and len(measure) + len(word) <= 6:
+                    measure, measure_words = measure + word, 2  # 快递 + 驿站: a compound noun, at most two words
     return Question(text=text, terms=terms, content=tuple(dict.fromkeys(content)),
                     phrases=tuple(p for p in dict.fromkeys(phrases) if p not in content), wants=wants, measure=measure,
                     keyword=_keyword(text),
@@ -118,7 +123,7 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
                     unit_kind=kind, unit_spoken=spoken, places=places,
                     period=period_m.group() if period_m else None, qualifier=qualifier,
                     focus=_ASK_WORDS.sub(" ", text), every_place=bool(_EVERY_PLACE.search(text)),
-                    city=bool(_CITY.search(text)),
+                    city=bool(_CITY.search(text)), towns=tuple(n for n in place_names_in(text) if n in TOWNS),
                     sum_asked=bool(_SUM_CUE.search(text) or _CITY.search(text)) and not _EACH_CUE.search(text))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.answer import Answer
-from bot.combine import is_share
+from bot.combine import is_share, labelled
 from index import Chunk, Hit
 
 QUOTE_CHARS = 120
@@ -57,7 +57,7 @@ def series_line(answer: Answer) -> str:
         new = next((f.figure.text for f in answer.figures if f.chunk.id == item.chunk.id and f.figure.qualifier == "新增"
                     and item.figure.qualifier != "新增" and f.figure.measure == item.figure.measure
                     and f.figure.unit == item.figure.unit and not is_share(f.figure)), None)
-        steps.append(f"{date} {item.figure.text}" + (f"（新增{new}）" if new else ""))
+        steps.append(f"{date} {labelled(item.figure)}" + (f"（新增{new}）" if new else ""))
     return "各期：" + " → ".join(steps) if steps else ""
 
 

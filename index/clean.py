@@ -54,7 +54,14 @@ _LETTER_SPACED = re.compile(r"(?:(?<=\s)|^)((?:\S ){3,}\S)(?=\s|$)")
 
 def fix_spacing(text: str) -> str:
     """Remove the spaces extractors put around numbers and between CJK characters."""
-    # Only spaces ever disappear; a space between two digits is kept (two numbers, not one).
+    # Only spaces ever disappear, so repeating the pass until nothing changes ends: one removal can expose the
+    # next (青 - - 0 0 青), and the result must be a fixed point. A space between two digits is kept.
+    while (fixed := _spacing_pass(text)) != text:
+        text = fixed
+    return fixed
+
+
+def _spacing_pass(text: str) -> str:
     text = re.sub(r" {2,}", " ", text)
     text = _LETTER_SPACED.sub(_join_letter_spaced, text)
     text = _SP_CJK_L.sub("", text)

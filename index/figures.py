@@ -78,8 +78,19 @@ _CURRENCY = re.compile(r"(?:HK|NT|US|S|A|C)?[$＄]$|[￥¥€£]$")
 _YEAR = re.compile(r"(?<![\d.])(?P<y>1\d{3}|20\d{2})\s*年(?!代)")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]?")
 _CLAUSE_BREAK = re.compile(r"[，,、：:（）()“”\s]")
-_YEAR_WORDS = re.compile(r"今年|去年|明年|前年|本年度|开年以来|年初以来|上半年|下半年|全年|\d{4}年")
-_VAGUE_BEFORE = set("数几上成好")
+# a period: a year (2022年, 今年), a part of one (上半年, 1至5月), or a year and its part (今年1-5月, 2022年上半年)
+_CN_MONTH = r"(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"
+_YEAR_WORDS = re.compile(
+    rf"(?:\d{{4}}年|今年|去年|明年|前年|本年度)(?:开年以来|年初以来|上半年|下半年|全年|{_CN_MONTH}\s*[至\-—~－]\s*{_CN_MONTH}\s*月份?)?"
+    rf"|开年以来|年初以来|上半年|下半年|全年|{_CN_MONTH}\s*[至\-—~－]\s*{_CN_MONTH}\s*月份?")
+_PERIOD_PARTS = re.compile(r"(\d{4}年|今年|去年|明年|前年|本年度)?(.*)")
+def _vague(prev: str, num: str) -> bool:
+    """Tell whether a Chinese numeral names a rough magnitude: 数十, 几百, 好几千, 上千, 成千."""
+    if prev and prev in "数几好":
+        return num[0] in "十百千万亿"
+    return bool(prev) and prev in "上成" and num in ("百", "千", "万", "百万", "千万")
+
+
 # a lone Chinese numeral followed by one of these is a word, not a figure: 一致, 一线, 万一, 一是 …
 _CN_WORD_AFTER = set("致线是般些直起道定同样切体边面向共再旦流手带方时贯步回遍趟关发度")
 
@@ -142,13 +153,15 @@ def extract_figures(text: str, *, issue_date: dt.date | None = None, place: str 
                 context = period
             elif period is None and issue_date is None and f.kind not in ("date", "year"):
                 period = context
-            # 全市共有快递网点1800个 in a 徐汇 article is the city's figure, not 徐汇's
-            own = (place,) if place and not _CITY_WIDE.search(sentence) else ()
+            # 全市共有快递网点1800个 in a 徐汇 article is the city's figure, not 徐汇's; 全国 ones are the country's
+            wider = _WIDER.search(f.before) or _WIDER.search(sentence)  # its own clause first: …，全国…20万个
+            own = (place,) if place and not wider else ("全国",) if wider and wider.group() in ("全国", "全省") else ()
             figures.append(replace(f, measure=measure, period=period, places=f.places or own))
     return figures
 
 
-_CITY_WIDE = re.compile(r"全市|本市|全上海|全国|全省|市局|市邮政管理局")
+# a sentence about the whole city (or country) is not about the article's district; 市局 is an office, not a scope
+_WIDER = re.compile(r"全市|本市|我市|全上海|上海市(?!邮政)|全国|全省")
 # Words that end a measure phrase on its left (设有快递网点130个 -> 快递网点) or its right (100套公租房租赁给 -> 公租房).
 _MEASURE_CUT_LEFT = re.compile(
     r".*(?:新增|累计|合计|共计|共有|总计|一共|总共|其中|设有|建有|建成|拥有|推动|完成|实现|达到|超过|约为|约有|全区|辖区|"
@@ -178,16 +191,26 @@ def measure_of(fig: Figure) -> str:
     return noun[-8:] if len(noun) >= 2 else ""
 
 
-_RELATIVE_YEAR = {"今年": 0, "本年度": 0, "开年以来": 0, "年初以来": 0, "全年": 0, "上半年": 0, "下半年": 0,
-                  "去年": -1, "前年": -2, "明年": 1}
+_RELATIVE_YEAR = {"今年": 0, "本年度": 0, "去年": -1, "前年": -2, "明年": 1}
 
 
 def resolve_period(period: str | None, today: dt.date | None) -> str | None:
-    """Turn a relative year (今年, 去年 …) into an absolute one (2022年) given the date it was written."""
-    if period is None or today is None or period not in _RELATIVE_YEAR:
-        return period
-    year = f"{today.year + _RELATIVE_YEAR[period]}年"
-    return year + period if period in ("上半年", "下半年") else year  # a half-year stays one: 2022年上半年
+    """Write a period in absolute terms given the date it was written: 今年1-5月 -> 2023年1至5月, 去年 -> 2022年.
+
+    开年以来/全年 say the year itself; 上半年 and month spans are kept, so 1至4月 and 1至5月 never look alike.
+    """
+    if period is None:
+        return None
+    m = _PERIOD_PARTS.fullmatch(period)
+    year, part = (m.group(1), m.group(2)) if m else (None, period)
+    if today is not None and year in _RELATIVE_YEAR:
+        year = f"{today.year + _RELATIVE_YEAR[year]}年"
+    elif today is not None and year is None:
+        year = f"{today.year}年"
+    part = re.sub(r"\s|份", "", re.sub(r"[\-—~－]", "至", part))
+    if part in ("开年以来", "年初以来", "全年"):
+        part = ""
+    return f"{year or ''}{part}" or None
 
 
 def _sentence_figures(sentence: str) -> Iterator[Figure]:
@@ -223,8 +246,8 @@ def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...])
     num, unit = m["num"], m["unit"]
     chinese = not num[0].isdigit()
     ordinal = sentence[m.start() - 1:m.start()] == "第" and not m["before"]
-    if chinese and not m["before"] and sentence[m.start() - 1:m.start()] in _VAGUE_BEFORE:
-        return None  # 数十万, 几百, 上千, 成千: a magnitude, not a figure
+    if chinese and not m["before"] and _vague(sentence[m.start() - 1:m.start()], num):
+        return None  # 数十万, 几百, 上千, 成千: a magnitude, not a figure (建成三个 and 人数二百 are figures)
     if chinese and not ordinal:  # 排行第三, 第一背鳍: after 第 a numeral is an ordinal, unit or none
         nxt = sentence[m.end("num"):m.end("num") + 1]
         if (unit is None and m["mult"] is None) or (len(num) == 1 and nxt in _CN_WORD_AFTER):
@@ -285,14 +308,8 @@ def _qualifier(sentence: str, start: int) -> str | None:
 
 
 def _period(sentence: str, start: int) -> str | None:
-    """Return the nearest year expression before the figure in its sentence (2022年, 今年 …)."""
-    found: re.Match[str] | None = None
-    explicit: re.Match[str] | None = None
+    """Return the nearest period before the figure in its sentence (2022年, 今年, 上半年, 1至5月 …)."""
+    found = None
     for m in _YEAR_WORDS.finditer(sentence, 0, start):
-        if found is not None and found.group()[0].isdigit():
-            explicit = found
-        found = m
-    if found is not None and explicit is not None and explicit.end() == found.start():
-        # 2022年开年以来 is about 2022; 2022年上半年 is half of it
-        return explicit.group() + (found.group() if found.group() in ("上半年", "下半年") else "")
-    return found.group() if found else None
+        found = m.group()
+    return found

@@ -271,6 +271,7 @@ def test_fix_spacing_only_removes_spaces(text: str) -> None:
 @FAST
 @given(spaced_text)
 @example("A B  C D")
+@example("青 - - 0 0 青")  # found by this property: the first pass exposed a second space to remove
 def test_fix_spacing_idempotent(text: str) -> None:
     once = fix_spacing(text)
     assert fix_spacing(once) == once

@@ -101,7 +101,7 @@ def test_no_year_answers_with_the_newest_issue_and_shows_the_series(engine: Engi
     assert result.figures[0].figure.value == 130
     assert [(f.figure.value, str(f.chunk.issue_date)) for f in result.series] == [
         (120, "2022-09-20"), (130, "2023-03-10")]
-    assert render_plain(result).endswith("各期：2022-09-20 120个（新增12个） → 2023-03-10 130个（新增10个）")
+    assert render_plain(result).endswith("各期：2022-09-20 累计120个（新增12个） → 2023-03-10 累计130个（新增10个）")
     assert result.headline == "徐汇：累计130个（其中2023年新增10个）"  # a town's share stays in the quote
 
 
@@ -185,13 +185,33 @@ def test_of_several_places_the_headline_names_the_figures_own(engine: Engine) ->
 
 def test_each_place_on_its_own_is_listed_not_summed(engine: Engine) -> None:
     result = engine.ask("徐汇和长宁各有多少个快递网点")
-    assert result.headline == "徐汇 130个；长宁 125个"
+    assert result.headline == "徐汇 累计130个（2023年）；长宁 共有125个（2022-09-20）"  # of different dates: said
     assert [f.figure.value for f in result.figures] == [130, 125]
 
 
 def test_new_figures_of_different_years_are_not_summed(engine: Engine) -> None:
     # 徐汇's newest 新增 is 2023's 10, 长宁's is 2022's 8: no total of one year
     assert engine.ask("徐汇和长宁一共新增多少个快递网点").headline.startswith("时期不同，不能相加：")
+
+
+def test_the_newest_of_many_issues_answers_however_the_passages_rank(tmp_path: Path) -> None:
+    # 16 monthly issues say the same sentence with a growing count: BM25 ties them, and only 10 passages are read
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    for i in range(16):
+        year, month = 2020 + i // 12, i % 12 + 1
+        (folder / f"{i:02d}.txt").write_text(
+            f"上海邮政快递工作简报\n第{i + 1}期\n上海市邮政管理局 {year}年{month}月10日\n长宁邮政管理局推进网点建设\n"
+            f"长宁区累计建成快递网点{100 + i}个。\n", encoding="utf-8")
+
+    async def ask(*questions: str) -> list[float]:
+        async with await Store.open(tmp_path / "many.db") as store:
+            await ingest_paths(store, helpers.segmenter(), [folder])
+            engine = await Engine.load(store, helpers.segmenter())
+        return [engine.ask(q).figures[0].figure.value for q in questions]
+
+    # the newest issue (2021-04) says 115; the last of 2020 (2020-12) says 111
+    assert asyncio.run(ask("长宁有多少个快递网点", "长宁2020年有多少个快递网点")) == [115, 111]
 
 
 def test_a_city_wide_figure_is_not_a_districts_and_answers_for_the_city(tmp_path: Path) -> None:
@@ -328,3 +348,13 @@ def test_a_bulletin_that_no_longer_parses_keeps_its_index_and_is_not_re_derived_
     assert "kept the old index of 2023-06-songjiang.txt" in err
     _, _, err = helpers.run_cli(capsys, "--db", db, "ask", "松江有多少个快递网点")
     assert "re-derived" not in err
+
+
+def test_a_town_is_asked_about_its_own_figures(engine: Engine) -> None:
+    # 其中漕河泾街道新增4个 (徐汇, 2023-03); 田林街道 3 and 龙华街道 4 (2022-09); 七宝镇 has 快递驿站, not 网点
+    assert engine.ask("漕河泾街道新增多少个快递网点").headline == "漕河泾街道：新增4个"
+    total = engine.ask("田林街道和龙华街道一共新增多少个快递网点")
+    assert total.headline == "合计 7 个（田林街道 新增3个；龙华街道 新增4个）"
+    missing = engine.ask("七宝镇新增多少个快递网点")
+    assert not missing.found
+    assert missing.headline.startswith("简报提到了七宝镇，但没有七宝镇的快递网点的数字")

@@ -271,3 +271,12 @@ def test_a_latin_unit_must_end_its_word() -> None:
 @pytest.mark.parametrize("text", ["1-6月，全区快递业务量增长。", "12月召开会议。", "从3月到5月开展专项行动。"])
 def test_months_are_periods_not_counts(text: str) -> None:
     assert [f for f in extract_figures(text) if f.kind != "date"] == []
+
+
+@pytest.mark.parametrize(("text", "figures"), [
+    ("徐汇局建成三个快递驿站。", ["三个"]), ("参会人数二百余人。", ["二百余人"]), ("形成十二项成果。", ["十二项"]),
+    ("投资数十亿元。", []), ("吸引上千人参加。", []), ("成千上万人参加。", []), ("好几千人参加。", []),
+    ("投资十亿元。", ["十亿元"]),
+])
+def test_a_rough_magnitude_is_no_figure_but_a_number_after_cheng_or_shu_is(text: str, figures: list[str]) -> None:
+    assert [f.text for f in extract_figures(text)] == figures
