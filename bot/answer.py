@@ -109,10 +109,11 @@ def _missing(question: Question, elsewhere: list[FigureHit]) -> str:
     where = "、".join(question.towns or question.places)
     when = question.period or ""
     unit = f"（以“{question.unit}”计）" if question.unit_spoken and question.unit else ""
+    kind = {"date": "日期", "year": "年份", "ordinal": "名次", "code": "编号"}.get(question.wants, "数字")
     if where or when:
-        reason = f"简报{'提到了' + where + '，但' if where else '中'}没有{where}{when}{'的' if where or when else ''}{what}的数字{unit}。"
+        reason = f"简报{'提到了' + where + '，但' if where else '中'}没有{where}{when}{'的' if where or when else ''}{what}的{kind}{unit}。"
     else:
-        reason = f"相关段落里没有{what}的数字{unit}。"
+        reason = f"相关段落里没有{what}的{kind}{unit}。"
     if elsewhere:
         shown = "；".join(list(dict.fromkeys(f"{_label(f)} {f.figure.text}" for f in elsewhere))[:3])
         reason += f"仅供参考（不是所问）：{shown}。"

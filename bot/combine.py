@@ -107,8 +107,9 @@ def names_measure(question: Question, fig: Figure) -> bool:
 def what_is_asked(question: Question) -> str:
     """Name what was asked, for a reply: the measure, or the phrase it starts (充电 -> 充电桩)."""
     measure = question.measure or ""
-    phrase = next((p for p in question.phrases if measure and p.startswith(measure)), "")
-    return phrase or measure or next(iter(question.phrases), "") or "、".join(question.content[:2]) or "这个问题"
+    phrase = next((p for p in question.phrases if p.startswith(measure)), "")  # any phrase when no measure
+    phrase = re.sub(r"[共有是为约达的了]+$", "", phrase)  # 快递网点共(多少): the noun, not its verb
+    return phrase or measure or "、".join(question.content[:2]) or "这个问题"
 
 
 def combine(question: Question, library: Library, ask: Ask) -> Answer:

@@ -26,7 +26,7 @@ _TOTAL_CUE = re.compile("|".join([*sorted(TOTAL_WORDS - {"共"}, key=len, revers
 _ASK_WORDS = re.compile(r"多少|什么|哪里|哪个|哪些|哪一|为什么|怎样|怎么|是谁|谁|几|吗|呢|如何")
 _EVERY_PLACE = re.compile(r"各区|各个区|全市|所有区|每个区|各区县|全上海|本市")
 _CITY = re.compile(r"全市|全上海|本市")
-_SUM_CUE = re.compile(r"一共|合计|总共|共计|总计|加起来|共有|累计|总数|总量")
+_SUM_CUE = re.compile(r"一共|合计|总共|共计|总计|加起来|共有|累计|总数|总量|共多少|共几")
 _EACH_CUE = re.compile(r"各有|分别|各自|各是|各为")
 _PERIOD = re.compile(r"(?:19|20)\d{2}年(?:上半年|下半年)?|今年|去年|前年|明年|本年度")
 
