@@ -12,9 +12,10 @@ from bot.combine import (
     is_share,
     kind_of_count,
     names_measure,
-    series_of,
+    newest_first,
     towns_of,
     what_is_asked,
+    when,
 )
 from bot.fit import coverage, fit, kind_fits, weight, year_of
 from bot.models import Answer, FigureHit
@@ -59,10 +60,8 @@ def answer(question: Question, library: Library, *, look_elsewhere: bool = True)
                           elsewhere=tuple(elsewhere[:3]))
         # the newest issue's figure of the same statistic answers (within the asked year, if one is asked: a year is
         # set aside above), unless it fits far worse
-        series = series_of(figures)
-        best = series[-1] if series and series[-1].score >= figures[0].score - SERIES_MARGIN else figures[0]
-        if best is not figures[0]:
-            figures = [best, *(f for f in figures if f is not best)]
+        figures, series = newest_first(figures, SERIES_MARGIN)
+        best = figures[0]
         return Answer(question, True, _headline(question, best, figures), best.figure.sentence, best.chunk,
                       tuple(figures), tuple(hits), series=tuple(series))
     weights = {t: weight(t, library) for t in (*question.content, *question.phrases)}
@@ -83,9 +82,8 @@ def _city_wide(question: Question, library: Library) -> Answer | None:
             and (f.figure.kind != "percent" or question.unit_kind == "percent")]
     if not result.found or not city:
         return None
-    series = series_of(city)
-    best = series[-1] if series and series[-1].score >= city[0].score - SERIES_MARGIN else city[0]
-    city = [best, *(f for f in city if f is not best)]
+    city, series = newest_first(city, SERIES_MARGIN)
+    best = city[0]
     return replace(result, headline="全市：" + _headline(question, best, city), quote=best.figure.sentence,
                    chunk=best.chunk, figures=tuple(city), series=tuple(series))
 
@@ -122,9 +120,7 @@ def _missing(question: Question, elsewhere: list[FigureHit]) -> str:
 
 def _label(item: FigureHit) -> str:
     """Name a figure's place and period: 青浦 2022年, or its bulletin's date."""
-    place = item.figure.places[0] if item.figure.places else ""
-    when = item.figure.period or (item.chunk.issue_date.isoformat() if item.chunk.issue_date else "")
-    return f"{place}{' ' if place and when else ''}{when}" or item.chunk.document
+    return " ".join((*item.figure.places[:1], when(item)))
 
 
 def _elsewhere(question: Question, library: Library) -> list[FigureHit]:

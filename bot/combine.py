@@ -19,6 +19,7 @@ from index import (
     Hit,
     Library,
     canonical,
+    clause_before,
     format_amount,
     place_names_in,
     same_unit,
@@ -36,12 +37,6 @@ def kind_of_count(fig: Figure) -> str:
     if fig.qualifier == "新增":
         return "new"
     return "total" if fig.qualifier in TOTAL_WORDS else "plain"
-
-
-def clause_before(fig: Figure) -> str:
-    """Return the words of the figure's own clause before it: 虹梅路街道新增 in …、虹梅路街道新增2个."""
-    left = max(fig.sentence.rfind(c, 0, fig.start) for c in "，,；;、：:。")
-    return fig.sentence[left + 1:fig.start]
 
 
 def towns_of(fig: Figure) -> list[str]:
@@ -72,6 +67,16 @@ def same_measure(a: Figure, b: Figure) -> bool:
         return False
     return _core(a.measure) == _core(b.measure) and kind_of_count(a) == kind_of_count(b) \
         and a.places[:1] == b.places[:1]
+
+
+def newest_first(figures: list[FigureHit], margin: float) -> tuple[list[FigureHit], list[FigureHit]]:
+    """Put the newest issue's figure of the best one's statistic first, unless it fits worse by more than margin.
+
+    Returns the figures, reordered, and the series the choice was made from (oldest first; [] for one issue).
+    """
+    series = series_of(figures)
+    best = series[-1] if series and series[-1].score >= figures[0].score - margin else figures[0]
+    return [best, *(f for f in figures if f is not best)], series
 
 
 def series_of(figures: list[FigureHit]) -> list[FigureHit]:
@@ -134,10 +139,10 @@ def combine(question: Question, library: Library, ask: Ask) -> Answer:
     parts = [a.figures[0] for a in found.values()]
     hits = _merged(found.values(), parts)
     listing = "；".join(f"{p} {labelled(f.figure)}" for p, f in zip(found, parts, strict=True))
-    dated = "；".join(f"{p} {labelled(f.figure)}（{_when(f)}）" for p, f in zip(found, parts, strict=True))
+    dated = "；".join(f"{p} {labelled(f.figure)}（{when(f)}）" for p, f in zip(found, parts, strict=True))
     if not question.sum_asked:
         # 徐汇和长宁各有多少: each place's own figure, no sum (dated when the dates differ)
-        each = dated if len({_when(f) for f in parts}) > 1 else listing
+        each = dated if len({when(f) for f in parts}) > 1 else listing
         return Answer(question, True, each, parts[0].figure.sentence, parts[0].chunk, tuple(parts), hits)
     if why := _not_addable(parts):
         return Answer(question, True, f"{why}，不能相加：{dated}", parts[0].figure.sentence, parts[0].chunk,
@@ -175,7 +180,8 @@ def labelled(fig: Figure) -> str:
     return fig.text
 
 
-def _when(item: FigureHit) -> str:
+def when(item: FigureHit) -> str:
+    """Say when a figure is of: its period (2022年上半年), else its bulletin's date, else its document."""
     return item.figure.period or (item.chunk.issue_date.isoformat() if item.chunk.issue_date else item.chunk.document)
 
 
@@ -199,7 +205,7 @@ def _total(parts: list[FigureHit], places: list[str]) -> FigureHit:
     unit = parts[0].figure.unit or ""
     approx = "约" if any(f.figure.approx for f in parts) else ""
     text = f"合计 {approx}{number}{'' if unit in ('%', '％') or number[-1] in '万亿' else ' '}{unit}".rstrip()
-    sentence = " + ".join(f"{place} {f.figure.text}（{_when(f)}）" for place, f in zip(places, parts, strict=True))
+    sentence = " + ".join(f"{place} {f.figure.text}（{when(f)}）" for place, f in zip(places, parts, strict=True))
     documents = "、".join(dict.fromkeys(f.chunk.document for f in parts))
     figure = Figure(text=text, value=value, value_max=None, unit=parts[0].figure.unit, kind=parts[0].figure.kind,
                     start=0, end=len(text), sentence=sentence, places=tuple(places),

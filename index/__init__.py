@@ -4,6 +4,7 @@ from index.clean import normalize_chars
 from index.errors import BulletinError, DuplicateBulletin, EmptyDocument, StoreError, UnreadableFile, UnsupportedFile
 from index.figures import (
     TOTAL_WORDS,
+    clause_before,
     extract_figures,
     resolve_period,
     same_dimension,
@@ -51,6 +52,7 @@ __all__ = [
     "UnreadableFile",
     "UnsupportedFile",
     "canonical",
+    "clause_before",
     "data_path",
     "extract_figures",
     "format_amount",

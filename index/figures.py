@@ -288,6 +288,12 @@ def _make(sentence: str, start: int, end: int, value: float, value_max: float | 
     )
 
 
+def clause_before(fig: Figure) -> str:
+    """Return all the words of the figure's own clause before it (its `before` keeps only the last ten)."""
+    left, _ = _clause_bounds(fig.sentence, fig.start, fig.start)
+    return fig.sentence[left:fig.start]
+
+
 def _clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
     right_m = _CLAUSE_BREAK.search(sentence, end)
