@@ -3,6 +3,9 @@
 Usage:
     bulletin ask "青浦有多少套公租房"
     bulletin ingest issue-05.pdf more/bulletins/
+    bulletin list
+    bulletin remove issue-05.pdf        (or its #id, 第5期, or its date; --purge deletes it)
+    bulletin reindex
     bulletin ask - --json < questions.txt
     bulletin ask --explain "徐汇和长宁一共有多少个快递网点"
     bulletin chat
@@ -30,8 +33,19 @@ from bot.engine import EmptyQuestion, Engine, default_db, normalize_question, pr
 from bot.evaluate import error_answer, format_report, load_questions, run, score
 from bot.explain import explain
 from bot.render import render_plain, to_json
-from bot.settings import load_dotenv
-from index import BulletinError, Segmenter, Store, ingest_paths
+from bot.settings import load_dotenv, read_limits
+from index import (
+    BulletinError,
+    IngestResult,
+    Limits,
+    Segmenter,
+    Store,
+    find_documents,
+    ingest_paths,
+    reindex,
+    remove_issue,
+    table,
+)
 
 LAST_ERROR = Path.home() / ".cache" / "bulletin" / "last-error.txt"  # the user's own, not a shared /tmp name
 
@@ -46,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("ingest", parents=[common], help="add bulletin files or folders (.txt .md .pdf .docx)")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    sub.add_parser("list", parents=[common], help="the stored issues: date, number, articles, figures, state")
+    p = sub.add_parser("remove", parents=[common], help="take an issue out of the index (kept in the database)")
+    p.add_argument("issue", metavar="ISSUE", help="its #id, file name, issue number (第5期) or date")
+    p.add_argument("--purge", action="store_true", help="delete it from the database too")
+    sub.add_parser("reindex", parents=[common],
+                   help="re-derive chunks, terms and figures of every stored issue from its original text")
     p = sub.add_parser("ask", parents=[common], help="answer a question ('-' reads one per line from stdin)")
     p.add_argument("question", metavar="QUESTION")
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
@@ -102,12 +122,21 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
     if args.command == "ask" and args.question != "-":
         normalize_question(args.question)  # refuse an empty question before loading anything
     questions = load_questions(args.questions) if args.command == "eval" else []  # a bad set, before loading
-    async with await Store.open(db, create=args.command != "stats") as store:
+    limits = read_limits()
+    async with await Store.open(db, create=args.command not in ("stats", "list", "remove", "reindex")) as store:
+        store.on_wait = _say_waiting
         if args.command == "stats":
             return await _stats(store)
+        if args.command == "list":
+            return await _list(store)
+        if args.command == "remove":
+            print((await remove_issue(store, args.issue, purge=args.purge)).line())
+            return 0
         segmenter = Segmenter()
         if args.command == "ingest":
-            return await _ingest(store, segmenter, args.paths)
+            return await _ingest(store, segmenter, args.paths, limits)
+        if args.command == "reindex":
+            return await _reindex(store, segmenter)
         if notice := await prepare(store, segmenter):
             print(notice, file=sys.stderr)
         engine = await Engine.load(store, segmenter)
@@ -132,19 +161,51 @@ def _serve(db: Path) -> int:
     return serve(settings, db)
 
 
-async def _ingest(store: Store, segmenter: Segmenter, paths: list[Path]) -> int:
+def _say_waiting() -> None:
+    print("waiting for another ingest or reindex of this database to finish…", file=sys.stderr, flush=True)
+
+
+async def _ingest(store: Store, segmenter: Segmenter, paths: list[Path], limits: Limits) -> int:
     started = time.perf_counter()
-    results = await ingest_paths(store, segmenter, paths)
-    for result in results:
-        print(result.line(), flush=True)
-    if not results:
+    files = list(find_documents(paths))
+    if not files:
         print("refused: no bulletin files (.txt .md .pdf .docx) found", file=sys.stderr)
         return 1
-    refused = sum(r.status == "refused" for r in results)
-    added = sum(r.status == "added" for r in results)
-    print(f"{added} added, {len(results) - added - refused} duplicate, {refused} refused "
-          f"in {time.perf_counter() - started:.2f} s", file=sys.stderr)
-    return 1 if refused else 0
+    if sys.stderr.isatty() and len(files) > 1:
+        from tqdm import tqdm  # a bar on a terminal; plain lines when the output goes to a file or a script
+
+        with tqdm(total=len(files), unit="file", file=sys.stderr, leave=False) as bar:
+
+            def show(result: IngestResult) -> None:
+                bar.write(result.line(), file=sys.stdout)
+                bar.update()
+
+            results = await ingest_paths(store, segmenter, files, limits, show)
+    else:
+        results = await ingest_paths(store, segmenter, files, limits, lambda r: print(r.line(), flush=True))
+    counts = {status: sum(r.status == status for r in results)
+              for status in ("added", "updated", "restored", "unchanged", "refused")}
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n or status in ("added", "refused"))
+    print(f"{summary} in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+    return 1 if counts["refused"] else 0
+
+
+async def _list(store: Store) -> int:
+    issues = await store.issues()
+    if not issues:
+        print("no issues stored yet; `bulletin ingest FILE` adds one", file=sys.stderr)
+        return 0
+    print("\n".join(table(issues)))
+    return 0
+
+
+async def _reindex(store: Store, segmenter: Segmenter) -> int:
+    done = await reindex(store, segmenter)
+    print(f"reindexed {done.issues} issues: {done.articles} articles, {done.chunks} chunks, {done.figures} figures "
+          f"in {done.seconds:.2f} s")
+    if done.kept:
+        print(f"kept the old index of {', '.join(done.kept)} (its text no longer parses)", file=sys.stderr)
+    return 0
 
 
 async def _stats(store: Store) -> int:

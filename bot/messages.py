@@ -175,11 +175,15 @@ _REFUSALS = {"UnsupportedFile": "不支持的文件类型", "UnreadableFile": "�
 
 def ingest_blocks(result: IngestResult) -> list[tuple[str, str]]:
     """Say what happened to an uploaded bulletin."""
-    if result.status == "added":
+    if result.stored:
         issue = f"（{result.issue}）" if result.issue else ""
-        return [_block(f"已收录 {result.document}{issue}", "b"),
-                _block(f"{result.articles} 篇文章，{result.chunks} 段，{result.figures} 个数字。现在就可以提问了。")]
-    if result.status == "duplicate":
+        done = {"added": "已收录", "updated": "已更新", "restored": "已恢复收录"}[result.status]
+        blocks = [_block(f"{done} {result.document}{issue}", "b"),
+                  _block(f"{result.articles} 篇文章，{result.chunks} 段，{result.figures} 个数字。现在就可以提问了。")]
+        if result.replaced:
+            blocks.append(_block(f"这是同一期简报的新版本，替换了 {'、'.join(result.replaced)}（旧版本仍保存在数据库中，不再用于回答）。"))
+        return blocks
+    if result.status == "unchanged":
         return [_block(f"未重复收录 {result.document}", "b"), _block(f"内容与已收录的简报相同（{result.reason}）。")]
     kind = _REFUSALS.get(result.error, "未能收录")
     return [_block(f"未收录 {result.document}", "b"), _block(f"{kind}：{result.reason}")]

@@ -14,10 +14,12 @@ from pathlib import Path
 from bot.answer import Answer
 from bot.engine import Engine, prepare
 from index import (
+    LIMITS,
     AskedQuestion,
     BulletinError,
     IngestResult,
     Library,
+    Limits,
     QuestionStats,
     ReindexResult,
     Segmenter,
@@ -28,6 +30,8 @@ from index import (
 )
 
 log = logging.getLogger(__name__)
+
+WATCH_SECONDS = 2.0  # how often a question checks whether another process changed the index
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,23 +45,28 @@ class Asked:
 class Service:
     """The bot's state: one store, the engine it answers from, and a lock that makes writers take turns."""
 
-    def __init__(self, store: Store, engine: Engine) -> None:
+    def __init__(self, store: Store, engine: Engine, generation: int = 0, limits: Limits = LIMITS) -> None:
         self.store = store
         self.engine = engine  # replaced whole after an ingest or reindex; a question in flight keeps the old one
+        self.generation = generation  # the store's generation the engine was loaded from
+        self.limits = limits
         self._writing = asyncio.Lock()
+        self._watched = time.monotonic()
+        self._watcher: asyncio.Task[bool] | None = None
         self._pending: list[AskedQuestion] = []
         self._flusher: asyncio.Task[None] | None = None
         self._salt = secrets.token_hex(16)
 
     @classmethod
-    async def open(cls, db: Path) -> Service:
+    async def open(cls, db: Path, limits: Limits = LIMITS) -> Service:
         """Open the database (filling an empty one with the bundled sample) and load the index."""
         store = await Store.open(db)
         try:
             segmenter = await asyncio.to_thread(Segmenter)
             if notice := await prepare(store, segmenter):
                 log.info("%s", notice)
-            service = cls(store, Engine(segmenter, await _build(store)))
+            generation = await store.generation()
+            service = cls(store, Engine(segmenter, await _build(store)), generation, limits)
         except BaseException:
             await store.close()
             raise
@@ -65,6 +74,8 @@ class Service:
 
     async def close(self) -> None:
         """Write the questions still pending and close the store."""
+        if self._watcher is not None:
+            await self._watcher
         await self.flush()
         await self.store.close()
 
@@ -78,9 +89,26 @@ class Service:
             question=result.question.text, found=result.found, latency_ms=round(latency, 3),
             document=result.chunk.document if result.chunk else None))
         # the log is written after the reply, in batches: a question never waits for the database
+        loop = asyncio.get_running_loop()
         if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.get_running_loop().create_task(self._drain())
+            self._flusher = loop.create_task(self._drain())
+        if time.monotonic() - self._watched > WATCH_SECONDS and (self._watcher is None or self._watcher.done()):
+            self._watched = time.monotonic()
+            self._watcher = loop.create_task(self.catch_up())
         return Asked(result, latency)
+
+    async def catch_up(self) -> bool:
+        """Load the index afresh if another process (`bulletin ingest`) changed it; return whether it did."""
+        try:
+            async with self._writing:
+                if await self.store.generation() == self.generation:
+                    return False
+                await self._reload()
+        except BulletinError as e:  # the answers go on from the index already loaded
+            log.warning("could not check for a changed index: %s", e)
+            return False
+        log.info("the index changed in another process: loaded generation %d", self.generation)
+        return True
 
     def user_hash(self, user_id: int) -> str:
         """A user's id, hashed with this run's salt: enough to count people, useless to identify them."""
@@ -105,8 +133,8 @@ class Service:
     async def ingest(self, data: bytes, document: str) -> IngestResult:
         """Ingest one document; when it is added, answer from the new snapshot from then on."""
         async with self._writing:
-            result = await ingest_bytes(self.store, self.engine.segmenter, data, document)
-            if result.status == "added":
+            result = await ingest_bytes(self.store, self.engine.segmenter, data, document, self.limits)
+            if result.stored:
                 await self._reload()
         return result
 
@@ -129,7 +157,10 @@ class Service:
         return await self.store.stats(), await self.store.question_stats()
 
     async def _reload(self) -> None:
+        # the generation is read first: a change committed meanwhile is loaded now and seen again next time
+        generation = await self.store.generation()
         self.engine = Engine(self.engine.segmenter, await _build(self.store))
+        self.generation = generation
 
 
 async def _build(store: Store) -> Library:

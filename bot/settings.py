@@ -7,7 +7,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import BulletinError
+from index import LIMITS, BulletinError, Limits
 
 
 class SettingsError(BulletinError):
@@ -32,7 +32,31 @@ SETTINGS: tuple[Setting, ...] = (
             "comma-separated Telegram user ids allowed to upload bulletins, `/reindex` and `/stats`"),
     Setting("TELEGRAM_BASE_URL", "https://api.telegram.org/bot", "Bot API endpoint (a local Bot API server)"),
     Setting("TELEGRAM_BASE_FILE_URL", "https://api.telegram.org/file/bot", "Bot API file download endpoint"),
+    Setting("BULLETIN_MAX_FILE_MB", "20", "largest bulletin file accepted (Telegram bots can download 20 MB at most)"),
+    Setting("BULLETIN_PARSE_SECONDS", "30", "time a PDF or .docx may take to read, in a child process, before it is refused"),
+    Setting("BULLETIN_PARSE_MEMORY_MB", "512", "memory that child process may use (a decompression bomb hits this)"),
+    Setting("BULLETIN_MAX_PAGES", "500", "most pages a PDF may have"),
 )
+
+_LIMITS = {"BULLETIN_MAX_FILE_MB": "max_bytes", "BULLETIN_PARSE_SECONDS": "seconds",
+           "BULLETIN_PARSE_MEMORY_MB": "memory_mb", "BULLETIN_MAX_PAGES": "pages"}
+
+
+def read_limits(env: Mapping[str, str] | None = None) -> Limits:
+    """Read the limits on reading a bulletin file from the environment; a malformed value is an error."""
+    values = os.environ if env is None else env
+    chosen: dict[str, int] = {}
+    for setting in SETTINGS:
+        if setting.name not in _LIMITS:
+            continue
+        text = values.get(setting.name, "").strip() or setting.default
+        if not text.isdigit() or int(text) <= 0:
+            raise SettingsError(f"{setting.name}: {text!r} is not a positive whole number")
+        number = int(text)
+        if setting.name == "BULLETIN_PARSE_MEMORY_MB" and number < 128:
+            raise SettingsError(f"{setting.name}: {number} MB is too little to start a reader (at least 128)")
+        chosen[_LIMITS[setting.name]] = number * 1_000_000 if setting.name == "BULLETIN_MAX_FILE_MB" else number
+    return Limits(**chosen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +67,7 @@ class BotSettings:
     admin_ids: frozenset[int]
     base_url: str
     base_file_url: str
+    limits: Limits = LIMITS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BotSettings:
@@ -54,7 +79,8 @@ class BotSettings:
         if any(c.isspace() or c == "/" for c in token):
             raise SettingsError("TELEGRAM_BOT_TOKEN is malformed (it looks like 123456:ABC-DEF…)")
         return cls(token=token, admin_ids=parse_admin_ids(values.get("BULLETIN_ADMIN_IDS", "")),
-                   base_url=_url(values, "TELEGRAM_BASE_URL"), base_file_url=_url(values, "TELEGRAM_BASE_FILE_URL"))
+                   base_url=_url(values, "TELEGRAM_BASE_URL"), base_file_url=_url(values, "TELEGRAM_BASE_FILE_URL"),
+                   limits=read_limits(values))
 
 
 def parse_admin_ids(text: str) -> frozenset[int]:

@@ -32,7 +32,7 @@ from bot.engine import EmptyQuestion
 from bot.examples import example_questions
 from bot.service import Service
 from bot.settings import BotSettings
-from index import MAX_BYTES, SUFFIXES, BulletinError
+from index import SUFFIXES, BulletinError
 
 log = logging.getLogger("bulletin.telegram")
 
@@ -76,7 +76,7 @@ def build_application(settings: BotSettings, db: Path) -> Application:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
     async def open_service(app: Application) -> None:
-        app.bot_data["service"] = await Service.open(db)
+        app.bot_data["service"] = await Service.open(db, settings.limits)
         app.bot_data["recent"] = Recent()
         await _refresh_examples(app.bot_data)
         await app.bot.set_my_commands(COMMANDS)  # the menu Telegram shows next to the text box
@@ -274,16 +274,17 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if suffix not in SUFFIXES:
         await message.reply_text(f"未收录 {escape(name, quote=False)}：只收 {' '.join(SUFFIXES)} 文件。")
         return
-    if document.file_size is None or document.file_size > MAX_BYTES:
+    limit = _service(context).limits.max_bytes
+    if document.file_size is None or document.file_size > limit:
         size = f"{document.file_size / 1e6:.1f} MB" if document.file_size else "大小未知"
-        await message.reply_text(f"未收录 {escape(name, quote=False)}：文件过大（{size}，上限 {MAX_BYTES / 1e6:.0f} MB）。")
+        await message.reply_text(f"未收录 {escape(name, quote=False)}：文件过大（{size}，上限 {limit / 1e6:.0f} MB）。")
         return
     await message.reply_text(f"收到 {escape(name, quote=False)}，正在收录……")
     file = await document.get_file()
     data = bytes(await file.download_as_bytearray())
     result = await _service(context).ingest(data, Path(name).name)
     log.info("upload %s", result.line())
-    if result.status == "added":
+    if result.stored:
         await _refresh_examples(context.bot_data)
     await send(message, messages.ingest_blocks(result))
 

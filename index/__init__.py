@@ -1,7 +1,16 @@
 """The corpus side: reading bulletins, cleaning, chunking, tokenizing, storing and ranking."""
 
+from index.catalog import Removed, remove_issue, table
 from index.clean import normalize_chars
-from index.errors import BulletinError, DuplicateBulletin, EmptyDocument, StoreError, UnreadableFile, UnsupportedFile
+from index.errors import (
+    BulletinError,
+    DuplicateBulletin,
+    EmptyDocument,
+    NoSuchIssue,
+    StoreError,
+    UnreadableFile,
+    UnsupportedFile,
+)
 from index.figures import (
     TOTAL_WORDS,
     clause_before,
@@ -18,14 +27,15 @@ from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
 from index.numerals import format_amount, parse_amount, parse_number
 from index.places import DISTRICTS, TOWNS, canonical, place_names_in, places_in
-from index.records import AskedQuestion, QuestionStats, Stats
+from index.records import AskedQuestion, QuestionStats, Stats, StoredIssue
 from index.resources import data_path, sample_bulletins
 from index.segment import Segmenter
-from index.sources import MAX_BYTES, SUFFIXES
+from index.sources import LIMITS, MAX_BYTES, SUFFIXES, Limits, find_documents
 from index.store import Store
 
 __all__ = [
     "DISTRICTS",
+    "LIMITS",
     "MAX_BYTES",
     "RULES",
     "SUFFIXES",
@@ -43,18 +53,23 @@ __all__ = [
     "IngestResult",
     "IssueMeta",
     "Library",
+    "Limits",
+    "NoSuchIssue",
     "QuestionStats",
     "ReindexResult",
+    "Removed",
     "Segmenter",
     "Stats",
     "Store",
     "StoreError",
+    "StoredIssue",
     "UnreadableFile",
     "UnsupportedFile",
     "canonical",
     "clause_before",
     "data_path",
     "extract_figures",
+    "find_documents",
     "format_amount",
     "ingest_bytes",
     "ingest_paths",
@@ -65,11 +80,13 @@ __all__ = [
     "places_in",
     "refresh",
     "reindex",
+    "remove_issue",
     "resolve_period",
     "same_dimension",
     "same_unit",
     "sample_bulletins",
     "sentences",
+    "table",
     "unit_kind",
     "unit_names",
 ]

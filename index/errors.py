@@ -25,3 +25,7 @@ class StoreError(BulletinError):
 
 class DuplicateBulletin(BulletinError):
     """A bulletin with the same content is already stored."""
+
+
+class NoSuchIssue(BulletinError):
+    """No stored bulletin matches what was named, or more than one does."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,20 +13,21 @@ from index.chunk import chunk_paragraphs
 from index.clean import parse_bulletin
 from index.errors import BulletinError, DuplicateBulletin
 from index.figures import extract_figures
-from index.models import Bulletin
-from index.records import NewArticle, NewChunk, Reparsed, StoredSource
+from index.models import Bulletin, IssueMeta
+from index.records import NewArticle, NewBulletin, NewChunk, Reparsed, StoredSource
 from index.segment import Segmenter
-from index.sources import extract_text, find_documents, read_bytes
+from index.sources import LIMITS, Limits, extract_text, find_documents, read_bytes
 from index.store import Store
 
 # The version of the derivation rules (cleaning, chunking, figures): bump it when they change, and every
-# database re-derives its bulletins from their stored text when next opened for asking. 2: the figure index.
-RULES = 2
+# database re-derives its bulletins from their stored text when next opened for asking.
+# 2: the figure index. 3: the issue key that tells a corrected version of an issue.
+RULES = 3
 
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    """What happened to one file: added, duplicate (same content already stored) or refused."""
+    """What happened to one file: added, unchanged, updated (a new version of an issue), restored, or refused."""
 
     document: str
     status: str
@@ -36,16 +37,30 @@ class IngestResult:
     chunks: int = 0
     figures: int = 0
     error: str = ""  # the refusal's kind: the BulletinError subclass name (UnreadableFile …)
+    replaced: tuple[str, ...] = ()  # for updated: the documents of the older version, kept but out of the index
+
+    @property
+    def stored(self) -> bool:
+        """Whether the index changed: the file is now searched."""
+        return self.status in ("added", "updated", "restored")
 
     def line(self) -> str:
         """Describe the result in one line."""
-        if self.status == "added":
+        if self.stored:
             issue = f" ({self.issue})" if self.issue else ""
-            return (f"added     {self.document}{issue}: {self.articles} articles, {self.chunks} chunks, "
+            line = (f"{self.status:<9} {self.document}{issue}: {self.articles} articles, {self.chunks} chunks, "
                     f"{self.figures} figures")
-        if self.status == "duplicate":
-            return f"duplicate {self.document}: {self.reason}"
-        return f"refused   {self.document}: {self.reason}"
+            if self.replaced:
+                line += f"; replaces {', '.join(self.replaced)} (kept, out of the index)"
+            return line
+        return f"{self.status:<9} {self.document}: {self.reason}"
+
+
+def issue_key(meta: IssueMeta, document: str) -> str:
+    """What makes two files the same issue: its name with its number or date; else the file's name."""
+    if meta.name and (meta.number or meta.date):
+        return f"issue:{meta.name}|{meta.number or ''}|{meta.date or ''}"
+    return f"file:{document}"
 
 
 async def refresh(store: Store, segmenter: Segmenter) -> ReindexResult | None:
@@ -70,31 +85,33 @@ def analyse(bulletin: Bulletin, segmenter: Segmenter) -> tuple[NewArticle, ...]:
     return tuple(articles)
 
 
-async def ingest_bytes(store: Store, segmenter: Segmenter, data: bytes, document: str) -> IngestResult:
+async def ingest_bytes(store: Store, segmenter: Segmenter, data: bytes, document: str,
+                       limits: Limits = LIMITS) -> IngestResult:
     """Ingest one document given as bytes; nothing is stored unless all of it is."""
     sha = hashlib.sha256(data).hexdigest()
     try:
-        if (existing := await store.find_sha(sha)) is not None:
-            return IngestResult(document, "duplicate", reason=f"same content as {existing}, already stored")
+        if (existing := await store.find_sha(sha)) is not None and existing[1] == "indexed":
+            return IngestResult(document, "unchanged", reason=f"same content as {existing[0]}, already stored")
         # parsing and tokenizing are CPU work: off the event loop, so a bot keeps answering meanwhile
-        text, bulletin, articles = await asyncio.to_thread(_prepare, data, document, segmenter)
+        text, bulletin, articles = await asyncio.to_thread(_prepare, data, document, segmenter, limits)
+        meta = bulletin.meta
+        stored = await store.add_bulletin(NewBulletin(
+            document=document, sha256=sha, raw_text=text, issue_name=meta.name, issue_number=meta.number,
+            issue_date=meta.date, issue_key=issue_key(meta, document), distribution=bulletin.distribution,
+            articles=articles, rules=RULES))
+    except DuplicateBulletin as e:  # another ingest stored the same file meanwhile
+        return IngestResult(document, "unchanged", reason=str(e))
     except BulletinError as e:
         return IngestResult(document, "refused", reason=str(e), error=type(e).__name__)
-    meta = bulletin.meta
-    try:
-        await store.add_bulletin(document=document, sha256=sha, raw_text=text, issue_name=meta.name,
-                                 issue_number=meta.number, issue_date=meta.date,
-                                 distribution=bulletin.distribution, articles=articles, rules=RULES)
-    except DuplicateBulletin as e:  # another ingest stored the same file meanwhile
-        return IngestResult(document, "duplicate", reason=str(e))
     issue = " ".join(str(p) for p in (meta.name, meta.number, meta.date) if p)
-    return IngestResult(document, "added", issue=issue, articles=len(articles),
+    return IngestResult(document, stored.status, issue=issue, articles=len(articles),
                         chunks=sum(len(a.chunks) for a in articles),
-                        figures=sum(len(c.figures) for a in articles for c in a.chunks))
+                        figures=sum(len(c.figures) for a in articles for c in a.chunks), replaced=stored.replaced)
 
 
-def _prepare(data: bytes, document: str, segmenter: Segmenter) -> tuple[str, Bulletin, tuple[NewArticle, ...]]:
-    text = extract_text(data, document)
+def _prepare(data: bytes, document: str, segmenter: Segmenter,
+             limits: Limits) -> tuple[str, Bulletin, tuple[NewArticle, ...]]:
+    text = extract_text(data, document, limits)
     bulletin = parse_bulletin(text, document)
     return text, bulletin, analyse(bulletin, segmenter)
 
@@ -136,18 +153,23 @@ def _reparse(sources: Sequence[StoredSource], segmenter: Segmenter) -> tuple[lis
             continue
         meta = bulletin.meta
         reparsed.append(Reparsed(id=source.id, issue_name=meta.name, issue_number=meta.number, issue_date=meta.date,
-                                 distribution=bulletin.distribution, articles=analyse(bulletin, segmenter)))
+                                 issue_key=issue_key(meta, source.document), distribution=bulletin.distribution,
+                                 articles=analyse(bulletin, segmenter)))
     return reparsed, kept
 
 
-async def ingest_paths(store: Store, segmenter: Segmenter, paths: Iterable[Path]) -> list[IngestResult]:
-    """Ingest files and folders (recursively); one result per file, in order."""
+async def ingest_paths(store: Store, segmenter: Segmenter, paths: Iterable[Path], limits: Limits = LIMITS,
+                       progress: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
+    """Ingest files and folders (recursively), one file per transaction; one result per file, in order."""
     results = []
     for path in find_documents(paths):
         try:
-            data = read_bytes(path)
+            data = read_bytes(path, limits)
         except BulletinError as e:
-            results.append(IngestResult(path.name, "refused", reason=str(e)))
-            continue
-        results.append(await ingest_bytes(store, segmenter, data, path.name))
+            result = IngestResult(path.name, "refused", reason=str(e), error=type(e).__name__)
+        else:
+            result = await ingest_bytes(store, segmenter, data, path.name, limits)
+        results.append(result)
+        if progress is not None:
+            progress(result)
     return results

@@ -27,6 +27,48 @@ class NewArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class NewBulletin:
+    """A bulletin to store: the file's identity and text, its issue fields and its derived articles."""
+
+    document: str
+    sha256: str
+    raw_text: str
+    issue_name: str | None
+    issue_number: str | None
+    issue_date: dt.date | None
+    issue_key: str  # the same issue in another file (a corrected version) has the same key
+    distribution: str
+    articles: tuple[NewArticle, ...]
+    rules: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What storing a bulletin did: added, updated (replacing the documents named) or restored to the index."""
+
+    id: int
+    status: str
+    replaced: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIssue:
+    """One stored bulletin as `bulletin list` shows it."""
+
+    id: int
+    document: str
+    state: str  # indexed, replaced (by a newer version of the issue) or removed
+    issue_name: str | None
+    issue_number: str | None
+    issue_date: str | None
+    ingested_at: str
+    replaced_by: str | None
+    articles: int
+    chunks: int
+    figures: int
+
+
+@dataclass(frozen=True, slots=True)
 class StoredChunk:
     """A chunk as loaded for searching: the chunk, its terms and its figures."""
 
@@ -52,6 +94,7 @@ class Reparsed:
     issue_name: str | None
     issue_number: str | None
     issue_date: dt.date | None
+    issue_key: str
     distribution: str
     articles: tuple[NewArticle, ...]
 
@@ -88,3 +131,4 @@ class Stats:
     figures: int
     newest_issue: str | None
     last_ingest: str | None
+    out_of_index: int = 0  # stored bulletins not searched: replaced by a newer version, or removed

@@ -59,5 +59,17 @@ ALTER TABLE bulletins ADD COLUMN derived_with INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX figures_measure ON figures(measure);
 """
 
+# Versions of an issue: a corrected file of the same issue (same issue_key) replaces the indexed one, which stays
+# stored as 'replaced'; `bulletin remove` takes one out of the index as 'removed'. Only 'indexed' ones are searched.
+# The generation counts committed changes to the index, so a running bot sees another process's ingest.
+_M004 = """
+ALTER TABLE bulletins ADD COLUMN issue_key TEXT;
+ALTER TABLE bulletins ADD COLUMN state TEXT NOT NULL DEFAULT 'indexed'
+    CHECK (state IN ('indexed', 'replaced', 'removed'));
+ALTER TABLE bulletins ADD COLUMN replaced_by INTEGER REFERENCES bulletins(id) ON DELETE SET NULL;
+CREATE INDEX bulletins_issue_key ON bulletins(issue_key, state);
+INSERT OR IGNORE INTO settings VALUES ('generation', '1');
+"""
+
 # Append-only: migration N is MIGRATIONS[N - 1]. Never edit one that has shipped.
-MIGRATIONS: tuple[str, ...] = (_M001, _M002, _M003)
+MIGRATIONS: tuple[str, ...] = (_M001, _M002, _M003, _M004)

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-import io
-import re
+import json
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from index import readers
 from index.errors import UnreadableFile, UnsupportedFile
 
 SUFFIXES = (".txt", ".md", ".pdf", ".docx")
 MAX_BYTES = 20_000_000  # Telegram's download limit; a bulletin issue is far smaller
-MAX_PAGES = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much a document may take to read: its size, and the reading child's time, memory and pages."""
+
+    max_bytes: int = MAX_BYTES
+    seconds: int = 30
+    memory_mb: int = 512
+    pages: int = 500
+
+
+LIMITS = Limits()  # the defaults; the bot and the command line read their own from the settings
 
 
 def find_documents(paths: Iterable[Path]) -> Iterator[Path]:
@@ -24,12 +39,12 @@ def find_documents(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def read_bytes(path: Path) -> bytes:
-    """Read a file with the size limit applied, as a one-line error on failure."""
+def read_bytes(path: Path, limits: Limits = LIMITS) -> bytes:
+    """Read a file with the size limit applied (before reading it), as a one-line error on failure."""
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise UnreadableFile(f"file is too large ({size / 1e6:.1f} MB, limit {MAX_BYTES / 1e6:.0f} MB)")
+        if size > limits.max_bytes:
+            raise UnreadableFile(too_large(size, limits))
         return path.read_bytes()
     except FileNotFoundError:
         raise UnreadableFile("no such file") from None
@@ -39,18 +54,48 @@ def read_bytes(path: Path) -> bytes:
         raise UnreadableFile(f"cannot read the file ({e.strerror or e})") from None
 
 
-def extract_text(data: bytes, name: str) -> str:
+def too_large(size: int, limits: Limits) -> str:
+    """Say that a file is over the size limit."""
+    return f"file is too large ({size / 1e6:.1f} MB, limit {limits.max_bytes / 1e6:.0f} MB)"
+
+
+def extract_text(data: bytes, name: str, limits: Limits = LIMITS) -> str:
     """Return the text of a document given its bytes and file name (the suffix picks the reader)."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise UnsupportedFile(f"unsupported file type {suffix or '(none)'}; expected {', '.join(SUFFIXES)}")
+    if len(data) > limits.max_bytes:
+        raise UnreadableFile(too_large(len(data), limits))
     if not data.strip():
         raise UnreadableFile("the file is empty")
-    if suffix == ".pdf":
-        return pdf_text(data)
-    if suffix == ".docx":
-        return docx_text(data)
+    if suffix in (".pdf", ".docx"):
+        return read_in_child(data, suffix, limits)
+    # text is decoded here: decoding is linear in the size, which is capped, so it cannot run away
     return decode_text(data)
+
+
+def read_in_child(data: bytes, suffix: str, limits: Limits) -> str:
+    """Read a PDF or .docx in a child interpreter bounded by limits; refusals come back as UnreadableFile."""
+    # -P: the readers' folder is not put on sys.path, so the project's module names cannot shadow the stdlib
+    command = [sys.executable, "-P", readers.__file__, suffix, str(limits.pages), str(limits.memory_mb),
+               str(limits.seconds)]
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, timeout=limits.seconds, check=False)
+    except subprocess.TimeoutExpired:  # run() has killed the child
+        raise UnreadableFile(f"reading it took longer than {limits.seconds} s (limit); the file may be damaged") from None
+    except OSError as e:
+        raise UnreadableFile(f"cannot start the document reader ({e.strerror or e})") from None
+    try:
+        reply = json.loads(done.stdout)
+    except ValueError:
+        reply = {}
+    if "text" in reply:
+        return str(reply["text"])
+    if "refused" in reply:
+        raise UnreadableFile(str(reply["refused"]))
+    # no reply: killed by a signal (the CPU limit, the out-of-memory killer) or a crash in a C extension
+    why = f"signal {-done.returncode}" if done.returncode < 0 else f"exit status {done.returncode}"
+    raise UnreadableFile(f"the document reader stopped ({why}) on this file; it may be damaged or too large")
 
 
 def decode_text(data: bytes) -> str:
@@ -66,48 +111,3 @@ def decode_text(data: bytes) -> str:
             break  # UTF-16 or binary data decodes "successfully" into NULs
         return text
     raise UnreadableFile("unknown text encoding (expected UTF-8 or GB18030)")
-
-
-def pdf_text(data: bytes) -> str:
-    """Extract a PDF's text layer with pypdf, page by page."""
-    from pypdf import PasswordType, PdfReader  # imported here: it is only needed when a PDF comes in
-
-    if not data.startswith(b"%PDF-"):
-        raise UnreadableFile("not a PDF file (no %PDF- header)")
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        # an owner password only restricts printing or copying: pypdf opens those with the empty password
-        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-            raise UnreadableFile("the PDF is encrypted; send an unprotected copy")
-        if len(reader.pages) > MAX_PAGES:
-            raise UnreadableFile(f"the PDF has {len(reader.pages)} pages (limit {MAX_PAGES})")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except UnreadableFile:
-        raise
-    except Exception as e:  # pypdf raises far more than PyPdfError on damaged files
-        raise UnreadableFile(f"damaged or unreadable PDF ({type(e).__name__})") from None
-    text = "\n".join(pages)
-    if not re.search(r"\w", text):
-        raise UnreadableFile("the PDF has no text layer (不支持扫描件: scanned PDFs are not supported)")
-    return text
-
-
-def docx_text(data: bytes) -> str:
-    """Extract a .docx's paragraphs (and table cells), one per line."""
-    import docx  # python-docx; imported here for the same reason as pypdf
-    import docx.table
-
-    if not data.startswith(b"PK\x03\x04"):
-        raise UnreadableFile("not a .docx file (not a zip container)")
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as e:  # python-docx raises zip, XML and key errors on damaged files
-        raise UnreadableFile(f"damaged or unreadable .docx ({type(e).__name__})") from None
-    lines: list[str] = []
-    for block in document.iter_inner_content():  # paragraphs and tables in document order
-        if isinstance(block, docx.table.Table):
-            # a row ends like a sentence, so a short row is never taken for a title
-            lines.extend("，".join(c.text.strip() for c in row.cells if c.text.strip()) + "。" for row in block.rows)
-        else:
-            lines.append(block.text.strip())
-    return "\n".join(line for line in lines if line)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import fcntl
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -15,8 +17,24 @@ import aiosqlite
 
 from index.errors import DuplicateBulletin, StoreError
 from index.models import Chunk, Figure
-from index.records import AskedQuestion, NewArticle, QuestionStats, Reparsed, Stats, StoredChunk, StoredSource
+from index.records import (
+    AskedQuestion,
+    NewArticle,
+    NewBulletin,
+    QuestionStats,
+    Reparsed,
+    Stats,
+    Stored,
+    StoredChunk,
+    StoredIssue,
+    StoredSource,
+)
 from index.schema import MIGRATIONS
+
+# Bumps the generation in the transaction that changes the index: readers compare it to see a change.
+_NEXT_GENERATION = ("INSERT INTO settings VALUES ('generation', '1')"
+                    " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+_INDEX_CHANGED = "INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)"
 
 
 class Store:
@@ -30,6 +48,8 @@ class Store:
         # or its statements would land inside it
         self._lock = asyncio.Lock()
         self._reading = asyncio.Lock()
+        self._writer_file: int | None = None  # <db>.lock: flock()ed around each write, so processes take turns
+        self.on_wait: Callable[[], None] | None = None  # told when a write must wait for another process's
 
     @classmethod
     async def open(cls, path: Path, *, create: bool = True) -> Store:
@@ -42,6 +62,7 @@ class Store:
             raise StoreError(f"cannot open database {path}: {e}") from None
         store = cls(db, path)
         try:
+            store._writer_file = _open_lock(path)
             await store._setup()
             # WAL gives this connection the last committed state while the writer is mid-transaction
             store._read = await aiosqlite.connect(path, timeout=10, isolation_level=None)
@@ -64,22 +85,26 @@ class Store:
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._db.execute("PRAGMA busy_timeout=10000")
-        await self._db.execute(
-            "CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-        async with self._db.execute("SELECT coalesce(max(version), 0) FROM _migrations") as cur:
-            row = await cur.fetchone()
-        current = row[0] if row else 0
-        if current > len(MIGRATIONS):
-            raise StoreError(f"{self.path} was made by a newer version of this program (schema {current})")
-        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-            await self._db.executescript(f"BEGIN IMMEDIATE;\n{script}\n"
-                                         f"INSERT INTO _migrations VALUES ({version}, '{_now()}');\nCOMMIT;")
+        async with self._writing():
+            await self._db.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            async with self._db.execute("SELECT coalesce(max(version), 0) FROM _migrations") as cur:
+                row = await cur.fetchone()
+            current = row[0] if row else 0
+            if current > len(MIGRATIONS):
+                raise StoreError(f"{self.path} was made by a newer version of this program (schema {current})")
+            for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+                await self._db.executescript(f"BEGIN IMMEDIATE;\n{script}\n"
+                                             f"INSERT INTO _migrations VALUES ({version}, '{_now()}');\nCOMMIT;")
 
     async def close(self) -> None:
         """Close the connections."""
         if self._read is not self._db:
             await self._read.close()
         await self._db.close()
+        if self._writer_file is not None:
+            os.close(self._writer_file)
+            self._writer_file = None
 
     async def __aenter__(self) -> Store:
         return self
@@ -90,9 +115,9 @@ class Store:
 
     async def _write(self, work: Callable[[aiosqlite.Connection], Awaitable[Any]]) -> Any:
         """Run work in one IMMEDIATE transaction: the single door every write goes through."""
-        async with self._lock:
+        async with self._writing():
             with self._translated():
-                await self._db.execute("BEGIN IMMEDIATE")  # waits busy_timeout for another process's writer
+                await self._db.execute("BEGIN IMMEDIATE")
                 try:
                     result = await work(self._db)
                     await self._db.execute("COMMIT")
@@ -101,6 +126,28 @@ class Store:
                         await self._db.execute("ROLLBACK")
                     raise
         return result
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """Be the only writer: first in this process, then among processes (the lock file).
+
+        SQLite's own busy timeout would fail a second ingest after a few seconds; the lock file makes it wait
+        its turn however long the first one writes. The kernel releases it when a process dies, even by kill -9.
+        """
+        async with self._lock:
+            fd = self._writer_file
+            if fd is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if self.on_wait is not None:
+                        self.on_wait()
+                    await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)  # waiting off the event loop
+            try:
+                yield
+            finally:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -125,35 +172,88 @@ class Store:
                 finally:
                     await self._read.execute("COMMIT")
 
-    async def find_sha(self, sha256: str) -> str | None:
-        """Return the document name already stored with this content hash, or None."""
-        async with self._snapshot() as db, db.execute("SELECT document FROM bulletins WHERE sha256 = ?",
+    async def find_sha(self, sha256: str) -> tuple[str, str] | None:
+        """Return the document stored with this content hash and its state (indexed, replaced …), or None."""
+        async with self._snapshot() as db, db.execute("SELECT document, state FROM bulletins WHERE sha256 = ?",
                                                       (sha256,)) as cur:
             row = await cur.fetchone()
-        return row[0] if row else None
+        return (row[0], row[1]) if row else None
 
-    async def add_bulletin(self, *, document: str, sha256: str, raw_text: str, issue_name: str | None,
-                           issue_number: str | None, issue_date: dt.date | None, distribution: str,
-                           articles: tuple[NewArticle, ...], rules: int) -> int:
-        """Store one bulletin with its articles, chunks and figures in one transaction; return its id."""
+    async def add_bulletin(self, new: NewBulletin) -> Stored:
+        """Store one bulletin with its articles, chunks and figures in one transaction.
 
-        async def work(db: aiosqlite.Connection) -> int:
+        An indexed bulletin of the same issue (issue_key) is replaced: it stays stored, out of the index.
+        The same content stored before but out of the index is restored, with its index derived afresh.
+        """
+
+        async def work(db: aiosqlite.Connection) -> Stored:
             # checked inside the transaction, so two ingests of one file cannot both add it
-            async with db.execute("SELECT document FROM bulletins WHERE sha256 = ?", (sha256,)) as found:
-                if (row := await found.fetchone()) is not None:
-                    raise DuplicateBulletin(f"same content as {row[0]}, already stored")
-            cur = await db.execute(
-                "INSERT INTO bulletins (document, sha256, issue_name, issue_number, issue_date, distribution,"
-                " raw_text, ingested_at, derived_with) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (document, sha256, issue_name, issue_number, issue_date.isoformat() if issue_date else None,
-                 distribution, raw_text, _now(), rules))
-            bulletin_id = cur.lastrowid or 0
-            await _insert_articles(db, bulletin_id, articles)
-            await db.execute("INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)", (_now(),))
-            return bulletin_id
+            async with db.execute("SELECT id, document, state FROM bulletins WHERE sha256 = ?",
+                                  (new.sha256,)) as found:
+                same = await found.fetchone()
+            if same is not None and same[2] == "indexed":
+                raise DuplicateBulletin(f"same content as {same[1]}, already stored")
+            async with db.execute("SELECT id, document FROM bulletins WHERE issue_key = ? AND state = 'indexed'",
+                                  (new.issue_key,)) as found:
+                older = [(r[0], r[1]) async for r in found]
+            fields = (new.issue_name, new.issue_number, new.issue_date.isoformat() if new.issue_date else None,
+                      new.distribution, new.rules, new.issue_key)
+            if same is not None:
+                bulletin_id = same[0]
+                await db.execute("DELETE FROM articles WHERE bulletin_id = ?", (bulletin_id,))  # cascades
+                await db.execute(
+                    "UPDATE bulletins SET issue_name = ?, issue_number = ?, issue_date = ?, distribution = ?,"
+                    " derived_with = ?, issue_key = ?, state = 'indexed', replaced_by = NULL WHERE id = ?",
+                    (*fields, bulletin_id))
+            else:
+                cur = await db.execute(
+                    "INSERT INTO bulletins (issue_name, issue_number, issue_date, distribution, derived_with,"
+                    " issue_key, document, sha256, raw_text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*fields, new.document, new.sha256, new.raw_text, _now()))
+                bulletin_id = cur.lastrowid or 0
+            await _insert_articles(db, bulletin_id, new.articles)
+            await db.executemany("UPDATE bulletins SET state = 'replaced', replaced_by = ? WHERE id = ?",
+                                 [(bulletin_id, old_id) for old_id, _ in older])
+            await _changed(db)
+            status = "restored" if same is not None else "updated" if older else "added"
+            return Stored(bulletin_id, status, tuple(document for _, document in older))
 
-        result: int = await self._write(work)
+        result: Stored = await self._write(work)
         return result
+
+    async def issues(self) -> list[StoredIssue]:
+        """List every stored bulletin, indexed or not, oldest issue first, with its counts."""
+        async with self._snapshot() as db, db.execute(
+                "SELECT b.id, b.document, b.state, b.issue_name, b.issue_number, b.issue_date, b.ingested_at,"
+                " (SELECT document FROM bulletins r WHERE r.id = b.replaced_by),"
+                " (SELECT count(*) FROM articles a WHERE a.bulletin_id = b.id),"
+                " (SELECT count(*) FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.bulletin_id = b.id),"
+                " (SELECT count(*) FROM figures f JOIN chunks c ON c.id = f.chunk_id"
+                "   JOIN articles a ON a.id = c.article_id WHERE a.bulletin_id = b.id)"
+                " FROM bulletins b ORDER BY b.issue_date IS NULL, b.issue_date, b.id") as cur:
+            return [StoredIssue(id=r[0], document=r[1], state=r[2], issue_name=r[3], issue_number=r[4],
+                                issue_date=r[5], ingested_at=r[6], replaced_by=r[7], articles=r[8], chunks=r[9],
+                                figures=r[10]) async for r in cur]
+
+    async def remove(self, bulletin_id: int, *, purge: bool) -> None:
+        """Take a bulletin out of the index (kept stored as 'removed'), or with purge delete it altogether."""
+
+        async def work(db: aiosqlite.Connection) -> None:
+            if purge:
+                await db.execute("DELETE FROM bulletins WHERE id = ?", (bulletin_id,))  # cascades
+            else:
+                await db.execute("UPDATE bulletins SET state = 'removed', replaced_by = NULL WHERE id = ?",
+                                 (bulletin_id,))
+            await _changed(db)
+
+        await self._write(work)
+
+    async def generation(self) -> int:
+        """The index's generation: it changes with every committed change to what is searched."""
+        async with self._snapshot() as db, db.execute(
+                "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'generation'") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
 
     async def load_sources(self) -> list[StoredSource]:
         """Load every stored bulletin's original text, oldest first."""
@@ -175,12 +275,12 @@ class Store:
                 await db.execute("DELETE FROM articles WHERE bulletin_id = ?", (item.id,))  # cascades
                 await db.execute(
                     "UPDATE bulletins SET issue_name = ?, issue_number = ?, issue_date = ?, distribution = ?,"
-                    " derived_with = ? WHERE id = ?",
+                    " derived_with = ?, issue_key = ? WHERE id = ?",
                     (item.issue_name, item.issue_number, item.issue_date.isoformat() if item.issue_date else None,
-                     item.distribution, rules, item.id))
+                     item.distribution, rules, item.issue_key, item.id))
                 await _insert_articles(db, item.id, item.articles)
             await db.executemany("UPDATE bulletins SET derived_with = ? WHERE id = ?", [(rules, i) for i in kept])
-            await db.execute("INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)", (_now(),))
+            await _changed(db)
 
         await self._write(work)
 
@@ -217,7 +317,9 @@ class Store:
         figures: dict[int, list[Figure]] = {}
         async with db.execute(
                 'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier, approx,'
-                " words_before, words_after, places, period, measure FROM figures ORDER BY id") as cur:
+                " words_before, words_after, places, period, measure FROM figures"
+                " WHERE chunk_id IN (SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id"
+                "   JOIN bulletins b ON b.id = a.bulletin_id WHERE b.state = 'indexed') ORDER BY id") as cur:
             async for r in cur:
                 figures.setdefault(r[0], []).append(Figure(
                     text=r[1], value=r[2], value_max=r[3], unit=r[4], kind=r[5], start=r[6], end=r[7],
@@ -228,7 +330,7 @@ class Store:
         async with db.execute(
                 "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date, c.tokens"
                 " FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
-                " ORDER BY b.id, a.ordinal, c.ordinal") as cur:
+                " WHERE b.state = 'indexed' ORDER BY b.id, a.ordinal, c.ordinal") as cur:
             async for r in cur:
                 chunk = Chunk(id=r[0], document=r[1], title=r[2], text=r[3], ordinal=r[4], article_id=r[5],
                               place=r[6], issue_date=dt.date.fromisoformat(r[7]) if r[7] else None)
@@ -242,18 +344,26 @@ class Store:
 
     @staticmethod
     async def _stats(db: aiosqlite.Connection) -> Stats:
-        counts = []
-        for table in ("bulletins", "articles", "chunks", "figures"):
-            async with db.execute(f"SELECT count(*) FROM {table}") as cur:  # table names are ours
-                row = await cur.fetchone()
-            counts.append(row[0] if row else 0)
+        # what is searched: the indexed bulletins (replaced and removed ones stay stored, counted apart)
         async with db.execute(
-                "SELECT max(issue_date), (SELECT value FROM settings WHERE key = 'index_built_at')"
-                " FROM bulletins") as cur:
+                "SELECT count(DISTINCT b.id), count(DISTINCT a.id), count(c.id),"
+                " coalesce(sum((SELECT count(*) FROM figures f WHERE f.chunk_id = c.id)), 0)"
+                " FROM bulletins b LEFT JOIN articles a ON a.bulletin_id = b.id"
+                " LEFT JOIN chunks c ON c.article_id = a.id WHERE b.state = 'indexed'") as cur:
+            counts = await cur.fetchone() or (0, 0, 0, 0)
+        async with db.execute(
+                "SELECT max(issue_date) FILTER (WHERE state = 'indexed'), count(*) FILTER (WHERE state != 'indexed'),"
+                " (SELECT value FROM settings WHERE key = 'index_built_at') FROM bulletins") as cur:
             row = await cur.fetchone()
-        newest, built = (row[0], row[1]) if row else (None, None)
+        newest, out, built = (row[0], row[1], row[2]) if row else (None, 0, None)
         return Stats(issues=counts[0], articles=counts[1], chunks=counts[2], figures=counts[3],
-                     newest_issue=newest, last_ingest=built)
+                     newest_issue=newest, last_ingest=built, out_of_index=out)
+
+
+async def _changed(db: aiosqlite.Connection) -> None:
+    """Record, in the transaction that changed the index, that it changed and when."""
+    await db.execute(_NEXT_GENERATION)
+    await db.execute(_INDEX_CHANGED, (_now(),))
 
 
 async def _insert_articles(db: aiosqlite.Connection, bulletin_id: int, articles: Sequence[NewArticle]) -> None:
@@ -272,6 +382,14 @@ async def _insert_articles(db: aiosqlite.Connection, bulletin_id: int, articles:
                 [(chunk_id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
                   f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period, f.measure)
                  for f in chunk.figures])
+
+
+def _open_lock(path: Path) -> int | None:
+    """Open the writers' lock file beside the database; None where it cannot be made (a read-only folder)."""
+    try:
+        return os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        return None  # then writes wait on SQLite's busy timeout alone (and in a read-only folder fail anyway)
 
 
 def _check_file(path: Path, *, create: bool) -> None:

@@ -185,25 +185,25 @@ def test_cli_ingest_exits_1_when_anything_is_refused(
         assert line.startswith(f"refused   {path.name}: ")
         assert reason in line
     assert lines[5] == "refused   missing.txt: no such file"
-    assert "1 added, 0 duplicate, 5 refused" in err
+    assert "1 added, 5 refused in" in err
     after_counts, after_docs = db_fingerprint(db)
     assert [d for d, _ in after_docs] == [d for d, _ in before_docs] + ["jinshan.txt"]
     assert after_counts["bulletins"] == before_counts["bulletins"] + 1
 
 
-def test_cli_ingest_exits_0_when_all_added_and_again_when_all_duplicate(
+def test_cli_ingest_exits_0_when_all_added_and_again_when_all_unchanged(
         db: Path, tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, err = run_cli(capsys, "ingest", tree, "--db", db)
     assert rc == 0, out + err
     assert [ln.split(":")[0].split() for ln in out.splitlines()] == [["added", d] for d in TREE_DOCUMENTS]
-    assert "5 added, 0 duplicate, 0 refused" in err
+    assert "5 added, 0 refused in" in err
     fingerprint = db_fingerprint(db)
 
     rc, out, err = run_cli(capsys, "--db", db, "ingest", tree, SAMPLE)
     assert rc == 0, out + err
     assert [ln.split(":")[0].split() for ln in out.splitlines()] == [
-        ["duplicate", d] for d in [*TREE_DOCUMENTS, SAMPLE_NAME]]
-    assert "0 added, 6 duplicate, 0 refused" in err
+        ["unchanged", d] for d in [*TREE_DOCUMENTS, SAMPLE_NAME]]
+    assert "0 added, 6 unchanged, 0 refused in" in err
     assert db_fingerprint(db) == fingerprint
 
 

@@ -185,5 +185,5 @@ def test_reports_are_valid_html() -> None:
     assert "<b>松江 & 宝山" in text
     for result in (IngestResult("x<y>.pdf", "refused", reason="the PDF is encrypted", error="UnreadableFile"),
                    IngestResult("a.txt", "added", issue="简报 第5期 2023-05-20", articles=1, chunks=1, figures=3),
-                   IngestResult("a.txt", "duplicate", reason="same content as b.txt, already stored")):
+                   IngestResult("a.txt", "unchanged", reason="same content as b.txt, already stored")):
         assert result.document in visible(pack(ingest_blocks(result))[0])

@@ -64,7 +64,7 @@ def test_questions_asked_before_close_are_not_lost(db: Path) -> None:
     assert query(db, "SELECT count(*), count(DISTINCT user_hash) FROM questions") == [(50, 50)]
 
 
-def test_an_ingested_issue_answers_at_once_and_a_duplicate_changes_nothing(db: Path) -> None:
+def test_an_ingested_issue_answers_at_once_and_an_unchanged_one_changes_nothing(db: Path) -> None:
     async def run() -> None:
         service = await Service.open(db)
         try:
@@ -78,7 +78,7 @@ def test_an_ingested_issue_answers_at_once_and_a_duplicate_changes_nothing(db: P
             assert "100" in service.ask("青浦有多少套公租房", 1).answer.headline  # the old issue still answers
             engine = service.engine
             again = await service.ingest(JIADING_TEXT.encode(), "renamed.txt")
-            assert again.status == "duplicate"
+            assert again.status == "unchanged"
             assert service.engine is engine  # nothing new: no reload
         finally:
             await service.close()

@@ -24,7 +24,7 @@ from helpers import (
     run_cli,
 )
 from index import RULES, Figure, Store, StoreError
-from index.records import NewArticle, NewChunk
+from index.records import NewArticle, NewBulletin, NewChunk
 from index.schema import MIGRATIONS
 
 
@@ -54,9 +54,10 @@ def article(*figures: Figure) -> NewArticle:
 
 
 async def add(store: Store, sha: str, *articles: NewArticle) -> int:
-    return await store.add_bulletin(document=f"{sha}.txt", sha256=sha, raw_text="青浦区共有100套公租房。",
-                                    issue_name=None, issue_number="第9期", issue_date=dt.date(2023, 5, 4),
-                                    distribution="", articles=articles, rules=RULES)
+    stored = await store.add_bulletin(NewBulletin(
+        document=f"{sha}.txt", sha256=sha, raw_text="青浦区共有100套公租房。", issue_name=None, issue_number="第9期",
+        issue_date=dt.date(2023, 5, 4), issue_key=f"file:{sha}.txt", distribution="", articles=articles, rules=RULES))
+    return stored.id
 
 
 def test_database_uses_wal_journal_mode(sample_db: Path) -> None:
@@ -81,6 +82,10 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_bulletins(db_copy: P
         conn.execute("DROP INDEX figures_measure")
         conn.execute("ALTER TABLE figures DROP COLUMN measure")
         conn.execute("ALTER TABLE bulletins DROP COLUMN derived_with")
+        conn.execute("DROP INDEX bulletins_issue_key")
+        for column in ("issue_key", "state", "replaced_by"):
+            conn.execute(f"ALTER TABLE bulletins DROP COLUMN {column}")
+        conn.execute("DELETE FROM settings WHERE key = 'generation'")
         conn.execute("DELETE FROM _migrations WHERE version > 1")
     open_and_close(db_copy)
     assert [r[0] for r in query(db_copy, "SELECT version FROM _migrations")] == list(range(1, len(MIGRATIONS) + 1))
@@ -97,13 +102,13 @@ def test_reopening_does_not_reapply_migrations(db_copy: Path) -> None:
     assert db_fingerprint(db_copy) == fingerprint
 
 
-def test_same_content_twice_is_a_duplicate_and_changes_nothing(db_copy: Path, tmp_path: Path) -> None:
+def test_same_content_twice_is_unchanged_and_changes_nothing(db_copy: Path, tmp_path: Path) -> None:
     before = db_fingerprint(db_copy)
     renamed = tmp_path / "renamed-copy.txt"
     shutil.copy(SAMPLE, renamed)
     again, other_name = ingest_files(db_copy, [SAMPLE, renamed])
-    assert (again.document, again.status) == (SAMPLE_NAME, "duplicate")
-    assert (other_name.document, other_name.status) == ("renamed-copy.txt", "duplicate")
+    assert (again.document, again.status) == (SAMPLE_NAME, "unchanged")
+    assert (other_name.document, other_name.status) == ("renamed-copy.txt", "unchanged")
     assert SAMPLE_NAME in other_name.reason  # says which stored bulletin has the same content
     assert db_fingerprint(db_copy) == before
 

@@ -1,0 +1,75 @@
+"""The stored issues: list them, and take one out of the index (or out of the database)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import NoSuchIssue
+from index.records import StoredIssue
+from index.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """What `remove` did to which issue."""
+
+    issue: StoredIssue
+    purged: bool
+
+    def line(self) -> str:
+        """Describe the removal in one line."""
+        if self.purged:
+            return f"purged    {describe(self.issue)}: deleted from the database"
+        return f"removed   {describe(self.issue)}: out of the index, kept in the database (ingest it again to restore)"
+
+
+def describe(issue: StoredIssue) -> str:
+    """Name an issue briefly: #id document (name number date)."""
+    parts = " ".join(p for p in (issue.issue_name, issue.issue_number, issue.issue_date) if p)
+    return f"#{issue.id} {issue.document}" + (f" ({parts})" if parts else "")
+
+
+def matches(issue: StoredIssue, name: str) -> bool:
+    """Whether name names this issue: its id (#3 or 3), file name or stem, issue number (第3期) or date."""
+    name = name.strip()
+    return name in (f"#{issue.id}", str(issue.id), issue.document, Path(issue.document).stem, issue.issue_number,
+                    issue.issue_date)
+
+
+def choose(issues: list[StoredIssue], name: str, *, purge: bool) -> StoredIssue:
+    """Pick the one issue name names; the indexed one first when versions share a name."""
+    found = [i for i in issues if matches(i, name)]
+    if not purge and len(found) > 1:
+        found = [i for i in found if i.state == "indexed"] or found
+    if not found:
+        raise NoSuchIssue(f"no stored issue matches {name!r}; `bulletin list` shows them")
+    if len(found) > 1:
+        listed = "; ".join(describe(i) for i in found[:5])
+        raise NoSuchIssue(f"{name!r} matches {len(found)} issues ({listed}); name one by its #id")
+    return found[0]
+
+
+async def remove_issue(store: Store, name: str, *, purge: bool = False) -> Removed:
+    """Take the named issue out of the index (kept stored), or with purge delete it and all it derived."""
+    issue = choose(await store.issues(), name, purge=purge)
+    if issue.state == "removed" and not purge:
+        raise NoSuchIssue(f"{describe(issue)} is already out of the index (--purge deletes it)")
+    await store.remove(issue.id, purge=purge)
+    return Removed(issue, purge)
+
+
+def table(issues: list[StoredIssue]) -> list[str]:
+    """Lay out the stored issues as the lines of `bulletin list`."""
+    header = ("#", "date", "issue", "document", "articles", "figures", "ingested", "state")
+    rows = [(f"#{i.id}", i.issue_date or "-", " ".join(p for p in (i.issue_name, i.issue_number) if p) or "-",
+             i.document, str(i.articles), str(i.figures), i.ingested_at.replace("T", " ")[:16],
+             i.state + (f" by {i.replaced_by}" if i.replaced_by else "")) for i in issues]
+    widths = [max(_width(r[k]) for r in [header, *rows]) for k in range(len(header))]
+    return ["  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in [header, *rows]]
+
+
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal: CJK characters take two."""
+    return sum(2 if "\u2e80" <= c <= "\ufe4f" or "\uff00" <= c <= "\uffef" else 1 for c in text)
