@@ -123,8 +123,8 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
         normalize_question(args.question)  # refuse an empty question before loading anything
     questions = load_questions(args.questions) if args.command == "eval" else []  # a bad set, before loading
     limits = read_limits()
-    async with await Store.open(db, create=args.command not in ("stats", "list", "remove", "reindex")) as store:
-        store.on_wait = _say_waiting
+    async with await Store.open(db, create=args.command not in ("stats", "list", "remove", "reindex"),
+                                on_wait=_say_waiting) as store:
         if args.command == "stats":
             return await _stats(store)
         if args.command == "list":
@@ -200,7 +200,7 @@ async def _list(store: Store) -> int:
 
 
 async def _reindex(store: Store, segmenter: Segmenter) -> int:
-    done = await reindex(store, segmenter)
+    done = await reindex(store, segmenter, processes=os.cpu_count())  # no questions to leave a core for
     print(f"reindexed {done.issues} issues: {done.articles} articles, {done.chunks} chunks, {done.figures} figures "
           f"in {done.seconds:.2f} s")
     if done.kept:

@@ -76,8 +76,9 @@ class Service:
         """Write the questions still pending and close the store."""
         if self._watcher is not None:
             await self._watcher
-        await self.flush()
-        await self.store.close()
+        async with self._writing:  # an ingest or reindex in flight finishes first (or rolls back if cancelled)
+            await self.flush()
+            await self.store.close()
 
     def ask(self, text: str, user_id: int) -> Asked:
         """Answer a question from the current snapshot and log it; raises EmptyQuestion."""

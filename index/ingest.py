@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +26,10 @@ from index.store import Store
 # database re-derives its bulletins from their stored text when next opened for asking.
 # 2: the figure index. 3: the issue key that tells a corrected version of an issue.
 RULES = 3
+
+# A reindex of more text than this runs in child processes: a thread would share the GIL with the bot's questions
+# (measured: a question flood slowed a 2 s reindex to a minute), and a child costs about 1.5 s to start.
+PROCESS_MIN_CHARS = 500_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +135,18 @@ class ReindexResult:
     kept: tuple[str, ...] = ()  # documents whose stored text no longer parses: their old index stays
 
 
-async def reindex(store: Store, segmenter: Segmenter) -> ReindexResult:
-    """Re-derive every stored bulletin's articles, chunks, tokens and figures from its original text."""
+async def reindex(store: Store, segmenter: Segmenter, *, processes: int | None = None) -> ReindexResult:
+    """Re-derive every stored bulletin's articles, chunks, tokens and figures from its original text.
+
+    A large corpus is parsed by up to `processes` child processes (default: one core fewer than the machine
+    has, so questions keep one), a small one in a thread. The new index is swapped in by one transaction.
+    """
     started = time.perf_counter()
     sources = await store.load_sources()
-    reparsed, kept = await asyncio.to_thread(_reparse, sources, segmenter)
+    if sum(len(s.raw_text) for s in sources) < PROCESS_MIN_CHARS:
+        reparsed, kept = await asyncio.to_thread(_reparse, sources, segmenter)
+    else:
+        reparsed, kept = await _reparse_in_children(sources, processes or max(1, (os.cpu_count() or 2) - 1))
     # a bulletin whose text no longer parses keeps its old index, marked current: re-deriving it again cannot help
     # one transaction: readers see the old index or the new, never a mix
     await store.replace_derived(reparsed, RULES, kept=[k.id for k in kept])
@@ -140,6 +154,36 @@ async def reindex(store: Store, segmenter: Segmenter) -> ReindexResult:
     return ReindexResult(issues=len(reparsed), articles=sum(len(r.articles) for r in reparsed), chunks=len(chunks),
                          figures=sum(len(c.figures) for c in chunks), seconds=time.perf_counter() - started,
                          kept=tuple(k.document for k in kept))
+
+
+async def _reparse_in_children(sources: Sequence[StoredSource],
+                               processes: int) -> tuple[list[Reparsed], list[StoredSource]]:
+    """Reparse in worker processes, a few batches per worker, keeping the sources' order."""
+    batches = [list(sources[i::processes * 4]) for i in range(processes * 4)]
+    loop = asyncio.get_running_loop()
+    # spawn, not fork: forking a process that runs threads (aiosqlite's, the bot's) can deadlock the child
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
+    try:
+        parts = await asyncio.gather(*(loop.run_in_executor(pool, _reparse_batch, b) for b in batches if b))
+    finally:
+        await asyncio.to_thread(pool.shutdown, cancel_futures=True)
+    order = {s.id: n for n, s in enumerate(sources)}
+    reparsed = sorted((r for part in parts for r in part[0]), key=lambda r: order[r.id])
+    kept = sorted((k for part in parts for k in part[1]), key=lambda k: order[k.id])
+    return reparsed, kept
+
+
+_worker_segmenter: Segmenter | None = None
+
+
+def _start_worker() -> None:
+    global _worker_segmenter
+    _worker_segmenter = Segmenter()  # once per worker: loading jieba's dictionary takes most of a second
+
+
+def _reparse_batch(sources: list[StoredSource]) -> tuple[list[Reparsed], list[StoredSource]]:
+    assert _worker_segmenter is not None, "the worker was started without its segmenter"
+    return _reparse(sources, _worker_segmenter)
 
 
 def _reparse(sources: Sequence[StoredSource], segmenter: Segmenter) -> tuple[list[Reparsed], list[StoredSource]]:

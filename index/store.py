@@ -52,8 +52,11 @@ class Store:
         self.on_wait: Callable[[], None] | None = None  # told when a write must wait for another process's
 
     @classmethod
-    async def open(cls, path: Path, *, create: bool = True) -> Store:
-        """Open the database at path (creating it unless create is False) and bring its schema up to date."""
+    async def open(cls, path: Path, *, create: bool = True, on_wait: Callable[[], None] | None = None) -> Store:
+        """Open the database at path (creating it unless create is False) and bring its schema up to date.
+
+        on_wait is called when a write has to wait for another process's (an ingest or a reindex).
+        """
         _check_file(path, create=create)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,6 +64,7 @@ class Store:
         except (OSError, sqlite3.Error) as e:
             raise StoreError(f"cannot open database {path}: {e}") from None
         store = cls(db, path)
+        store.on_wait = on_wait
         try:
             store._writer_file = _open_lock(path)
             await store._setup()
@@ -85,17 +89,28 @@ class Store:
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._db.execute("PRAGMA busy_timeout=10000")
-        async with self._writing():
+        if await self._version() == len(MIGRATIONS):
+            return  # the common case takes no lock: opening to ask never waits for an ingest in progress
+        async with self._writing():  # two programs upgrading one database at once: one does it, the other sees it
             await self._db.execute(
                 "CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-            async with self._db.execute("SELECT coalesce(max(version), 0) FROM _migrations") as cur:
-                row = await cur.fetchone()
-            current = row[0] if row else 0
+            current = await self._version()
             if current > len(MIGRATIONS):
                 raise StoreError(f"{self.path} was made by a newer version of this program (schema {current})")
             for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
                 await self._db.executescript(f"BEGIN IMMEDIATE;\n{script}\n"
                                              f"INSERT INTO _migrations VALUES ({version}, '{_now()}');\nCOMMIT;")
+
+    async def _version(self) -> int:
+        """The schema version the database is at (0 for a new file)."""
+        try:
+            async with self._db.execute("SELECT coalesce(max(version), 0) FROM _migrations") as cur:
+                row = await cur.fetchone()
+        except sqlite3.OperationalError as e:
+            if "no such table" not in str(e):
+                raise
+            return 0
+        return int(row[0]) if row else 0
 
     async def close(self) -> None:
         """Close the connections."""
