@@ -257,3 +257,36 @@ def test_segmenter_leaves_no_file_open() -> None:
         gc.collect()
     leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
     assert leaks == []
+
+
+def test_ingest_on_a_terminal_shows_a_progress_bar_with_the_same_lines(db: Path, tree: Path) -> None:
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal window's size
+    process = subprocess.Popen([sys.executable, "-m", "bot", "--db", str(db), "ingest", str(tree)],
+                               stdout=subprocess.PIPE, stderr=terminal, text=True)
+    os.close(terminal)
+    out, _ = process.communicate(timeout=120)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(controller)
+    assert process.returncode == 0
+    assert [ln.split(":")[0].split() for ln in out.splitlines()] == [["added", d] for d in TREE_DOCUMENTS]
+    shown = screen.decode("utf-8", "replace")
+    assert "| 0/5 [" in shown  # tqdm's bar over the five files
+    assert "file/s]" in shown
+    assert "5 added, 0 refused in" in shown
