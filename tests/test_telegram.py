@@ -141,9 +141,18 @@ def test_admins_upload_then_anyone_asks_what_only_the_upload_says(fake: FakeBotA
         welcome = (await reply(fake, USER, 3))[-1]["text"]
         assert "2 期工作简报" in welcome
         assert "最新一期是 2023-05-20" in welcome
+        # a corrected file of the same issue replaces it: the answer changes, the old file stays stored
+        fake.send_document(JIADING_TEXT.replace("累计建成45个", "累计建成47个").encode(), "jiading-05-v2.txt",
+                           user_id=ADMIN)
+        update = (await reply(fake, ADMIN, 6))[-1]["text"]
+        assert "已更新 jiading-05-v2.txt" in update
+        assert f"替换了 {JIADING_NAME}" in update
+        fake.send_text(JIADING_QUESTION, user_id=USER)
+        assert "47个" in (await reply(fake, USER, 4))[-1]["text"].split("\n")[0]
 
     run(fake, db, scenario)
-    assert counts(db)["bulletins"] == 2
+    assert counts(db)["bulletins"] == 3
+    assert query(db, "SELECT state FROM bulletins WHERE document = ?", JIADING_NAME) == [("replaced",)]
 
 
 @pytest.mark.parametrize("admins", [frozenset({ADMIN}), frozenset()])
