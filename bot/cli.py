@@ -214,6 +214,8 @@ async def _stats(store: Store) -> int:
     print(f"issues    {s.issues}\narticles  {s.articles}\nchunks    {s.chunks}\nfigures   {s.figures}\n"
           f"newest issue date  {s.newest_issue or '-'}\nlast ingest        {_age(s.last_ingest)}\n"
           f"questions (Telegram)  {q.asked} asked, {q.answered} answered, {q.not_found} not found")
+    if s.out_of_index:
+        print(f"stored out of the index  {s.out_of_index} (older versions and removed issues: `bulletin list`)")
     for question, n in q.top_not_found:
         print(f"  not found {n}×  {question}")
     return 0

@@ -64,9 +64,10 @@ class IngestResult:
 
 
 def issue_key(meta: IssueMeta, document: str) -> str:
-    """What makes two files the same issue: its name with its number or date; else the file's name."""
-    if meta.name and (meta.number or meta.date):
-        return f"issue:{meta.name}|{meta.number or ''}|{meta.date or ''}"
+    """What makes two files the same issue: the masthead's name, number and date; else the file's name."""
+    # the date is required: two offices may both send a 工作简报 第3期, and replacing one by the other would hide it
+    if meta.name and meta.date:
+        return f"issue:{meta.name}|{meta.number or ''}|{meta.date}"
     return f"file:{document}"
 
 

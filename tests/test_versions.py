@@ -124,6 +124,9 @@ def test_remove_takes_an_issue_out_of_the_index_and_ingest_restores_it(
     assert states(db)[JIADING_NAME] == "removed"
     assert "45" not in headline(db)
     assert "100" in headline(db, "青浦有多少套公租房")  # the other issue is untouched
+    rc, out, _ = run_cli(capsys, "--db", db, "stats")
+    assert "issues    1" in out.splitlines()
+    assert "stored out of the index  1 (older versions and removed issues: `bulletin list`)" in out.splitlines()
 
     path = tmp_path / JIADING_NAME
     path.write_text(JIADING_TEXT, encoding="utf-8")
