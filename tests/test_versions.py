@@ -204,3 +204,12 @@ def test_a_running_service_picks_up_another_process_ingest(db: Path, monkeypatch
             await service.close()
 
     asyncio.run(run())
+
+
+def test_python_m_bot_imported_again_by_a_spawned_worker_runs_nothing() -> None:
+    import runpy
+
+    # a reindex's spawned workers import the parent's main module under this name; running the command there
+    # would reindex once more per worker
+    namespace = runpy.run_module("bot.__main__", run_name="__mp_main__")
+    assert callable(namespace["main"])
