@@ -80,10 +80,15 @@ def main(argv: list[str]) -> int:
     """
     suffix, max_pages, memory_mb, seconds = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
     data = sys.stdin.buffer.read()
-    # the limits bind the parse, not the start-up: the interpreter and the readers take about 50 MB of address space
+    # the limits bind the parse, not the start-up: the reader is imported first (python, pypdf, lxml: about 50 MB)
+    if suffix == ".pdf":
+        import pypdf  # noqa: F401
+    else:
+        import docx  # noqa: F401
     memory = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))  # a backstop to the parent's wall-clock timeout
+    # a backstop to the parent's wall-clock timeout, a little later so the parent's clear reason comes first
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds + 2, seconds + 3))
     try:
         reply = {"text": read(data, suffix, max_pages)}
     except Refused as e:
