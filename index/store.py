@@ -7,7 +7,7 @@ import datetime as dt
 import fcntl
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -211,6 +211,7 @@ class Store:
             async with db.execute("SELECT id, document FROM bulletins WHERE issue_key = ? AND state = 'indexed'",
                                   (new.issue_key,)) as found:
                 older = [(r[0], r[1]) async for r in found]
+            above = await _top_ids(db)
             fields = (new.issue_name, new.issue_number, new.issue_date.isoformat() if new.issue_date else None,
                       new.distribution, new.rules, new.issue_key)
             if same is not None:
@@ -226,7 +227,7 @@ class Store:
                     " issue_key, document, sha256, raw_text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (*fields, new.document, new.sha256, new.raw_text, _now()))
                 bulletin_id = cur.lastrowid or 0
-            await _insert_articles(db, bulletin_id, new.articles)
+            await _insert_derived(db, [(bulletin_id, new.articles)], above)
             await db.executemany("UPDATE bulletins SET state = 'replaced', replaced_by = ? WHERE id = ?",
                                  [(bulletin_id, old_id) for old_id, _ in older])
             await _changed(db)
@@ -248,7 +249,7 @@ class Store:
                 " FROM bulletins b ORDER BY b.issue_date IS NULL, b.issue_date, b.id") as cur:
             return [StoredIssue(id=r[0], document=r[1], state=r[2], issue_name=r[3], issue_number=r[4],
                                 issue_date=r[5], ingested_at=r[6], replaced_by=r[7], articles=r[8], chunks=r[9],
-                                figures=r[10]) async for r in cur]
+                                figures=r[10]) for r in await cur.fetchall()]
 
     async def remove(self, bulletin_id: int, *, purge: bool) -> None:
         """Take a bulletin out of the index (kept stored as 'removed'), or with purge delete it altogether."""
@@ -273,7 +274,7 @@ class Store:
     async def load_sources(self) -> list[StoredSource]:
         """Load every stored bulletin's original text, oldest first."""
         async with self._snapshot() as db, db.execute("SELECT id, document, raw_text FROM bulletins ORDER BY id") as cur:
-            return [StoredSource(r[0], r[1], r[2]) async for r in cur]
+            return [StoredSource(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
     async def stale(self, rules: int) -> int:
         """Count the bulletins whose index was derived by older rules than these."""
@@ -286,14 +287,14 @@ class Store:
         """Swap in freshly derived issue fields, articles, chunks and figures, all in one transaction."""
 
         async def work(db: aiosqlite.Connection) -> None:
-            for item in reparsed:
-                await db.execute("DELETE FROM articles WHERE bulletin_id = ?", (item.id,))  # cascades
-                await db.execute(
-                    "UPDATE bulletins SET issue_name = ?, issue_number = ?, issue_date = ?, distribution = ?,"
-                    " derived_with = ?, issue_key = ? WHERE id = ?",
-                    (item.issue_name, item.issue_number, item.issue_date.isoformat() if item.issue_date else None,
-                     item.distribution, rules, item.issue_key, item.id))
-                await _insert_articles(db, item.id, item.articles)
+            above = await _top_ids(db)  # before the old rows go: every new id is above every old one
+            await db.executemany("DELETE FROM articles WHERE bulletin_id = ?", [(r.id,) for r in reparsed])  # cascades
+            await db.executemany(
+                "UPDATE bulletins SET issue_name = ?, issue_number = ?, issue_date = ?, distribution = ?,"
+                " derived_with = ?, issue_key = ? WHERE id = ?",
+                [(r.issue_name, r.issue_number, r.issue_date.isoformat() if r.issue_date else None, r.distribution,
+                  rules, r.issue_key, r.id) for r in reparsed])
+            await _insert_derived(db, [(r.id, r.articles) for r in reparsed], above)
             await db.executemany("UPDATE bulletins SET derived_with = ? WHERE id = ?", [(rules, i) for i in kept])
             await _changed(db)
 
@@ -329,28 +330,20 @@ class Store:
 
     @staticmethod
     async def _load_chunks(db: aiosqlite.Connection) -> list[StoredChunk]:
-        figures: dict[int, list[Figure]] = {}
+        # fetchall: one await per query (each await is a turn a busy bot gives to questions)
         async with db.execute(
                 'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier, approx,'
                 " words_before, words_after, places, period, measure FROM figures"
                 " WHERE chunk_id IN (SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id"
                 "   JOIN bulletins b ON b.id = a.bulletin_id WHERE b.state = 'indexed') ORDER BY id") as cur:
-            async for r in cur:
-                figures.setdefault(r[0], []).append(Figure(
-                    text=r[1], value=r[2], value_max=r[3], unit=r[4], kind=r[5], start=r[6], end=r[7],
-                    sentence=r[8], qualifier=r[9], approx=r[10], before=r[11], after=r[12],
-                    places=tuple(p for p in r[13].split(",") if p), period=r[14], chunk_id=r[0],
-                    measure=r[15]))
-        out = []
+            figure_rows = await cur.fetchall()
         async with db.execute(
                 "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date, c.tokens"
                 " FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
                 " WHERE b.state = 'indexed' ORDER BY b.id, a.ordinal, c.ordinal") as cur:
-            async for r in cur:
-                chunk = Chunk(id=r[0], document=r[1], title=r[2], text=r[3], ordinal=r[4], article_id=r[5],
-                              place=r[6], issue_date=dt.date.fromisoformat(r[7]) if r[7] else None)
-                out.append(StoredChunk(chunk, tuple(r[8].split()), tuple(figures.get(r[0], ()))))
-        return out
+            chunk_rows = await cur.fetchall()
+        # making tens of thousands of objects is CPU work: off the event loop
+        return await asyncio.to_thread(_stored_chunks, figure_rows, chunk_rows)
 
     async def stats(self) -> Stats:
         """Return counts of issues, articles, chunks and figures, and the index's age."""
@@ -375,28 +368,64 @@ class Store:
                      newest_issue=newest, last_ingest=built, out_of_index=out)
 
 
+def _stored_chunks(figure_rows: Iterable[sqlite3.Row], chunk_rows: Iterable[sqlite3.Row]) -> list[StoredChunk]:
+    figures: dict[int, list[Figure]] = {}
+    for r in figure_rows:
+        figures.setdefault(r[0], []).append(Figure(
+            text=r[1], value=r[2], value_max=r[3], unit=r[4], kind=r[5], start=r[6], end=r[7], sentence=r[8],
+            qualifier=r[9], approx=r[10], before=r[11], after=r[12], places=tuple(p for p in r[13].split(",") if p),
+            period=r[14], chunk_id=r[0], measure=r[15]))
+    out = []
+    for r in chunk_rows:
+        chunk = Chunk(id=r[0], document=r[1], title=r[2], text=r[3], ordinal=r[4], article_id=r[5], place=r[6],
+                      issue_date=dt.date.fromisoformat(r[7]) if r[7] else None)
+        out.append(StoredChunk(chunk, tuple(r[8].split()), tuple(figures.get(r[0], ()))))
+    return out
+
+
 async def _changed(db: aiosqlite.Connection) -> None:
     """Record, in the transaction that changed the index, that it changed and when."""
     await db.execute(_NEXT_GENERATION)
     await db.execute(_INDEX_CHANGED, (_now(),))
 
 
-async def _insert_articles(db: aiosqlite.Connection, bulletin_id: int, articles: Sequence[NewArticle]) -> None:
-    for a_ord, article in enumerate(articles):
-        cur = await db.execute("INSERT INTO articles (bulletin_id, ordinal, title, place) VALUES (?, ?, ?, ?)",
-                               (bulletin_id, a_ord, article.title, article.place))
-        article_id = cur.lastrowid
-        for c_ord, chunk in enumerate(article.chunks):
-            cur = await db.execute("INSERT INTO chunks (article_id, ordinal, text, tokens) VALUES (?, ?, ?, ?)",
-                                   (article_id, c_ord, chunk.text, " ".join(chunk.terms)))
-            chunk_id = cur.lastrowid
-            await db.executemany(
-                'INSERT INTO figures (chunk_id, text, value, value_max, unit, kind, start, "end",'
-                " sentence, qualifier, approx, words_before, words_after, places, period, measure)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(chunk_id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
-                  f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period, f.measure)
-                 for f in chunk.figures])
+async def _top_ids(db: aiosqlite.Connection) -> tuple[int, int]:
+    """The highest article and chunk ids now: taken before a transaction deletes, new rows go above them."""
+    async with db.execute("SELECT (SELECT coalesce(max(id), 0) FROM articles),"
+                          " (SELECT coalesce(max(id), 0) FROM chunks)") as cur:
+        row = await cur.fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+async def _insert_derived(db: aiosqlite.Connection, derived: Sequence[tuple[int, Sequence[NewArticle]]],
+                          above: tuple[int, int]) -> None:
+    """Insert bulletins' articles, chunks and figures with three statements, however many rows.
+
+    One await per table, not one per row: each await lets the event loop answer a question, and a reindex of
+    10,000 chunks would otherwise wait for some 25,000 of them while a bot is busy. The ids are given here,
+    above the article and chunk ids in `above`, so a new row never takes the id of one it replaces.
+    """
+    article_id, chunk_id = above
+    articles: list[tuple[object, ...]] = []
+    chunks: list[tuple[object, ...]] = []
+    figures: list[tuple[object, ...]] = []
+    for bulletin_id, items in derived:
+        for a_ord, article in enumerate(items):
+            article_id += 1
+            articles.append((article_id, bulletin_id, a_ord, article.title, article.place))
+            for c_ord, chunk in enumerate(article.chunks):
+                chunk_id += 1
+                chunks.append((chunk_id, article_id, c_ord, chunk.text, " ".join(chunk.terms)))
+                figures.extend((chunk_id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
+                                f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period, f.measure)
+                               for f in chunk.figures)
+    await db.executemany("INSERT INTO articles (id, bulletin_id, ordinal, title, place) VALUES (?, ?, ?, ?, ?)",
+                         articles)
+    await db.executemany("INSERT INTO chunks (id, article_id, ordinal, text, tokens) VALUES (?, ?, ?, ?, ?)", chunks)
+    await db.executemany(
+        'INSERT INTO figures (chunk_id, text, value, value_max, unit, kind, start, "end",'
+        " sentence, qualifier, approx, words_before, words_after, places, period, measure)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", figures)
 
 
 def _open_lock(path: Path) -> int | None:

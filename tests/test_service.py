@@ -146,7 +146,7 @@ def test_questions_while_a_reindex_parses_are_answered_from_the_old_index(
 
 def test_a_reindex_mid_write_is_invisible_to_readers(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = counts(db)
-    real = store_module._insert_articles
+    real = store_module._insert_derived
     writing = asyncio.Event()
     release = asyncio.Event()
 
@@ -156,7 +156,7 @@ def test_a_reindex_mid_write_is_invisible_to_readers(db: Path, monkeypatch: pyte
             await release.wait()
         await real(*args)
 
-    monkeypatch.setattr(store_module, "_insert_articles", held)
+    monkeypatch.setattr(store_module, "_insert_derived", held)
 
     async def run() -> None:
         service = await Service.open(db)
