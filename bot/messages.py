@@ -8,7 +8,7 @@ from html import escape
 
 from bot.answer import Answer
 from bot.render import cite, series_line, shorten
-from index import Chunk, IngestResult, QuestionStats, ReindexResult, Stats
+from index import Chunk, IngestResult, QuestionStats, ReindexResult, Removed, Stats, StoredIssue
 
 LIMIT = 4096  # Telegram counts a message's visible text; we count UTF-16 units, which is safe either way
 MAX_MESSAGES = 3  # a reply longer than this many messages is cut, not flooded into the chat
@@ -150,7 +150,7 @@ def help_blocks(stats: Stats, examples: Sequence[str], *, admin: bool) -> list[t
     if examples:
         blocks.append(_block("试试点下面的例子："))
     if admin:
-        blocks.append(_block("管理员：发送简报文件（.txt .pdf .docx，20 MB 以内）即可收录；/reindex 重建索引；/stats 查看使用情况。"))
+        blocks.append(_block("管理员：发送简报文件（.txt .pdf .docx，20 MB 以内）即可收录；/reindex 重建索引；/stats 查看使用情况；/issues 列出简报；/remove 第5期 移出一期。"))
     return blocks
 
 
@@ -187,6 +187,35 @@ def ingest_blocks(result: IngestResult) -> list[tuple[str, str]]:
         return [_block(f"未重复收录 {result.document}", "b"), _block(f"内容与已收录的简报相同（{result.reason}）。")]
     kind = _REFUSALS.get(result.error, "未能收录")
     return [_block(f"未收录 {result.document}", "b"), _block(f"{kind}：{result.reason}")]
+
+
+ISSUES_SHOWN = 30  # a chat is no place for a long table: the command line lists them all
+_STATES = {"indexed": "在用", "replaced": "已被新版本替换", "removed": "已移出索引"}
+
+
+def issues_blocks(issues: Sequence[StoredIssue]) -> list[tuple[str, str]]:
+    """The stored issues, newest first, each with its number, date, counts and state."""
+    if not issues:
+        return [_block("还没有收录任何简报。发送 .txt/.pdf/.docx 文件即可收录。")]
+    blocks = [_block(f"已保存的简报（{len(issues)} 份）", "b")]
+    for issue in list(reversed(issues))[:ISSUES_SHOWN]:
+        name = " ".join(p for p in (issue.issue_name, issue.issue_number) if p)
+        state = _STATES.get(issue.state, issue.state)
+        if issue.replaced_by:
+            state += f"（{issue.replaced_by}）"
+        blocks.append(_block(f"#{issue.id} {issue.issue_date or '无日期'} {name} · {issue.document} · "
+                             f"{issue.articles} 篇 {issue.figures} 个数字 · {state}"))
+    if len(issues) > ISSUES_SHOWN:
+        blocks.append(_block(f"……只列出最新的 {ISSUES_SHOWN} 份；完整列表请在服务器上运行 bulletin list。"))
+    return blocks
+
+
+def removed_blocks(removed: Removed) -> list[tuple[str, str]]:
+    """Say which issue went out of the index, and how to bring it back."""
+    issue = removed.issue
+    name = " ".join(p for p in (issue.issue_name, issue.issue_number, issue.issue_date) if p)
+    return [_block(f"已移出索引：#{issue.id} {issue.document}" + (f"（{name}）" if name else ""), "b"),
+            _block("它仍保存在数据库中，不再用于回答；重新发送同一文件即可恢复。")]
 
 
 def reindex_blocks(result: ReindexResult) -> list[tuple[str, str]]:

@@ -22,11 +22,13 @@ from index import (
     Limits,
     QuestionStats,
     ReindexResult,
+    Removed,
     Segmenter,
     Stats,
     Store,
     ingest_bytes,
     reindex,
+    remove_issue,
 )
 
 log = logging.getLogger(__name__)
@@ -147,6 +149,13 @@ class Service:
             await self._reload()
         return ReindexResult(result.issues, result.articles, result.chunks, result.figures,
                              time.perf_counter() - started, result.kept)
+
+    async def remove(self, name: str) -> Removed:
+        """Take the named issue out of the index (kept in the database), then answer without it."""
+        async with self._writing:
+            removed = await remove_issue(self.store, name)
+            await self._reload()
+        return removed
 
     async def stats(self) -> Stats:
         """What the index holds (the last committed state: a reindex in progress is not seen half-done)."""

@@ -32,14 +32,15 @@ from bot.engine import EmptyQuestion
 from bot.examples import example_questions
 from bot.service import Service
 from bot.settings import BotSettings
-from index import SUFFIXES, BulletinError
+from index import SUFFIXES, BulletinError, NoSuchIssue
 
 log = logging.getLogger("bulletin.telegram")
 
 RECENT = 10_000  # questions remembered for their buttons; older buttons say they expired
 Blocks = Sequence[tuple[str, str]]
 COMMANDS = [("ask", "提问（群聊里用）：/ask 青浦有多少套公租房"), ("help", "能问什么"),
-            ("stats", "使用情况（管理员）"), ("reindex", "重建索引（管理员）")]
+            ("stats", "使用情况（管理员）"), ("reindex", "重建索引（管理员）"), ("issues", "已收录的简报（管理员）"),
+            ("remove", "把一期简报移出索引（管理员）：/remove 第5期")]
 
 
 class BotStartError(BulletinError):
@@ -107,7 +108,9 @@ def add_handlers(app: Application, admin_ids: frozenset[int]) -> None:
     app.add_handler(CommandHandler("ask", on_ask, filters=new))
     app.add_handler(CommandHandler("reindex", on_reindex, filters=new & admin))
     app.add_handler(CommandHandler("stats", on_stats, filters=new & admin))
-    app.add_handler(CommandHandler(["reindex", "stats"], on_not_admin, filters=new))
+    app.add_handler(CommandHandler("issues", on_issues, filters=new & admin))
+    app.add_handler(CommandHandler("remove", on_remove, filters=new & admin))
+    app.add_handler(CommandHandler(["reindex", "stats", "issues", "remove"], on_not_admin, filters=new))
     app.add_handler(MessageHandler(new & filters.Document.ALL & admin & private, on_document))
     app.add_handler(MessageHandler(new & filters.Document.ALL & private, on_not_admin))
     app.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, on_text))
@@ -261,6 +264,30 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_message is not None:
         stats, asked = await _service(context).usage()
         await send(update.effective_message, messages.stats_blocks(stats, asked))
+
+
+async def on_issues(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/issues (admins): every stored issue with its state, as `bulletin list` shows them."""
+    if update.effective_message is not None:
+        await send(update.effective_message, messages.issues_blocks(await _service(context).store.issues()))
+
+
+async def on_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/remove ISSUE (admins): take an issue out of the index, kept in the database, as `bulletin remove` does."""
+    message = update.effective_message
+    if message is None:
+        return
+    name = " ".join(context.args or ())
+    if not name:
+        await message.reply_text("请写明要移出的简报，例如 /remove 第5期（或文件名、日期、/issues 里的 #编号）。")
+        return
+    try:
+        removed = await _service(context).remove(name)
+    except NoSuchIssue as e:
+        await message.reply_text(f"未移出：{escape(str(e), quote=False)}")
+        return
+    await _refresh_examples(context.bot_data)
+    await send(message, messages.removed_blocks(removed))
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -165,12 +165,40 @@ def test_non_admins_cannot_upload_or_reindex_and_nothing_is_downloaded(fake: Fak
         fake.send_document(JIADING_TEXT.encode(), JIADING_NAME, user_id=user)
         fake.send_text("/reindex", user_id=user)
         fake.send_text("/stats", user_id=user)
-        refusals = await reply(fake, user, 3)
+        fake.send_text("/issues", user_id=user)
+        fake.send_text("/remove 第3期", user_id=user)
+        refusals = await reply(fake, user, 5)
         assert all("只对管理员开放" in m["text"] for m in refusals)
 
     run(fake, db, scenario, admins=admins)
     assert fake.calls("getFile") == []
     assert counts(db) == before
+    assert query(db, "SELECT DISTINCT state FROM bulletins") == [("indexed",)]
+
+
+def test_admins_list_issues_and_remove_one_which_then_no_longer_answers(fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_document(JIADING_TEXT.encode(), JIADING_NAME, user_id=ADMIN)
+        await reply(fake, ADMIN, 2)
+        fake.send_text("/issues", user_id=ADMIN)
+        listed = (await reply(fake, ADMIN, 3))[-1]["text"]
+        assert "已保存的简报（2 份）" in listed
+        assert f"#2 2023-05-20 邮政管理工作简报 第5期 · {JIADING_NAME} · 1 篇 3 个数字 · 在用" in listed
+        fake.send_text("/remove", user_id=ADMIN)
+        assert "请写明要移出的简报" in (await reply(fake, ADMIN, 4))[-1]["text"]
+        fake.send_text("/remove 第9期", user_id=ADMIN)
+        assert "未移出：no stored issue matches '第9期'" in (await reply(fake, ADMIN, 5))[-1]["text"]
+        fake.send_text("/remove 第5期", user_id=ADMIN)
+        removed = (await reply(fake, ADMIN, 6))[-1]["text"]
+        assert f"已移出索引：#2 {JIADING_NAME}" in removed
+        assert "重新发送同一文件即可恢复" in removed
+        fake.send_text(JIADING_QUESTION, user_id=USER)
+        assert JIADING_FIGURE not in (await reply(fake, USER, 1))[-1]["text"]
+        fake.send_text("/issues", user_id=ADMIN)
+        assert f"{JIADING_NAME} · 1 篇 3 个数字 · 已移出索引" in (await reply(fake, ADMIN, 7))[-1]["text"]
+
+    run(fake, db, scenario)
+    assert query(db, "SELECT state FROM bulletins WHERE document = ?", JIADING_NAME) == [("removed",)]
 
 
 @pytest.mark.parametrize(("name", "data", "declared", "reason"), [
