@@ -27,8 +27,8 @@ from index.store import Store
 # 2: the figure index. 3: the issue key that tells a corrected version of an issue.
 RULES = 3
 
-# A reindex of more text than this runs in child processes: a thread would share the GIL with the bot's questions
-# (measured: a question flood slowed a 2 s reindex to a minute), and a child costs about 1.5 s to start.
+# A reindex of more text than this runs in child processes, which leave the bot's process (and the GIL) to its
+# questions; below it, a thread: a child costs about 1.5 s to start (Python, the index package, jieba).
 PROCESS_MIN_CHARS = 500_000
 
 
