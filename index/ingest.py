@@ -17,7 +17,7 @@ from index.clean import parse_bulletin
 from index.errors import BulletinError, DuplicateBulletin
 from index.figures import extract_figures
 from index.models import Bulletin, IssueMeta
-from index.records import NewArticle, NewBulletin, NewChunk, Reparsed, StoredSource
+from index.records import Derived, NewArticle, NewBulletin, NewChunk, Reparsed, StoredSource
 from index.segment import Segmenter
 from index.sources import LIMITS, Limits, extract_text, find_documents, read_bytes
 from index.store import Store
@@ -78,6 +78,14 @@ async def refresh(store: Store, segmenter: Segmenter) -> ReindexResult | None:
     return await reindex(store, segmenter)
 
 
+def derive(bulletin: Bulletin, segmenter: Segmenter) -> Derived:
+    """Derive what is stored from a parsed bulletin by these rules: its issue fields, articles, terms, figures."""
+    meta = bulletin.meta
+    return Derived(issue_name=meta.name, issue_number=meta.number, issue_date=meta.date,
+                   issue_key=issue_key(meta, bulletin.document), distribution=bulletin.distribution,
+                   articles=analyse(bulletin, segmenter), rules=RULES)
+
+
 def analyse(bulletin: Bulletin, segmenter: Segmenter) -> tuple[NewArticle, ...]:
     """Chunk every article, and find each chunk's index terms and figures."""
     articles = []
@@ -101,27 +109,21 @@ async def ingest_bytes(store: Store, segmenter: Segmenter, data: bytes, document
         if (existing := await store.find_sha(sha)) is not None and existing[1] == "indexed":
             return IngestResult(document, "unchanged", reason=f"same content as {existing[0]}, already stored")
         # parsing and tokenizing are CPU work: off the event loop, so a bot keeps answering meanwhile
-        text, bulletin, articles = await asyncio.to_thread(_prepare, data, document, segmenter, limits)
-        meta = bulletin.meta
-        stored = await store.add_bulletin(NewBulletin(
-            document=document, sha256=sha, raw_text=text, issue_name=meta.name, issue_number=meta.number,
-            issue_date=meta.date, issue_key=issue_key(meta, document), distribution=bulletin.distribution,
-            articles=articles, rules=RULES))
+        text, derived = await asyncio.to_thread(_prepare, data, document, segmenter, limits)
+        stored = await store.add_bulletin(NewBulletin(document=document, sha256=sha, raw_text=text, derived=derived))
     except DuplicateBulletin as e:  # another ingest stored the same file meanwhile
         return IngestResult(document, "unchanged", reason=str(e))
     except BulletinError as e:
         return IngestResult(document, "refused", reason=str(e), error=type(e).__name__)
-    issue = " ".join(str(p) for p in (meta.name, meta.number, meta.date) if p)
-    return IngestResult(document, stored.status, issue=issue, articles=len(articles),
-                        chunks=sum(len(a.chunks) for a in articles),
-                        figures=sum(len(c.figures) for a in articles for c in a.chunks), replaced=stored.replaced)
+    issue = " ".join(str(p) for p in (derived.issue_name, derived.issue_number, derived.issue_date) if p)
+    chunks = [c for a in derived.articles for c in a.chunks]
+    return IngestResult(document, stored.status, issue=issue, articles=len(derived.articles), chunks=len(chunks),
+                        figures=sum(len(c.figures) for c in chunks), replaced=stored.replaced)
 
 
-def _prepare(data: bytes, document: str, segmenter: Segmenter,
-             limits: Limits) -> tuple[str, Bulletin, tuple[NewArticle, ...]]:
+def _prepare(data: bytes, document: str, segmenter: Segmenter, limits: Limits) -> tuple[str, Derived]:
     text = extract_text(data, document, limits)
-    bulletin = parse_bulletin(text, document)
-    return text, bulletin, analyse(bulletin, segmenter)
+    return text, derive(parse_bulletin(text, document), segmenter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +153,9 @@ async def reindex(store: Store, segmenter: Segmenter, *, processes: int | None =
     # a bulletin whose text no longer parses keeps its old index, marked current: re-deriving it again cannot help
     # one transaction: readers see the old index or the new, never a mix
     await store.replace_derived(reparsed, RULES, kept=[k.id for k in kept])
-    chunks = [c for r in reparsed for a in r.articles for c in a.chunks]
-    return ReindexResult(issues=len(reparsed), articles=sum(len(r.articles) for r in reparsed), chunks=len(chunks),
+    chunks = [c for r in reparsed for a in r.derived.articles for c in a.chunks]
+    return ReindexResult(issues=len(reparsed), articles=sum(len(r.derived.articles) for r in reparsed),
+                         chunks=len(chunks),
                          figures=sum(len(c.figures) for c in chunks), seconds=time.perf_counter() - started,
                          kept=tuple(k.document for k in kept))
 
@@ -196,10 +199,7 @@ def _reparse(sources: Sequence[StoredSource], segmenter: Segmenter) -> tuple[lis
         except BulletinError:
             kept.append(source)
             continue
-        meta = bulletin.meta
-        reparsed.append(Reparsed(id=source.id, issue_name=meta.name, issue_number=meta.number, issue_date=meta.date,
-                                 issue_key=issue_key(meta, source.document), distribution=bulletin.distribution,
-                                 articles=analyse(bulletin, segmenter)))
+        reparsed.append(Reparsed(source.id, derive(bulletin, segmenter)))
     return reparsed, kept
 
 

@@ -27,12 +27,9 @@ class NewArticle:
 
 
 @dataclass(frozen=True, slots=True)
-class NewBulletin:
-    """A bulletin to store: the file's identity and text, its issue fields and its derived articles."""
+class Derived:
+    """What the rules derive from a bulletin's text: its issue fields and its articles (a version of RULES)."""
 
-    document: str
-    sha256: str
-    raw_text: str
     issue_name: str | None
     issue_number: str | None
     issue_date: dt.date | None
@@ -40,6 +37,21 @@ class NewBulletin:
     distribution: str
     articles: tuple[NewArticle, ...]
     rules: int
+
+    def fields(self) -> tuple[object, ...]:
+        """The bulletins columns it sets: issue_name, issue_number, issue_date, distribution, derived_with, issue_key."""
+        return (self.issue_name, self.issue_number, self.issue_date.isoformat() if self.issue_date else None,
+                self.distribution, self.rules, self.issue_key)
+
+
+@dataclass(frozen=True, slots=True)
+class NewBulletin:
+    """A bulletin to store: the file's identity and text, and what was derived from it."""
+
+    document: str
+    sha256: str
+    raw_text: str
+    derived: Derived
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +100,10 @@ class StoredSource:
 
 @dataclass(frozen=True, slots=True)
 class Reparsed:
-    """A stored bulletin derived afresh: its issue fields and articles replace the old ones."""
+    """A stored bulletin derived afresh: what was derived replaces its old issue fields and articles."""
 
     id: int
-    issue_name: str | None
-    issue_number: str | None
-    issue_date: dt.date | None
-    issue_key: str
-    distribution: str
-    articles: tuple[NewArticle, ...]
+    derived: Derived
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,9 @@ from index.schema import MIGRATIONS
 _NEXT_GENERATION = ("INSERT INTO settings VALUES ('generation', '1')"
                     " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 _INDEX_CHANGED = "INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)"
+# the columns Derived.fields() sets, in its order
+_SET_DERIVED = ("UPDATE bulletins SET issue_name = ?, issue_number = ?, issue_date = ?, distribution = ?,"
+                " derived_with = ?, issue_key = ?")
 
 
 class Store:
@@ -208,26 +211,23 @@ class Store:
                 same = await found.fetchone()
             if same is not None and same[2] == "indexed":
                 raise DuplicateBulletin(f"same content as {same[1]}, already stored")
+            derived = new.derived
             async with db.execute("SELECT id, document FROM bulletins WHERE issue_key = ? AND state = 'indexed'",
-                                  (new.issue_key,)) as found:
-                older = [(r[0], r[1]) async for r in found]
+                                  (derived.issue_key,)) as found:
+                older = [(r[0], r[1]) for r in await found.fetchall()]
             above = await _top_ids(db)
-            fields = (new.issue_name, new.issue_number, new.issue_date.isoformat() if new.issue_date else None,
-                      new.distribution, new.rules, new.issue_key)
             if same is not None:
                 bulletin_id = same[0]
                 await db.execute("DELETE FROM articles WHERE bulletin_id = ?", (bulletin_id,))  # cascades
-                await db.execute(
-                    "UPDATE bulletins SET issue_name = ?, issue_number = ?, issue_date = ?, distribution = ?,"
-                    " derived_with = ?, issue_key = ?, state = 'indexed', replaced_by = NULL WHERE id = ?",
-                    (*fields, bulletin_id))
+                await db.execute(_SET_DERIVED + ", state = 'indexed', replaced_by = NULL WHERE id = ?",
+                                 (*derived.fields(), bulletin_id))
             else:
                 cur = await db.execute(
                     "INSERT INTO bulletins (issue_name, issue_number, issue_date, distribution, derived_with,"
                     " issue_key, document, sha256, raw_text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*fields, new.document, new.sha256, new.raw_text, _now()))
+                    (*derived.fields(), new.document, new.sha256, new.raw_text, _now()))
                 bulletin_id = cur.lastrowid or 0
-            await _insert_derived(db, [(bulletin_id, new.articles)], above)
+            await _insert_derived(db, [(bulletin_id, derived.articles)], above)
             await db.executemany("UPDATE bulletins SET state = 'replaced', replaced_by = ? WHERE id = ?",
                                  [(bulletin_id, old_id) for old_id, _ in older])
             await _changed(db)
@@ -289,12 +289,8 @@ class Store:
         async def work(db: aiosqlite.Connection) -> None:
             above = await _top_ids(db)  # before the old rows go: every new id is above every old one
             await db.executemany("DELETE FROM articles WHERE bulletin_id = ?", [(r.id,) for r in reparsed])  # cascades
-            await db.executemany(
-                "UPDATE bulletins SET issue_name = ?, issue_number = ?, issue_date = ?, distribution = ?,"
-                " derived_with = ?, issue_key = ? WHERE id = ?",
-                [(r.issue_name, r.issue_number, r.issue_date.isoformat() if r.issue_date else None, r.distribution,
-                  rules, r.issue_key, r.id) for r in reparsed])
-            await _insert_derived(db, [(r.id, r.articles) for r in reparsed], above)
+            await db.executemany(_SET_DERIVED + " WHERE id = ?", [(*r.derived.fields(), r.id) for r in reparsed])
+            await _insert_derived(db, [(r.id, r.derived.articles) for r in reparsed], above)
             await db.executemany("UPDATE bulletins SET derived_with = ? WHERE id = ?", [(rules, i) for i in kept])
             await _changed(db)
 
@@ -405,10 +401,26 @@ async def _insert_derived(db: aiosqlite.Connection, derived: Sequence[tuple[int,
     10,000 chunks would otherwise wait for some 25,000 of them while a bot is busy. The ids are given here,
     above the article and chunk ids in `above`, so a new row never takes the id of one it replaces.
     """
+    # laying out tens of thousands of rows is CPU work: off the event loop, so questions are not held up
+    articles, chunks, figures = await asyncio.to_thread(_rows, derived, above)
+    await db.executemany("INSERT INTO articles (id, bulletin_id, ordinal, title, place) VALUES (?, ?, ?, ?, ?)",
+                         articles)
+    await db.executemany("INSERT INTO chunks (id, article_id, ordinal, text, tokens) VALUES (?, ?, ?, ?, ?)", chunks)
+    await db.executemany(
+        'INSERT INTO figures (chunk_id, text, value, value_max, unit, kind, start, "end",'
+        " sentence, qualifier, approx, words_before, words_after, places, period, measure)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", figures)
+
+
+Rows = list[tuple[object, ...]]
+
+
+def _rows(derived: Sequence[tuple[int, Sequence[NewArticle]]], above: tuple[int, int]) -> tuple[Rows, Rows, Rows]:
+    """The article, chunk and figure rows of bulletins' derived articles, numbered from above."""
     article_id, chunk_id = above
-    articles: list[tuple[object, ...]] = []
-    chunks: list[tuple[object, ...]] = []
-    figures: list[tuple[object, ...]] = []
+    articles: Rows = []
+    chunks: Rows = []
+    figures: Rows = []
     for bulletin_id, items in derived:
         for a_ord, article in enumerate(items):
             article_id += 1
@@ -419,13 +431,7 @@ async def _insert_derived(db: aiosqlite.Connection, derived: Sequence[tuple[int,
                 figures.extend((chunk_id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
                                 f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period, f.measure)
                                for f in chunk.figures)
-    await db.executemany("INSERT INTO articles (id, bulletin_id, ordinal, title, place) VALUES (?, ?, ?, ?, ?)",
-                         articles)
-    await db.executemany("INSERT INTO chunks (id, article_id, ordinal, text, tokens) VALUES (?, ?, ?, ?, ?)", chunks)
-    await db.executemany(
-        'INSERT INTO figures (chunk_id, text, value, value_max, unit, kind, start, "end",'
-        " sentence, qualifier, approx, words_before, words_after, places, period, measure)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", figures)
+    return articles, chunks, figures
 
 
 def _open_lock(path: Path) -> int | None:

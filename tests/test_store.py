@@ -24,7 +24,7 @@ from helpers import (
     run_cli,
 )
 from index import RULES, Figure, Store, StoreError
-from index.records import NewArticle, NewBulletin, NewChunk
+from index.records import Derived, NewArticle, NewBulletin, NewChunk
 from index.schema import MIGRATIONS
 
 
@@ -54,9 +54,10 @@ def article(*figures: Figure) -> NewArticle:
 
 
 async def add(store: Store, sha: str, *articles: NewArticle) -> int:
-    stored = await store.add_bulletin(NewBulletin(
-        document=f"{sha}.txt", sha256=sha, raw_text="青浦区共有100套公租房。", issue_name=None, issue_number="第9期",
-        issue_date=dt.date(2023, 5, 4), issue_key=f"file:{sha}.txt", distribution="", articles=articles, rules=RULES))
+    derived = Derived(issue_name=None, issue_number="第9期", issue_date=dt.date(2023, 5, 4), issue_key=f"file:{sha}.txt",
+                      distribution="", articles=articles, rules=RULES)
+    stored = await store.add_bulletin(NewBulletin(document=f"{sha}.txt", sha256=sha, raw_text="青浦区共有100套公租房。",
+                                                  derived=derived))
     return stored.id
 
 
