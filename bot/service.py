@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -33,7 +34,7 @@ from index import (
 
 log = logging.getLogger(__name__)
 
-WATCH_SECONDS = 2.0  # how often a question checks whether another process changed the index
+WATCH_SECONDS = 2.0  # how often the service checks whether another process (`bulletin ingest`) changed the index
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +54,7 @@ class Service:
         self.generation = generation  # the store's generation the engine was loaded from
         self.limits = limits
         self._writing = asyncio.Lock()
-        self._watched = time.monotonic()
-        self._watcher: asyncio.Task[bool] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self._pending: list[AskedQuestion] = []
         self._flusher: asyncio.Task[None] | None = None
         self._salt = secrets.token_hex(16)
@@ -69,6 +69,7 @@ class Service:
                 log.info("%s", notice)
             generation = await store.generation()
             service = cls(store, Engine(segmenter, await _build(store)), generation, limits)
+            service._watcher = asyncio.create_task(service._watch())
         except BaseException:
             await store.close()
             raise
@@ -77,7 +78,9 @@ class Service:
     async def close(self) -> None:
         """Write the questions still pending and close the store."""
         if self._watcher is not None:
-            await self._watcher
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
         async with self._writing:  # an ingest or reindex in flight finishes first (or rolls back if cancelled)
             await self.flush()
             await self.store.close()
@@ -92,13 +95,14 @@ class Service:
             question=result.question.text, found=result.found, latency_ms=round(latency, 3),
             document=result.chunk.document if result.chunk else None))
         # the log is written after the reply, in batches: a question never waits for the database
-        loop = asyncio.get_running_loop()
         if self._flusher is None or self._flusher.done():
-            self._flusher = loop.create_task(self._drain())
-        if time.monotonic() - self._watched > WATCH_SECONDS and (self._watcher is None or self._watcher.done()):
-            self._watched = time.monotonic()
-            self._watcher = loop.create_task(self.catch_up())
+            self._flusher = asyncio.get_running_loop().create_task(self._drain())
         return Asked(result, latency)
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            await self.catch_up()
 
     async def catch_up(self) -> bool:
         """Load the index afresh if another process (`bulletin ingest`) changed it; return whether it did."""
