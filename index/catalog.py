@@ -53,8 +53,8 @@ def choose(issues: list[StoredIssue], name: str, *, purge: bool) -> StoredIssue:
 async def remove_issue(store: Store, name: str, *, purge: bool = False) -> Removed:
     """Take the named issue out of the index (kept stored), or with purge delete it and all it derived."""
     issue = choose(await store.issues(), name, purge=purge)
-    if issue.state == "removed" and not purge:
-        raise NoSuchIssue(f"{describe(issue)} is already out of the index (--purge deletes it)")
+    if issue.state != "indexed" and not purge:  # a replaced version keeps its state, and what replaced it
+        raise NoSuchIssue(f"{describe(issue)} is already out of the index ({issue.state}; --purge deletes it)")
     await store.remove(issue.id, purge=purge)
     return Removed(issue, purge)
 

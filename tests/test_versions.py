@@ -161,6 +161,17 @@ def test_remove_of_no_issue_or_an_ambiguous_one_is_one_line_and_changes_nothing(
     assert (db_fingerprint(db), states(db)) == before
 
 
+def test_a_version_already_out_of_the_index_is_not_removed_again(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingest_one(db, JIADING_TEXT.encode(), JIADING_NAME)
+    ingest_one(db, CORRECTED.encode(), CORRECTED_NAME)
+    before = query(db, "SELECT document, state, replaced_by FROM bulletins")
+    rc, _, err = run_cli(capsys, "--db", db, "remove", JIADING_NAME)
+    assert rc == 1
+    assert_one_line_error(err)
+    assert "is already out of the index (replaced; --purge deletes it)" in err
+    assert query(db, "SELECT document, state, replaced_by FROM bulletins") == before
+
+
 def test_remove_list_and_reindex_need_an_existing_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for command in (["list"], ["remove", "第5期"], ["reindex"]):
         rc, out, err = run_cli(capsys, "--db", tmp_path / "none.db", *command)
