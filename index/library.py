@@ -54,7 +54,7 @@ class Library:
         )
 
     @property
-    def chunks(self) -> tuple[Chunk, ...]:
+    def chunks(self) -> Sequence[Chunk]:
         """Every chunk, in corpus order."""
         return self.searcher.chunks
 
