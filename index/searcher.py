@@ -20,7 +20,7 @@ import json
 import math
 import os
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
@@ -142,70 +142,103 @@ class Postings:
         if k <= 0 or not ids or (allowed is not None and not len(allowed)):
             return []
         const = sum(float(self.idf[t]) * DELTA for t in ids)  # what each known term adds to every chunk
-        weight = Counter(ids)  # a repeated query term counts as often as it is repeated
-        # MaxScore: terms by the most they can add, largest first. Once the k-th best partial score beats
-        # what all the terms left could add, no chunk without an earlier term can make the top k; the terms
-        # left (common words with long lists) are only looked up for the chunks already found.
+        weight: dict[int, int] = {}  # a repeated query term counts as often as it is repeated
+        for t in ids:
+            weight[t] = weight.get(t, 0) + 1
+        # MaxScore: terms by the most they can add, largest first. While the k-th best score found is below
+        # what the terms left could add, a chunk holding none of the terms so far may still make the top k,
+        # so each term's whole list is added. After that the candidates are closed: each later term (common
+        # words with long lists) is only looked up for them, and they are pruned as the bound left shrinks.
         bound = {t: w * float(self.maxc[t]) for t, w in weight.items()}
         order = sorted(weight, key=lambda t: (-bound[t], t))
         rest = [0.0] * (len(order) + 1)  # rest[j]: the most the terms order[j:] can add
         for j in range(len(order) - 1, -1, -1):
             rest[j] = rest[j + 1] + bound[order[j]]
-        acc = self._accumulator()
-        lists: list[Positions] = []
-        kth = -math.inf
         # bounds are compared with a margin far above float rounding, on the scale of the final scores
         # (const included): a chunk is only pruned when it could not even tie within rounding
         margin = _SLACK * (const + rest[0])
+        kth = -math.inf  # a lower bound on the k-th best score (without const)
+        acc = self._accumulator()
+        touched: list[Ints] = []  # every list added to acc, to zero it again
         try:
             for j, t in enumerate(order):
                 docs, contrib = self._postings(t, allowed)
                 acc[docs] += weight[t] * contrib  # a term's list holds each chunk once, so += is safe
-                lists.append(docs)
+                touched.append(docs)
                 if rest[0] - rest[j + 1] > rest[j + 1]:  # else no partial score can exceed rest[j + 1] yet
-                    kth = max(_kth(acc[lists[0]], k), _kth(acc[docs], k))
-                    if kth > rest[j + 1] + margin:
-                        break
-            left = order[len(lists):]
-            # a chunk whose partial score plus all it could still get falls short of kth cannot make the top k
-            found = np.concatenate(lists)
-            found = np.unique(found[acc[found] + rest[len(lists)] >= kth - margin])
-            scores = acc[found]
+                    kth = max(kth, _kth(acc.take(docs), k))
+                if kth > rest[j + 1] + margin:
+                    break
+            found = self._candidates(acc, touched, kth - rest[len(touched)] - margin)
+            at = found.astype(np.int32)  # int32 like the lists: searching them for int64 would convert them
+            for j in range(len(touched), len(order)):
+                self._add(acc, order[j], weight[order[j]], found, at, touched)
+                if len(found) > 4 * k:  # worth pruning
+                    partial = acc.take(found)
+                    kth = max(kth, _kth(partial, k))
+                    keep = partial > kth - rest[j + 1] - margin
+                    found, at = found[keep], at[keep]
+            scores = acc.take(found) + const
         finally:
-            for docs in lists:  # leave the accumulator zeroed for the next query
+            for docs in touched:  # leave the accumulator zeroed for the next query
                 acc[docs] = 0.0
-        for t in left:
-            lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
-            docs = self.docs[lo:hi]
-            at = np.minimum(np.searchsorted(docs, found), len(docs) - 1)
-            has = docs[at] == found
-            scores[has] += weight[t] * self.contrib[lo:hi][at[has]]
-        scores += const
-        if len(found) > k:  # the k best and any chunk tied with the k-th, then ties by position
-            cut = np.partition(scores, len(scores) - k)[len(scores) - k]
-            found, scores = found[scores >= cut], scores[scores >= cut]
-        best = np.lexsort((found, -scores))[:k]
-        return [(int(found[i]), float(scores[i])) for i in best]
+        if len(found) > 4 * k:  # the k best and any chunk tied with the k-th; sorting all would take longer
+            keep = scores >= np.partition(scores, len(scores) - k)[len(scores) - k]
+            found, scores = found[keep], scores[keep]
+        best = np.lexsort((found, -scores))[:k]  # best first, ties by position
+        return list(zip(found[best].tolist(), scores[best].tolist(), strict=True))
 
-    def _postings(self, t: int, allowed: Positions | None) -> tuple[Positions, Floats]:
+    def _candidates(self, acc: Floats, touched: list[Ints], floor: float) -> Ints:
+        """Return the sorted positions of the chunks in the touched lists whose partial score is above floor."""
+        floor = max(floor, 0.0)  # every contribution is positive: a touched chunk's partial score is above 0
+        if len(touched) == 1:  # one list holds each chunk once, in order
+            return touched[0][acc.take(touched[0]) > floor]
+        if sum(map(len, touched)) > len(acc) // 8:  # long lists: one pass over acc beats sorting them
+            return np.flatnonzero(acc > floor)
+        found = np.concatenate(touched)
+        found = np.sort(found[acc.take(found) > floor])
+        once = np.ones(len(found), dtype=bool)
+        once[1:] = found[1:] != found[:-1]
+        return found[once]
+
+    def _add(self, acc: Floats, t: int, weight: int, found: Ints, at: Positions, touched: list[Ints]) -> None:
+        """Add term t's contributions to the chunks found (int64 and int32 positions) into acc."""
+        lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
+        if hi - lo <= 8 * len(found):  # a short list: adding it whole is cheaper than searching it
+            docs = self.docs[lo:hi].astype(np.intp)
+            acc[docs] += weight * self.contrib[lo:hi]  # (chunks not found get scores that are never read)
+            touched.append(docs)
+        else:
+            i, j = _match(self.docs[lo:hi], at)
+            acc[found[j]] += weight * self.contrib[lo:hi][i]
+
+    def _postings(self, t: int, allowed: Positions | None) -> tuple[Ints, Floats]:
         """Return term t's chunk positions and contributions, only those in allowed if given."""
         lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
         docs, contrib = self.docs[lo:hi], self.contrib[lo:hi]
-        if allowed is None:
-            return docs, contrib
-        if len(allowed) < len(docs):  # search the shorter list in the longer one
-            at = np.minimum(np.searchsorted(docs, allowed), len(docs) - 1)
-            has = docs[at] == allowed
-            return allowed[has], contrib[at[has]]
-        at = np.minimum(np.searchsorted(allowed, docs), len(allowed) - 1)
-        has = allowed[at] == docs
-        return docs[has], contrib[has]
+        if allowed is not None:
+            i, _ = _match(docs, allowed)
+            docs, contrib = docs[i], contrib[i]
+        return docs.astype(np.intp), contrib  # intp: numpy's indexing converts any other type, slowly
 
     def _accumulator(self) -> Floats:
         acc: Floats | None = getattr(self._local, "acc", None)
         if acc is None:
             acc = self._local.acc = np.zeros(self.n_chunks, dtype=np.float64)
         return acc
+
+
+def _match(a: Positions, b: Positions) -> tuple[Ints, Ints]:
+    """Return the indexes into a and into b of the positions in both (each sorted, each position once)."""
+    if not len(a) or not len(b):
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    if len(b) < len(a):  # binary-search the shorter in the longer
+        i = np.minimum(a.searchsorted(b), len(a) - 1)
+        j = np.flatnonzero(a[i] == b)
+        return i[j], j
+    j = np.minimum(b.searchsorted(a), len(b) - 1)
+    i = np.flatnonzero(b[j] == a)
+    return i, j[i]
 
 
 def _kth(values: Floats, k: int) -> float:

@@ -1,0 +1,228 @@
+"""Benchmark the searcher's Postings (build, save, load, memory, top-10 latency) against rank-bm25's scan.
+
+Run it from the project's root, in the project's environment:
+
+    python tests/bench_search.py --chunks 100000 [--seed 7] [--questions 300] [--naive 20] [--workdir DIR]
+                                 [--cmrc ../shared/bench/cmrc2018_dev.json]
+
+It
+1. cuts the bundled bulletins (the sample and the three in tests/data/bulletins) into sentences and tokenizes
+   each once with the project's Segmenter, then fills --chunks chunks of 60 to 180 terms (about 120) with
+   terms of random sentences (seeded: the same arguments give the same corpus);
+2. builds the Postings (timed, with the RSS it adds), saves it into --workdir (timed, with the files' size);
+3. makes --questions questions from pieces of the corpus's sentences plus 多少/什么/的 (e.g. 召开专题会议的有多少)
+   and times postings.top(terms, 10) for each, one thread;
+4. in a fresh process: loads the saved index (timed, with the RSS it adds) and times the same questions on it;
+5. builds rank-bm25's BM25Plus over the same terms and times get_scores for --naive of the questions
+   (0 skips it: at 1,000,000 chunks its per-chunk dicts need many GB), and prints the speed-up.
+
+The bundled bulletins have only 67 sentences, so every term of such a corpus is common (a sentence's own
+words are in about 2% of the chunks, 快递 in 90%): a hard case for pruning. With --cmrc, the sentences
+come from the paragraphs of CMRC 2018's dev set (Chinese Wikipedia, about 10,000 sentences: a vocabulary
+more like a real library's) and the questions are its own questions.
+
+Not a pytest test: pytest only collects test_*.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from index.clean import parse_bulletin  # noqa: E402  (the project root is put on the path first)
+from index.figures import sentences  # noqa: E402
+from index.searcher import Postings, naive_bm25  # noqa: E402
+
+BULLETINS = [ROOT / "data" / "bulletins" / "000_1fd2e1b186c74ed6.txt",
+             *sorted((ROOT / "tests" / "data" / "bulletins").glob("*.txt"))]
+ASKING = ("有多少", "是多少", "是什么", "的情况是什么", "的有多少", "多少个")
+
+
+def rss_mb() -> float:
+    """Return this process's resident set size in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def source_sentences() -> list[str]:
+    out = []
+    for path in BULLETINS:
+        bulletin = parse_bulletin(path.read_text(encoding="utf-8"), path.name)
+        for article in bulletin.articles:
+            for paragraph in article.paragraphs:
+                out.extend(s for s in sentences(paragraph) if len(s) >= 8)
+    return out
+
+
+def cmrc(path: Path) -> tuple[list[str], list[str]]:
+    """Return the sentences of a SQuAD-format file's paragraphs, and its questions."""
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    paragraphs = [p for article in data for p in article["paragraphs"]]
+    texts = [s for p in paragraphs for s in sentences(p["context"]) if len(s) >= 8]
+    return texts, [q["question"] for p in paragraphs for q in p["qas"]]
+
+
+def make_corpus(tokenized: Sequence[list[str]], n: int, seed: int) -> list[list[str]]:
+    """Return n chunks of 60 to 180 terms, each the terms of random sentences, cut to its length."""
+    rng = random.Random(seed)
+    chunks = []
+    for _ in range(n):
+        size = rng.randint(60, 180)
+        terms: list[str] = []
+        while len(terms) < size:
+            terms += rng.choice(tokenized)
+        chunks.append(terms[:size])
+    return chunks
+
+
+def make_questions(texts: Sequence[str], n: int, seed: int) -> list[str]:
+    """Return n questions: a piece (4 to 14 characters) of a corpus sentence plus an asking word."""
+    rng = random.Random(seed + 1)
+    out = []
+    for _ in range(n):
+        text = rng.choice(texts)
+        size = rng.randint(4, min(14, len(text)))
+        start = rng.randrange(len(text) - size + 1)
+        out.append(text[start:start + size] + rng.choice(ASKING))
+    return out
+
+
+def percentiles(ms: Sequence[float]) -> str:
+    q = statistics.quantiles(ms, n=100, method="inclusive")
+    return (f"p50 {q[49]:.3f}  p95 {q[94]:.3f}  p99 {q[98]:.3f}  max {max(ms):.3f}  "
+            f"mean {statistics.fmean(ms):.3f} ms")
+
+
+def time_queries(postings: Postings, queries: Sequence[list[str]], k: int = 10) -> tuple[list[float], list[float]]:
+    """Return each query's top-k wall time and this thread's CPU time in ms (after one untimed pass, so that
+    first-touch page faults are not counted; on a shared machine the CPU time leaves out the waits for a core)."""
+    for terms in queries:
+        postings.top(terms, k)
+    wall, cpu = [], []
+    for terms in queries:
+        start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
+        postings.top(terms, k)
+        cpu.append((time.thread_time_ns() - start_cpu) / 1e6)
+        wall.append((time.perf_counter_ns() - start) / 1e6)
+    return wall, cpu
+
+
+def loaded(folder: Path, queries_file: Path) -> None:
+    """The fresh process: load the index, report the time and RSS it takes, and time the questions on it."""
+    queries = json.loads(queries_file.read_text(encoding="utf-8"))
+    before = rss_mb()
+    start = time.perf_counter()
+    postings = Postings.load(folder)
+    load_s = time.perf_counter() - start
+    after_load = rss_mb()
+    start = time.perf_counter()
+    first = [postings.top(terms, 10) for terms in queries]  # cold: the pages the questions need are read in
+    first_pass_s = time.perf_counter() - start
+    wall, cpu = time_queries(postings, queries)
+    print(json.dumps({"load_s": load_s, "rss_load": after_load - before, "rss_queries": rss_mb() - before,
+                      "first_pass_s": first_pass_s, "wall": wall, "cpu": cpu, "top": first[:5]}))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--chunks", type=int, default=20_000, help="how many chunks (20000)")
+    parser.add_argument("--seed", type=int, default=7, help="the corpus and questions' seed (7)")
+    parser.add_argument("--questions", type=int, default=300, help="how many questions to time (300)")
+    parser.add_argument("--naive", type=int, default=20, help="how many of them rank-bm25 scores (20; 0: skip)")
+    parser.add_argument("--workdir", type=Path, default=None, help="where to save the index (a temporary folder)")
+    parser.add_argument("--cmrc", type=Path, default=None,
+                        help="take sentences and questions from this SQuAD-format file (CMRC 2018's dev set)")
+    parser.add_argument("--loaded", nargs=2, type=Path, help=argparse.SUPPRESS)  # the fresh process's part
+    args = parser.parse_args(argv)
+    if args.loaded:
+        loaded(*args.loaded)
+        return 0
+
+    from index import Segmenter  # only here: the fresh process does not need jieba
+
+    print(f"bench_search  --chunks {args.chunks} --seed {args.seed} --questions {args.questions} "
+          f"--naive {args.naive}{f' --cmrc {args.cmrc}' if args.cmrc else ''}   "
+          f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}")
+    segmenter = Segmenter()
+    if args.cmrc:
+        texts, asked = cmrc(args.cmrc)
+        questions = random.Random(args.seed).sample(asked, min(args.questions, len(asked)))
+    else:
+        texts = source_sentences()
+        questions = make_questions(texts, args.questions, args.seed)
+    tokenized = [t for t in map(segmenter.terms, texts) if t]
+    start = time.perf_counter()
+    corpus = make_corpus(tokenized, args.chunks, args.seed)
+    terms = sum(map(len, corpus))
+    print(f"corpus      {len(corpus)} chunks from {len(tokenized)} sentences, {terms} terms "
+          f"({terms / len(corpus):.1f} a chunk), made in {time.perf_counter() - start:.1f} s")
+    queries = [segmenter.terms(q) for q in questions]
+    print(f"questions   {len(queries)}, {statistics.fmean(map(len, queries)):.1f} terms each, e.g. "
+          f"{questions[0]} -> {' '.join(queries[0])}")
+
+    before = rss_mb()
+    start = time.perf_counter()
+    postings = Postings.build(corpus)
+    build_s = time.perf_counter() - start
+    arrays = sum(getattr(postings, name).nbytes for name in ("indptr", "docs", "contrib", "idf", "maxc"))
+    print(f"build       {build_s:.2f} s, RSS +{rss_mb() - before:.0f} MB; {len(postings.words)} terms, "
+          f"{len(postings.docs)} postings, arrays {arrays / 2**20:.1f} MB")
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-search-"))
+    folder = workdir / f"postings-{args.chunks}-{args.seed}"
+    start = time.perf_counter()
+    postings.save(folder)
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    print(f"save        {time.perf_counter() - start:.2f} s, {size / 2**20:.1f} MB in {folder}")
+
+    wall, cpu = time_queries(postings, queries)
+    print(f"top-10      built index, wall: {percentiles(wall)}")
+    print(f"top-10      built index, CPU:  {percentiles(cpu)}")
+
+    queries_file = workdir / "queries.json"
+    queries_file.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
+    run = subprocess.run([sys.executable, __file__, "--loaded", str(folder), str(queries_file)],
+                         capture_output=True, text=True, check=True)
+    fresh = json.loads(run.stdout)
+    assert fresh["top"] == [[list(hit) for hit in postings.top(t, 10)] for t in queries[:5]], "load changed results"
+    print(f"load        {fresh['load_s']:.3f} s in a fresh process, RSS +{fresh['rss_load']:.0f} MB; "
+          f"first pass over the questions {fresh['first_pass_s']:.2f} s, RSS then +{fresh['rss_queries']:.0f} MB")
+    print(f"top-10      loaded index, wall: {percentiles(fresh['wall'])}")
+    print(f"top-10      loaded index, CPU:  {percentiles(fresh['cpu'])}")
+
+    if args.naive:
+        start = time.perf_counter()
+        bm25 = naive_bm25(corpus)
+        print(f"rank-bm25   BM25Plus built in {time.perf_counter() - start:.1f} s")
+        sample = random.Random(args.seed).sample(range(len(queries)), min(args.naive, len(queries)))
+        naive = []
+        for i in sample:
+            start = time.perf_counter_ns()
+            bm25.get_scores(queries[i])
+            naive.append((time.perf_counter_ns() - start) / 1e6)
+        ours = [wall[i] for i in sample]
+        print(f"get_scores  {len(sample)} questions: median {statistics.median(naive):.1f} ms, "
+              f"mean {statistics.fmean(naive):.1f} ms; postings on the same: median {statistics.median(ours):.3f} ms "
+              f"-> {statistics.median(naive) / statistics.median(ours):.0f}x faster (median/median)")
+    if args.workdir is None:
+        shutil.rmtree(workdir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
