@@ -74,10 +74,14 @@ class Postings:
             empty = np.zeros(0, dtype=np.float64)
             return cls(n, [], np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), empty, empty, empty)
         # (term, chunk) keys, sorted: runs of one key are one posting, a run's length its tf
-        keys = np.sort(ids * n + np.repeat(np.arange(n, dtype=np.int64), lengths))
-        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-        tf = np.diff(np.append(starts, len(keys))).astype(np.float64)
-        term, doc = np.divmod(keys[starts], n)
+        keys = ids
+        keys *= n
+        keys += np.repeat(np.arange(n, dtype=np.int64), lengths)
+        keys.sort()
+        ends = np.append(np.flatnonzero(keys[1:] != keys[:-1]) + 1, total)
+        tf = np.diff(ends, prepend=0).astype(np.float64)
+        term, doc = np.divmod(keys[ends - 1], n)
+        del ids, keys
         df = np.bincount(term, minlength=len(words))
         indptr = np.zeros(len(words) + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
@@ -117,9 +121,10 @@ class Postings:
         arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
         text = (path / "words.txt").read_text(encoding="utf-8")
         words = text.split("\n") if meta["terms"] else []
-        sizes = (len(words), len(arrays["indptr"]) - 1, len(arrays["idf"]), len(arrays["maxc"]))
-        if sizes != (meta["terms"],) * 4 or len(arrays["docs"]) != meta["postings"] != len(arrays["contrib"]) \
-                or int(arrays["indptr"][-1]) != meta["postings"]:
+        terms, postings = meta["terms"], meta["postings"]
+        sizes = {"indptr": terms + 1, "docs": postings, "contrib": postings, "idf": terms, "maxc": terms}
+        if len(words) != terms or any(len(arrays[name]) != size for name, size in sizes.items()) \
+                or int(arrays["indptr"][-1]) != postings or arrays["docs"].dtype != np.int32:
             raise ValueError(f"{path}: the index's files do not agree with its meta.json: rebuild it")
         return cls(meta["chunks"], words, arrays["indptr"], arrays["docs"], arrays["contrib"],
                    np.array(arrays["idf"]), np.array(arrays["maxc"]))
@@ -163,8 +168,8 @@ class Postings:
         try:
             for j, t in enumerate(order):
                 docs, contrib = self._postings(t, allowed)
-                acc[docs] += weight[t] * contrib  # a term's list holds each chunk once, so += is safe
-                touched.append(docs)
+                touched.append(docs)  # before adding: even an interrupted add is zeroed again
+                acc[docs] += contrib if weight[t] == 1 else weight[t] * contrib  # each chunk once in a list
                 if rest[0] - rest[j + 1] > rest[j + 1]:  # else no partial score can exceed rest[j + 1] yet
                     kth = max(kth, _kth(acc.take(docs), k))
                 if kth > rest[j + 1] + margin:
@@ -206,8 +211,8 @@ class Postings:
         lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
         if hi - lo <= 8 * len(found):  # a short list: adding it whole is cheaper than searching it
             docs = self.docs[lo:hi].astype(np.intp)
-            acc[docs] += weight * self.contrib[lo:hi]  # (chunks not found get scores that are never read)
             touched.append(docs)
+            acc[docs] += weight * self.contrib[lo:hi]  # (chunks not found get scores that are never read)
         else:
             i, j = _match(self.docs[lo:hi], at)
             acc[found[j]] += weight * self.contrib[lo:hi][i]

@@ -259,6 +259,16 @@ def test_files_that_disagree_are_refused(tmp_path: Path) -> None:
         Postings.load(tmp_path / "a")
 
 
+def test_posting_arrays_of_another_index_are_refused(tmp_path: Path) -> None:
+    # the same number of terms, not of postings: only the sizes in meta.json tell
+    Postings.build([["青浦", "快递"], ["快递"]]).save(tmp_path / "a")
+    Postings.build([["青浦", "快递"], ["快递", "青浦"]]).save(tmp_path / "b")
+    for name in ("docs.npy", "contrib.npy"):
+        (tmp_path / "b" / name).replace(tmp_path / "a" / name)
+        with pytest.raises(ValueError, match="rebuild"):
+            Postings.load(tmp_path / "a")
+
+
 def test_saving_over_a_loaded_index_leaves_it_working(tmp_path: Path) -> None:
     # the app may save a new index where a running process has the old one memory-mapped
     old_corpus, new_corpus = _corpus(1, 300, 200), _corpus(2, 400, 200)
