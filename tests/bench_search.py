@@ -11,7 +11,7 @@ It
    terms of random sentences (seeded: the same arguments give the same corpus);
 2. builds the Postings (timed, with the RSS it adds), saves it into --workdir (timed, with the files' size);
 3. makes --questions questions from pieces of the corpus's sentences plus 多少/什么/的 (e.g. 召开专题会议的有多少)
-   and times postings.top(terms, 10) for each, one thread: wall and CPU time, each question's least of
+   and times postings.top(terms, --k) for each, one thread: wall and CPU time, each question's least of
    --rounds passes;
 4. in a fresh process: loads the saved index (timed, with the RSS it adds) and times the same questions on it;
 5. builds rank-bm25's BM25Plus over the same terms and times get_scores for --naive of the questions
@@ -110,25 +110,25 @@ def percentiles(ms: Sequence[float]) -> str:
             f"mean {statistics.fmean(ms):.3f} ms")
 
 
-def time_queries(postings: Postings, queries: Sequence[list[str]], rounds: int) -> tuple[list[float], list[float]]:
-    """Return each query's top-10 time in ms, wall and this thread's CPU, each the least of rounds passes.
+def time_queries(postings: Postings, queries: Sequence[list[str]], rounds: int, k: int) -> tuple[list[float], list[float]]:
+    """Return each query's top-k time in ms, wall and this thread's CPU, each the least of rounds passes.
 
     One untimed pass first, so that first-touch page faults are not counted. The least of a few passes leaves
     out the time another process on a shared machine takes the core away.
     """
     for terms in queries:
-        postings.top(terms, 10)
+        postings.top(terms, k)
     wall, cpu = [math.inf] * len(queries), [math.inf] * len(queries)
     for _ in range(rounds):
         for i, terms in enumerate(queries):
             start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
-            postings.top(terms, 10)
+            postings.top(terms, k)
             cpu[i] = min(cpu[i], (time.thread_time_ns() - start_cpu) / 1e6)
             wall[i] = min(wall[i], (time.perf_counter_ns() - start) / 1e6)
     return wall, cpu
 
 
-def loaded(folder: Path, queries_file: Path, rounds: int) -> None:
+def loaded(folder: Path, queries_file: Path, rounds: int, k: int) -> None:
     """The fresh process: load the index, report the time and RSS it takes, and time the questions on it."""
     queries = json.loads(queries_file.read_text(encoding="utf-8"))
     before = rss_mb()
@@ -137,9 +137,9 @@ def loaded(folder: Path, queries_file: Path, rounds: int) -> None:
     load_s = time.perf_counter() - start
     after_load = rss_mb()
     start = time.perf_counter()
-    first = [postings.top(terms, 10) for terms in queries]  # cold: the pages the questions need are read in
+    first = [postings.top(terms, k) for terms in queries]  # cold: the pages the questions need are read in
     first_pass_s = time.perf_counter() - start
-    wall, cpu = time_queries(postings, queries, rounds)
+    wall, cpu = time_queries(postings, queries, rounds, k)
     print(json.dumps({"load_s": load_s, "rss_load": after_load - before, "rss_queries": rss_mb() - before,
                       "first_pass_s": first_pass_s, "wall": wall, "cpu": cpu, "top": first[:5]}))
 
@@ -153,17 +153,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None, help="where to save the index (a temporary folder)")
     parser.add_argument("--cmrc", type=Path, default=None,
                         help="take sentences and questions from this SQuAD-format file (CMRC 2018's dev set)")
+    parser.add_argument("--k", type=int, default=10, help="how many hits a question asks for (10)")
     parser.add_argument("--rounds", type=int, default=5, help="timed passes over the questions; each one's least (5)")
     parser.add_argument("--loaded", nargs=2, type=Path, help=argparse.SUPPRESS)  # the fresh process's part
     args = parser.parse_args(argv)
     if args.loaded:
-        loaded(*args.loaded, args.rounds)
+        loaded(*args.loaded, args.rounds, args.k)
         return 0
 
     from index import Segmenter  # only here: the fresh process does not need jieba
 
     print(f"bench_search  --chunks {args.chunks} --seed {args.seed} --questions {args.questions} "
-          f"--naive {args.naive} --rounds {args.rounds}{f' --cmrc {args.cmrc}' if args.cmrc else ''}   "
+          f"--naive {args.naive} --rounds {args.rounds} --k {args.k}{f' --cmrc {args.cmrc}' if args.cmrc else ''}   "
           f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}")
     segmenter = Segmenter()
     if args.cmrc:
@@ -187,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     postings = Postings.build(corpus)
     build_s = time.perf_counter() - start
     arrays = sum(getattr(postings, name).nbytes for name in ("indptr", "docs", "contrib", "idf", "maxc"))
-    print(f"build       {build_s:.2f} s, RSS +{rss_mb() - before:.0f} MB; {len(postings.words)} terms, "
+    print(f"build       {build_s:.2f} s, RSS then +{rss_mb() - before:.0f} MB (what the allocator kept); {len(postings.words)} terms, "
           f"{len(postings.docs)} postings, arrays {arrays / 2**20:.1f} MB")
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -197,21 +198,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = sum(f.stat().st_size for f in folder.iterdir())
     print(f"save        {time.perf_counter() - start:.2f} s, {size / 2**20:.1f} MB in {folder}")
 
-    wall, cpu = time_queries(postings, queries, args.rounds)
-    print(f"top-10      built index, wall: {percentiles(wall)}")
-    print(f"top-10      built index, CPU:  {percentiles(cpu)}")
+    wall, cpu = time_queries(postings, queries, args.rounds, args.k)
+    print(f"top-{args.k:<5} built index, wall: {percentiles(wall)}")
+    print(f"top-{args.k:<5} built index, CPU:  {percentiles(cpu)}")
 
     queries_file = workdir / "queries.json"
     queries_file.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
     run = subprocess.run([sys.executable, __file__, "--loaded", str(folder), str(queries_file),
-                          "--rounds", str(args.rounds)],
+                          "--rounds", str(args.rounds), "--k", str(args.k)],
                          capture_output=True, text=True, check=True)
     fresh = json.loads(run.stdout)
-    assert fresh["top"] == [[list(hit) for hit in postings.top(t, 10)] for t in queries[:5]], "load changed results"
-    print(f"load        {fresh['load_s']:.3f} s in a fresh process, RSS +{fresh['rss_load']:.0f} MB; "
+    assert fresh["top"] == [[list(hit) for hit in postings.top(t, args.k)] for t in queries[:5]], "load changed results"
+    print(f"load        {fresh['load_s']:.3f} s in a fresh process ({len(postings.words)} terms), "
+          f"RSS +{fresh['rss_load']:.0f} MB; "
           f"first pass over the questions {fresh['first_pass_s']:.2f} s, RSS then +{fresh['rss_queries']:.0f} MB")
-    print(f"top-10      loaded index, wall: {percentiles(fresh['wall'])}")
-    print(f"top-10      loaded index, CPU:  {percentiles(fresh['cpu'])}")
+    print(f"top-{args.k:<5} loaded index, wall: {percentiles(fresh['wall'])}")
+    print(f"top-{args.k:<5} loaded index, CPU:  {percentiles(fresh['cpu'])}")
 
     if args.naive:
         start = time.perf_counter()
