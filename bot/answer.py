@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 
 from bot.combine import (
+    PER_PLACE,
     alike_measure,
     combine,
     is_share,
@@ -128,9 +129,9 @@ def _elsewhere(question: Question, library: Library) -> list[FigureHit]:
     if not question.places:
         return []
     words = [question.measure] if question.measure else list(question.content)
-    found = [FigureHit(fig, chunk, 0.0) for chunk, fig in library.measuring(words)
-             if kind_fits(question, fig) and fig.places and not set(fig.places) & set(question.places)
-             and (question.unit_kind is None or unit_kind(fig.unit) == question.unit_kind)]
+    found = [FigureHit(fig, chunk, 0.0)
+             for chunk, fig in library.measuring(words, places=question.places, other_places=True, per_place=PER_PLACE)
+             if kind_fits(question, fig) and (question.unit_kind is None or unit_kind(fig.unit) == question.unit_kind)]
     # per place the newest, and a total before a new part when a total is asked (新增 when 新增 is)
     wanted = {"total": "total", "新增": "new"}.get(question.qualifier or "", "plain")
     found.sort(key=lambda f: (kind_of_count(f.figure) == wanted, f.chunk.issue_date or dt.date.min), reverse=True)
@@ -194,17 +195,14 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
 
 def _indexed(question: Question, library: Library, listed: set[int], year: int | None) -> list[Chunk]:
     """Return the chunks holding the asked place's figures of the asked measure: the newest issues', the year's."""
-    dated: dict[int, tuple[dt.date, Chunk]] = {}
-    for chunk, fig in library.measuring([question.measure or ""]):
-        if chunk.id not in listed and set(fig.places) & set(question.places):
-            dated[chunk.id] = (chunk.issue_date or dt.date.min, chunk)
-    newest = sorted(dated.values(), key=lambda d: d[0], reverse=True)
-    chosen = [c for _, c in newest[:INDEXED_ISSUES]]
+    positions, dates = library.measure_chunks([question.measure or ""], places=question.places, exclude=listed)
+    newest = [(int(p), dt.date.fromordinal(int(d)).year if d else None) for p, d in zip(positions, dates, strict=True)]
+    chosen = [p for p, _ in newest[:INDEXED_ISSUES]]
     if year is not None:  # that year's issues first, then the next year's (which report the year's totals)
-        of_year = sorted((d for d in newest[INDEXED_ISSUES:] if d[0].year in (year, year + 1)),
-                         key=lambda d: d[0].year != year)
-        chosen += [c for _, c in of_year[:INDEXED_ISSUES]]
-    return chosen
+        of_year = sorted(((p, y) for p, y in newest[INDEXED_ISSUES:] if y in (year, year + 1)),
+                         key=lambda py: py[1] != year)
+        chosen += [p for p, _ in of_year[:INDEXED_ISSUES]]
+    return [library.chunk_at(p) for p in chosen]
 
 
 def _distinct(scored: list[FigureHit]) -> list[FigureHit]:

@@ -42,6 +42,7 @@ from index import (
     Store,
     find_documents,
     ingest_paths,
+    open_library,
     reindex,
     remove_issue,
     table,
@@ -131,12 +132,14 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
             return await _list(store)
         if args.command == "remove":
             print((await remove_issue(store, args.issue, purge=args.purge)).line())
+            await open_library(store)  # the next start loads the saved index rather than building it
             return 0
         segmenter = Segmenter()
-        if args.command == "ingest":
-            return await _ingest(store, segmenter, args.paths, limits)
-        if args.command == "reindex":
-            return await _reindex(store, segmenter)
+        if args.command in ("ingest", "reindex"):
+            status = await (_ingest(store, segmenter, args.paths, limits) if args.command == "ingest"
+                            else _reindex(store, segmenter))
+            await open_library(store)
+            return status
         if notice := await prepare(store, segmenter):
             print(notice, file=sys.stderr)
         engine = await Engine.load(store, segmenter)

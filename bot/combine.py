@@ -28,6 +28,7 @@ from index import (
 # a rate or an average is no amount: 同比增长5.8% and 4.2% do not add up to anything
 _NOT_ADDABLE = frozenset("同比 增长 下降 减少 提高 增加 平均 人均 年均 每年 每月 每天".split())
 _SUFFIXES = ("总数", "总量", "总额", "数量", "人数", "数")
+PER_PLACE = 24  # of each district's figures of a measure, the newest so many are looked at
 
 Ask = Callable[[Question, Library], Answer]
 
@@ -97,7 +98,7 @@ def measured(question: Question, library: Library) -> list[tuple[Chunk, Figure]]
     """Return the figure index's figures of what a 各区/全市 question counts: its measure, else a content word's."""
     for word in [question.measure or "", *sorted(question.content, key=len, reverse=True)]:
         # 多少架 counts 架: a district whose 快递 figures are all 个 or 人 has none of it
-        if figures := [(c, f) for c, f in library.measuring([word])
+        if figures := [(c, f) for c, f in library.measuring([word], per_place=PER_PLACE)
                        if not question.unit_spoken or same_unit(question.unit, f.unit)]:
             return figures
     return []

@@ -8,7 +8,17 @@ from pathlib import Path
 
 from bot.answer import Answer, answer
 from bot.question import analyze
-from index import BulletinError, Library, Segmenter, Store, ingest_paths, normalize_chars, refresh, sample_bulletins
+from index import (
+    BulletinError,
+    Library,
+    Segmenter,
+    Store,
+    ingest_paths,
+    normalize_chars,
+    open_library,
+    refresh,
+    sample_bulletins,
+)
 
 MAX_QUESTION_CHARS = 500
 
@@ -34,8 +44,8 @@ class Engine:
 
     @classmethod
     async def load(cls, store: Store, segmenter: Segmenter) -> Engine:
-        """Load the library from the store."""
-        return cls(segmenter, Library.build(await store.load_chunks()))
+        """Load the library from the store (its saved snapshot when there is one)."""
+        return cls(segmenter, (await open_library(store))[1])
 
     def ask(self, text: str) -> Answer:
         """Answer one question; raises EmptyQuestion for a question with no words."""

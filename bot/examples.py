@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import heapq
 import re
 from collections.abc import Iterator
 
 from bot.engine import Engine
-from index import Chunk, Figure
+from index import Figure
 
 MAX_BYTES = 56  # an example travels in a button's callback data (64 bytes with its prefix)
 TRIES = 60  # candidates asked at most: bounded work however large the corpus
@@ -39,7 +37,7 @@ def example_questions(engine: Engine, limit: int = 3) -> list[str]:
 
 def _candidates(engine: Engine) -> Iterator[tuple[str, Figure]]:
     library = engine.library
-    for chunk in heapq.nsmallest(SCAN, library.chunks, key=_newest_first):
+    for chunk in library.newest_chunks(SCAN):
         for figure in library.figures.get(chunk.id, ()):
             if figure.kind not in ("count", "measure", "money") or not figure.unit:
                 continue
@@ -58,7 +56,3 @@ def _candidates(engine: Engine) -> Iterator[tuple[str, Figure]]:
 def _is_noun(word: str, engine: Engine) -> bool:
     return bool(_NOUN.fullmatch(word)) and word not in _NOT_NOUNS and word not in engine.segmenter.stopwords
 
-
-def _newest_first(chunk: Chunk) -> tuple[int, int]:
-    date = chunk.issue_date or dt.date.min
-    return (-date.toordinal(), chunk.id)

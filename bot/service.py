@@ -28,6 +28,7 @@ from index import (
     Stats,
     Store,
     ingest_bytes,
+    open_library,
     reindex,
     remove_issue,
 )
@@ -178,5 +179,5 @@ class Service:
 
 
 async def _build(store: Store) -> Library:
-    # building BM25 and the figure index is CPU work: off the event loop, so questions keep flowing
-    return await asyncio.to_thread(Library.build, await store.load_chunks())
+    # loading (or building) the index is off the event loop, so questions keep flowing
+    return (await open_library(store))[1]

@@ -30,6 +30,7 @@ from index.places import DISTRICTS, TOWNS, canonical, place_names_in, places_in
 from index.records import AskedQuestion, QuestionStats, Stats, StoredIssue
 from index.resources import data_path, sample_bulletins
 from index.segment import Segmenter
+from index.snapshot import open_library
 from index.sources import LIMITS, MAX_BYTES, SUFFIXES, Limits, find_documents
 from index.store import Store
 
@@ -74,6 +75,7 @@ __all__ = [
     "ingest_bytes",
     "ingest_paths",
     "normalize_chars",
+    "open_library",
     "parse_amount",
     "parse_number",
     "place_names_in",

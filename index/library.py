@@ -1,57 +1,128 @@
-"""Library: the loaded, searchable snapshot of the corpus (chunks, BM25, figures, places)."""
+"""Library: the loaded, searchable snapshot of the corpus (BM25 postings, chunks, figures, the figure index)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import overload
 
 import numpy as np
 
+from index.corpus import ChunkRow, Corpus, FigureRow, unmask
 from index.models import Chunk, Figure, Hit
-from index.places import places_in
 from index.records import StoredChunk
-from index.searcher import Searcher
+from index.searcher import Postings, Searcher
 
 RERANK = 30  # how many of BM25's best are re-ordered by phrase
 PHRASE_WEIGHT = 0.3  # a chunk whose article holds all of the question's trigrams scores 1.3 times its BM25
-_NONE = np.zeros(0, dtype=np.int64)
+CACHED = 4096  # decoded chunks' figures and articles' texts kept, most recently used
 _RUN = re.compile(r"[\u3400-\u9fffA-Za-z0-9·]+")
 
 
-@dataclass(frozen=True)
+class Chunks(Sequence[Chunk]):
+    """The corpus' chunks in order, each made when it is reached."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self._corpus = corpus
+
+    def __len__(self) -> int:
+        return len(self._corpus)
+
+    @overload
+    def __getitem__(self, pos: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, pos: slice) -> Sequence[Chunk]: ...
+
+    def __getitem__(self, pos: int | slice) -> Chunk | Sequence[Chunk]:
+        if isinstance(pos, slice):
+            return [self._corpus.chunk(i) for i in range(*pos.indices(len(self)))]
+        if not -len(self) <= pos < len(self):
+            raise IndexError(pos)
+        return self._corpus.chunk(pos % len(self))
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return (self._corpus.chunk(i) for i in range(len(self)))
+
+
+class _ByChunk:
+    """chunk id -> its figures, decoded on first use."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self._corpus = corpus
+        self._decode = functools.lru_cache(maxsize=CACHED)(corpus.figures_of)
+
+    def get(self, chunk_id: int, default: tuple[Figure, ...] = ()) -> tuple[Figure, ...]:
+        pos = self._corpus.position(chunk_id)
+        return default if pos is None else self._decode(pos)
+
+
+class _ByArticle:
+    """article id -> its chunks, in order."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self._corpus = corpus
+
+    def get(self, article_id: int, default: tuple[Chunk, ...] = ()) -> tuple[Chunk, ...]:
+        positions = self._corpus.article_positions(article_id)
+        return tuple(self._corpus.chunk(p) for p in positions) if positions else default
+
+
+@dataclass(frozen=True, eq=False)
 class Library:
     """An immutable view of the stored corpus; a reindex builds a new one and swaps the reference."""
 
     searcher: Searcher
-    figures: dict[int, tuple[Figure, ...]]
-    places: dict[int, tuple[str, ...]]  # chunk id -> districts it names (or its article is about)
-    articles: dict[int, tuple[Chunk, ...]] = field(default_factory=dict)  # article id -> its chunks, in order
-    newest: dt.date | None = None  # the newest bulletin's date, for 今年 in a question
-    # the figure index: measure phrase (公租房, 快递网点) -> every figure of it, with its chunk
-    measures: dict[str, tuple[tuple[Chunk, Figure], ...]] = field(default_factory=dict)
-    _texts: dict[int, str] = field(default_factory=dict, repr=False)  # article texts, filled on first use
-    _by_place: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # district -> chunk positions
+    corpus: Corpus
+    figures: _ByChunk = field(init=False, repr=False)
+    articles: _ByArticle = field(init=False, repr=False)
+    newest: dt.date | None = field(init=False)  # the newest bulletin's date, for 今年 in a question
+    _named: frozenset[str] = field(init=False, repr=False)
+    _texts: functools._lru_cache_wrapper[str] = field(init=False, repr=False)
+    _chunk: functools._lru_cache_wrapper[Chunk] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # derived views of the corpus; frozen, so set through object
+        object.__setattr__(self, "figures", _ByChunk(self.corpus))
+        object.__setattr__(self, "articles", _ByArticle(self.corpus))
+        object.__setattr__(self, "newest", self.corpus.newest())
+        object.__setattr__(self, "_named", self.corpus.named_places())
+        object.__setattr__(self, "_texts", functools.lru_cache(maxsize=CACHED)(self._article_text))
+        object.__setattr__(self, "_chunk", functools.lru_cache(maxsize=CACHED)(self.corpus.chunk))
 
     @classmethod
     def build(cls, stored: Sequence[StoredChunk]) -> Library:
-        """Build the snapshot from chunks loaded from the store."""
-        chunks = [s.chunk for s in stored]
-        places = {}
-        for s in stored:
-            named = places_in(s.chunk.text)
-            own = (s.chunk.place,) if s.chunk.place and s.chunk.place not in named else ()
-            places[s.chunk.id] = own + named
-        return cls(
-            searcher=Searcher(chunks, [s.terms for s in stored]),
-            figures={s.chunk.id: s.figures for s in stored},
-            places=places,
-            articles=_group(chunks),
-            measures=_by_measure(stored),
-            newest=max((c.issue_date for c in chunks if c.issue_date), default=None),
-            _by_place=_positions(chunks, places),
-        )
+        """Build the snapshot from chunks with their terms and figures (as tests and small corpora have them)."""
+        chunk_rows: list[ChunkRow] = [
+            (s.chunk.id, s.chunk.document, s.chunk.title, s.chunk.text, s.chunk.ordinal, s.chunk.article_id,
+             s.chunk.place, s.chunk.issue_date.isoformat() if s.chunk.issue_date else None) for s in stored]
+        figure_rows: list[FigureRow] = [
+            (f.chunk_id or s.chunk.id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
+             f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period, f.measure)
+            for s in stored for f in s.figures]
+        return cls.from_rows(chunk_rows, figure_rows, [s.terms for s in stored])
+
+    @classmethod
+    def from_rows(cls, chunk_rows: Sequence[ChunkRow], figure_rows: Sequence[FigureRow],
+                  terms: Sequence[Sequence[str]]) -> Library:
+        """Build the snapshot from rows as the store holds them: chunks in corpus order, and their terms."""
+        corpus = Corpus.build(chunk_rows, figure_rows)
+        return cls(Searcher.from_postings(Chunks(corpus), Postings.build(terms)), corpus)
+
+    def save(self, folder: Path) -> None:
+        """Write the snapshot to a folder, to be loaded rather than rebuilt."""
+        self.corpus.save(folder / "corpus")
+        self.searcher.postings.save(folder / "postings")
+
+    @classmethod
+    def load(cls, folder: Path) -> Library:
+        """Read a saved snapshot."""
+        corpus = Corpus.load(folder / "corpus")
+        return cls(Searcher.from_postings(Chunks(corpus), Postings.load(folder / "postings")), corpus)
 
     @property
     def chunks(self) -> Sequence[Chunk]:
@@ -64,9 +135,7 @@ class Library:
 
         With places, only chunks about one of them are ranked (so a small district is not crowded out).
         """
-        among = None
-        if places:
-            among = np.unique(np.concatenate([self._by_place.get(p, _NONE) for p in places]))
+        among = self.corpus.positions_about(places) if places else None
         hits = self.searcher.search(terms, k=max(k, RERANK) if phrase else k, among=among)
         grams = trigrams(phrase)
         if not grams or not hits:
@@ -79,51 +148,64 @@ class Library:
         return [replace(h, rank=i) for i, h in enumerate([*head, *hits[RERANK:]][:k])]
 
     def _share(self, grams: frozenset[str], article_id: int) -> float:
-        text = self._texts.get(article_id)
-        if text is None:
-            text = self._texts[article_id] = self.article_text(article_id)
+        text = self._texts(article_id)
         return sum(g in text for g in grams) / len(grams)
 
     def article_text(self, article_id: int) -> str:
         """Return an article's title and text."""
-        chunks = self.articles.get(article_id, ())
+        return self._texts(article_id)
+
+    def _article_text(self, article_id: int) -> str:
+        chunks = self.articles.get(article_id)
         return "\n".join([chunks[0].title, *(c.text for c in chunks)]) if chunks else ""
 
-    def measuring(self, words: Sequence[str]) -> list[tuple[Chunk, Figure]]:
-        """Return every figure whose measure contains one of the words (公租房 finds 公租房 and 新增公租房)."""
-        wanted = [w for w in words if len(w) >= 2]
-        return [item for measure, items in self.measures.items() if any(w in measure for w in wanted)
-                for item in items]
+    def measuring(self, words: Sequence[str], *, places: Sequence[str] = (), other_places: bool = False,
+                  per_place: int | None = None) -> list[tuple[Chunk, Figure]]:
+        """Return figures whose measure contains one of the words (公租房 finds 新增公租房), newest issue first.
+
+        places keeps the figures naming one of them (other_places: naming districts, none of them); per_place keeps
+        the newest so many of each district.
+        """
+        entries = self.corpus.measure_entries(words, places=places, other_places=other_places, per_place=per_place)
+        out = []
+        for e in entries:
+            chunk = self._chunk(int(self.corpus.m_pos[e]))
+            out.append((chunk, self.figures.get(chunk.id)[int(self.corpus.m_fig[e])]))
+        return out
+
+    def measure_chunks(self, words: Sequence[str], *, places: Sequence[str] = (),
+                       exclude: Collection[int] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """Return the positions of the chunks holding such figures, newest first, and their issue date ordinals.
+
+        exclude names chunk ids to leave out.
+        """
+        entries = self.corpus.measure_entries(words, places=places)
+        if exclude:
+            entries = entries[~np.isin(self.corpus.ids[self.corpus.m_pos[entries]], np.fromiter(exclude, np.int64))]
+        _, first = np.unique(self.corpus.m_pos[entries], return_index=True)
+        order = np.sort(first)
+        return self.corpus.m_pos[entries[order]].astype(np.int64), self.corpus.m_date[entries[order]]
+
+    def chunk_at(self, pos: int) -> Chunk:
+        """Return the chunk at a corpus position."""
+        return self._chunk(pos)
+
+    def newest_chunks(self, n: int) -> list[Chunk]:
+        """Return the n chunks of the newest issues (then lowest id first)."""
+        dates = self.corpus.art_date[self.corpus.article_of]
+        order = np.lexsort((self.corpus.ids, -dates.astype(np.int64)))[:n]
+        return [self.corpus.chunk(int(p)) for p in order]
+
+    def places_of(self, chunk_id: int) -> tuple[str, ...]:
+        """Return the districts a chunk names or whose article is about (in the gazetteer's order)."""
+        pos = self.corpus.position(chunk_id)
+        return () if pos is None else unmask(int(self.corpus.chunk_places[pos]))
 
     def mentions(self, place: str) -> bool:
         """Tell whether any chunk names the place or is about it."""
-        return any(place in named for named in self.places.values())
+        return place in self._named
 
 
 def trigrams(text: str) -> frozenset[str]:
     """Return the character trigrams of each run of letters, digits and CJK characters in text."""
     return frozenset(run[i:i + 3] for run in _RUN.findall(text) for i in range(len(run) - 2))
-
-
-def _positions(chunks: Sequence[Chunk], places: dict[int, tuple[str, ...]]) -> dict[str, np.ndarray]:
-    out: dict[str, list[int]] = {}
-    for i, chunk in enumerate(chunks):
-        for place in places.get(chunk.id, ()):
-            out.setdefault(place, []).append(i)
-    return {place: np.asarray(ids, dtype=np.int64) for place, ids in out.items()}
-
-
-def _by_measure(stored: Sequence[StoredChunk]) -> dict[str, tuple[tuple[Chunk, Figure], ...]]:
-    index: dict[str, list[tuple[Chunk, Figure]]] = {}
-    for s in stored:
-        for figure in s.figures:
-            if figure.measure:
-                index.setdefault(figure.measure, []).append((s.chunk, figure))
-    return {measure: tuple(items) for measure, items in index.items()}
-
-
-def _group(chunks: Sequence[Chunk]) -> dict[int, tuple[Chunk, ...]]:
-    groups: dict[int, list[Chunk]] = {}
-    for chunk in chunks:
-        groups.setdefault(chunk.article_id, []).append(chunk)
-    return {article: tuple(members) for article, members in groups.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from index.corpus import ChunkRow, FigureRow
 from index.models import Chunk, Figure
 
 
@@ -87,6 +88,16 @@ class StoredChunk:
     chunk: Chunk
     terms: tuple[str, ...]
     figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRows:
+    """What a Library is built from, as the store holds it: chunks in corpus order, figures, each chunk's tokens."""
+
+    key: str  # the index's state these rows are (Store.index_key)
+    chunks: list[ChunkRow]
+    figures: list[FigureRow]
+    tokens: list[str]  # a chunk's index terms joined by spaces
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import fcntl
+import hashlib
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
@@ -19,6 +20,7 @@ from index.errors import DuplicateBulletin, StoreError
 from index.models import Chunk, Figure
 from index.records import (
     AskedQuestion,
+    IndexRows,
     NewArticle,
     NewBulletin,
     QuestionStats,
@@ -318,6 +320,38 @@ class Store:
                     " GROUP BY question ORDER BY n DESC, max(id) DESC LIMIT ?", (top,)) as cur:
                 missing = tuple([(str(r[0]), int(r[1])) async for r in cur])
         return QuestionStats(asked=asked, answered=answered, not_found=asked - answered, top_not_found=missing)
+
+    async def index_key(self) -> str:
+        """Name the index's state: its generation and when it last changed (a restored copy is told apart)."""
+        async with self._snapshot() as db:
+            return await self._index_key(db)
+
+    @staticmethod
+    async def _index_key(db: aiosqlite.Connection) -> str:
+        async with db.execute("SELECT (SELECT value FROM settings WHERE key = 'generation'),"
+                              " (SELECT value FROM settings WHERE key = 'index_built_at')") as cur:
+            row = await cur.fetchone()
+        generation, changed = (row[0], row[1]) if row else (None, None)
+        stamp = hashlib.sha256(str(changed).encode()).hexdigest()[:8]
+        return f"g{generation or 0}-{stamp}"
+
+    async def load_rows(self) -> IndexRows:
+        """Load what a Library is built from, as plain rows, with the index key they belong to (one snapshot)."""
+        async with self._snapshot() as db:
+            key = await self._index_key(db)
+            async with db.execute(
+                    'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier, approx,'
+                    " words_before, words_after, places, period, measure FROM figures WHERE chunk_id IN"
+                    " (SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id"
+                    "  JOIN bulletins b ON b.id = a.bulletin_id WHERE b.state = 'indexed') ORDER BY id") as cur:
+                figure_rows = await cur.fetchall()
+            async with db.execute(
+                    "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date, c.tokens"
+                    " FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
+                    " WHERE b.state = 'indexed' ORDER BY b.id, a.ordinal, c.ordinal") as cur:
+                chunk_rows = await cur.fetchall()
+        return IndexRows(key, [tuple(r[:8]) for r in chunk_rows], [tuple(r) for r in figure_rows],
+                         [r[8] for r in chunk_rows])
 
     async def load_chunks(self) -> list[StoredChunk]:
         """Load every chunk with its terms, its article and bulletin, and its figures."""

@@ -78,7 +78,7 @@ def test_relative_years_resolve_against_the_issue_date(corpus_db: Path) -> None:
 def test_a_place_narrows_the_ranking_before_the_cut(engine: Engine) -> None:
     terms = ["快递", "网点", "快递网点"]
     everything = engine.library.search(terms, k=1000)
-    changning = [h.chunk.id for h in everything if "长宁" in engine.library.places[h.chunk.id]]
+    changning = [h.chunk.id for h in everything if "长宁" in engine.library.places_of(h.chunk.id)]
     hits = engine.library.search(terms, k=2, places=["长宁"])
     assert [h.chunk.id for h in hits] == changning[:2]  # the place's own best, however far down the full ranking
     assert [h.rank for h in hits] == [0, 1]

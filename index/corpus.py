@@ -1,0 +1,295 @@
+"""Corpus: the indexed chunks, their figures and the figure index as flat arrays, cheap to keep, save and load.
+
+A Python object per chunk and per figure costs about 1 KB and a microsecond to make: at 100,000 chunks (730,000
+figures) that is most of a gigabyte and seconds of start-up. Here text and figures are UTF-8 blobs with offsets,
+and a Chunk or Figure is made only when a question reaches it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.models import Chunk, Figure
+from index.places import DISTRICTS, places_in
+
+PLACES: tuple[str, ...] = tuple(DISTRICTS)  # bit i of a place mask stands for PLACES[i]
+_BIT = {place: 1 << i for i, place in enumerate(PLACES)}
+_ARRAYS = ("ids", "ordinals", "article_of", "text_at", "text", "figures_at", "figures", "chunk_places",
+           "art_start", "art_ids", "art_title", "art_document", "art_place", "art_date",
+           "measure_at", "m_pos", "m_fig", "m_places", "m_first", "m_date")
+
+ChunkRow = tuple[int, str, str, str, int, int, str | None, str | None]  # id, document, title, text, ordinal,
+# article id, place, issue date: in corpus order (bulletin, article, chunk), an article's chunks together
+FigureRow = tuple[int, str, float, float | None, str | None, str, int, int, str, str | None, str | None, str, str,
+                  str, str | None, str]  # chunk id, then Figure's fields in order (places comma-joined), no chunk_id
+
+
+def mask(places: Iterable[str]) -> int:
+    """Return the place mask of the districts named (unknown names are ignored)."""
+    out = 0
+    for place in places:
+        out |= _BIT.get(place, 0)
+    return out
+
+
+def unmask(bits: int) -> tuple[str, ...]:
+    """Return the districts of a place mask."""
+    return tuple(p for p in PLACES if bits & _BIT[p])
+
+
+@dataclass(frozen=True, eq=False)
+class Corpus:
+    """The chunks in corpus order (position 0..n-1), their figures, and every figure with a measure by measure."""
+
+    ids: np.ndarray  # chunk id at each position
+    ordinals: np.ndarray  # the chunk's place in its article
+    article_of: np.ndarray  # article row of each position
+    text_at: np.ndarray  # chunk text i is text[text_at[i]:text_at[i + 1]], UTF-8
+    text: np.ndarray
+    figures_at: np.ndarray  # the chunk's figures, one JSON list, likewise
+    figures: np.ndarray
+    chunk_places: np.ndarray  # place mask of the districts a chunk names or its article is about
+    art_start: np.ndarray  # article row a holds positions art_start[a]..art_start[a + 1] - 1
+    art_ids: np.ndarray
+    art_title: np.ndarray  # index into strings
+    art_document: np.ndarray  # index into strings
+    art_place: np.ndarray  # index into PLACES, or -1
+    art_date: np.ndarray  # the issue's date as a proleptic ordinal, 0 for none
+    measure_at: np.ndarray  # entries of measures[m] are measure_at[m]..measure_at[m + 1] - 1, newest first
+    m_pos: np.ndarray  # the entry's chunk position
+    m_fig: np.ndarray  # the figure's place in its chunk's list
+    m_places: np.ndarray  # the figure's place mask
+    m_first: np.ndarray  # the first district the figure's sentence names (index into PLACES), or -1
+    m_date: np.ndarray  # the figure's issue date ordinal
+    strings: tuple[str, ...]
+    measures: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def chunk(self, pos: int) -> Chunk:
+        """Return the chunk at a position."""
+        a = int(self.article_of[pos])
+        place, date = int(self.art_place[a]), int(self.art_date[a])
+        return Chunk(id=int(self.ids[pos]), document=self.strings[self.art_document[a]],
+                     title=self.strings[self.art_title[a]], text=_slice(self.text, self.text_at, pos),
+                     ordinal=int(self.ordinals[pos]), article_id=int(self.art_ids[a]),
+                     place=PLACES[place] if place >= 0 else None,
+                     issue_date=dt.date.fromordinal(date) if date else None)
+
+    def figures_of(self, pos: int) -> tuple[Figure, ...]:
+        """Return the figures of the chunk at a position, in text order."""
+        raw = _slice(self.figures, self.figures_at, pos)
+        if raw == "[]":
+            return ()
+        chunk_id = int(self.ids[pos])
+        return tuple(Figure(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
+                            row[11], tuple(row[12]), row[13], chunk_id, row[14]) for row in json.loads(raw))
+
+    def position(self, chunk_id: int) -> int | None:
+        """Return the position of a chunk id, or None."""
+        at = int(np.searchsorted(self._sorted_ids, chunk_id))
+        return int(self._id_order[at]) if at < len(self._sorted_ids) and self._sorted_ids[at] == chunk_id else None
+
+    def article_positions(self, article_id: int) -> range:
+        """Return the positions of an article's chunks (empty for an unknown article)."""
+        a = int(np.searchsorted(self._sorted_articles, article_id))
+        if a >= len(self._sorted_articles) or self._sorted_articles[a] != article_id:
+            return range(0)
+        row = int(self._article_order[a])
+        return range(int(self.art_start[row]), int(self.art_start[row + 1]))
+
+    def positions_about(self, places: Sequence[str]) -> np.ndarray:
+        """Return the positions of the chunks that name one of the places or whose article is about one."""
+        return np.flatnonzero(self.chunk_places & mask(places)).astype(np.int64)
+
+    def named_places(self) -> frozenset[str]:
+        """Return every district some chunk names or is about."""
+        return frozenset(unmask(int(np.bitwise_or.reduce(self.chunk_places)) if len(self) else 0))
+
+    def newest(self) -> dt.date | None:
+        """Return the newest issue date."""
+        top = int(self.art_date.max()) if len(self.art_date) else 0
+        return dt.date.fromordinal(top) if top else None
+
+    def measure_entries(self, words: Sequence[str], *, places: Sequence[str] = (), other_places: bool = False,
+                        per_place: int | None = None) -> np.ndarray:
+        """Return the figure-index entries whose measure contains a word, newest first.
+
+        With places, only figures naming one of them (other_places: figures naming districts, none of them).
+        per_place keeps the newest so many of each first-named district (and of no district).
+        """
+        wanted = [w for w in words if len(w) >= 2]
+        parts = [np.arange(self.measure_at[m], self.measure_at[m + 1]) for m, measure in enumerate(self.measures)
+                 if any(w in measure for w in wanted)]
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        entries = np.concatenate(parts)
+        if places:
+            bits = self.m_places[entries].astype(np.int64)
+            asked = bits & mask(places)
+            entries = entries[(bits != 0) & (asked == 0)] if other_places else entries[asked != 0]
+        # newest first across measures, then corpus order
+        entries = entries[np.lexsort((self.m_fig[entries], self.m_pos[entries],
+                                      -self.m_date[entries].astype(np.int64)))]
+        if per_place is not None and len(entries):
+            first = self.m_first[entries]
+            by_place = np.argsort(first, kind="stable")
+            starts = np.flatnonzero(np.r_[True, first[by_place][1:] != first[by_place][:-1]])
+            rank = np.arange(len(entries)) - np.repeat(starts, np.diff(np.r_[starts, len(entries)]))
+            keep = np.zeros(len(entries), dtype=bool)
+            keep[by_place[rank < per_place]] = True
+            entries = entries[keep]
+        return entries
+
+    def save(self, folder: Path) -> None:
+        """Write the corpus to a folder (one .npy per array, strings as JSON)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in _ARRAYS:
+            np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
+        (folder / "strings.json").write_text(json.dumps([self.strings, self.measures], ensure_ascii=False),
+                                             encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Corpus:
+        """Read a saved corpus; the arrays are memory-mapped, so pages are read as questions need them."""
+        strings, measures = json.loads((folder / "strings.json").read_text(encoding="utf-8"))
+        # plain ndarray views of the maps: numpy's memmap class costs microseconds per element read
+        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+                  for name in _ARRAYS}
+        corpus = cls(**arrays, strings=tuple(strings), measures=tuple(measures))
+        corpus._check()
+        return corpus
+
+    def _check(self) -> None:
+        """Raise ValueError unless the arrays agree with each other (a damaged or mixed-up save)."""
+        n, articles, entries = len(self.ids), len(self.art_ids), len(self.m_pos)
+        sizes = {"ordinals": n, "article_of": n, "chunk_places": n, "text_at": n + 1, "figures_at": n + 1,
+                 "art_start": articles + 1, "art_title": articles, "art_document": articles, "art_place": articles,
+                 "art_date": articles, "measure_at": len(self.measures) + 1, "m_fig": entries, "m_places": entries,
+                 "m_first": entries, "m_date": entries}
+        wrong = [name for name, size in sizes.items() if len(getattr(self, name)) != size]
+        if wrong or int(self.text_at[-1]) != len(self.text) or int(self.figures_at[-1]) != len(self.figures) \
+                or int(self.measure_at[-1]) != entries or int(self.art_start[-1]) != n:
+            raise ValueError(f"the saved corpus' arrays do not agree ({', '.join(wrong) or 'offsets'})")
+
+    @classmethod
+    def build(cls, chunk_rows: Iterable[ChunkRow], figure_rows: Iterable[FigureRow]) -> Corpus:
+        """Lay out rows loaded from the store (figure rows in any order, each naming its chunk id)."""
+        figures: dict[int, list[list[object]]] = {}
+        for r in figure_rows:
+            figures.setdefault(r[0], []).append([*r[1:13], [p for p in r[13].split(",") if p], r[14], r[15]])
+        return _Builder(figures).run(chunk_rows)
+
+    @property
+    def _sorted_ids(self) -> np.ndarray:
+        return self._lookup("_ids_sorted", self.ids)[0]
+
+    @property
+    def _id_order(self) -> np.ndarray:
+        return self._lookup("_ids_sorted", self.ids)[1]
+
+    @property
+    def _sorted_articles(self) -> np.ndarray:
+        return self._lookup("_arts_sorted", self.art_ids)[0]
+
+    @property
+    def _article_order(self) -> np.ndarray:
+        return self._lookup("_arts_sorted", self.art_ids)[1]
+
+    def _lookup(self, name: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # made on first use (the ids are in corpus order, not id order); frozen, so set through object
+        cached: tuple[np.ndarray, np.ndarray] | None = self.__dict__.get(name)
+        if cached is None:
+            order = np.argsort(keys, kind="stable")
+            cached = (np.asarray(keys)[order], order)
+            object.__setattr__(self, name, cached)
+        return cached
+
+
+def _slice(blob: np.ndarray, at: np.ndarray, pos: int) -> str:
+    return blob[int(at[pos]):int(at[pos + 1])].tobytes().decode("utf-8")
+
+
+class _Builder:
+    """Accumulates rows into the column lists of a Corpus."""
+
+    def __init__(self, figures: dict[int, list[list[object]]]) -> None:
+        self.figures = figures
+        self.strings: dict[str, int] = {}
+        # measure -> (date, pos, fig, place mask, first place)
+        self.entries: dict[str, list[tuple[int, int, int, int, int]]] = {}
+
+    def string(self, text: str) -> int:
+        return self.strings.setdefault(text, len(self.strings))
+
+    def run(self, chunk_rows: Iterable[ChunkRow]) -> Corpus:
+        ids: list[int] = []
+        ordinals: list[int] = []
+        article_of: list[int] = []
+        chunk_places: list[int] = []
+        texts: list[bytes] = []
+        figure_blobs: list[bytes] = []
+        art_start: list[int] = []
+        art_ids: list[int] = []
+        art_title: list[int] = []
+        art_document: list[int] = []
+        art_place: list[int] = []
+        art_date: list[int] = []
+        for pos, (chunk_id, document, title, text, ordinal, article_id, place, date) in enumerate(chunk_rows):
+            if not art_ids or art_ids[-1] != article_id:
+                art_start.append(pos)
+                art_ids.append(article_id)
+                art_title.append(self.string(title))
+                art_document.append(self.string(document))
+                art_place.append(PLACES.index(place) if place in _BIT else -1)
+                art_date.append(dt.date.fromisoformat(date).toordinal() if date else 0)
+            ids.append(chunk_id)
+            ordinals.append(ordinal)
+            article_of.append(len(art_ids) - 1)
+            named = places_in(text)
+            chunk_places.append(mask(named) | (_BIT.get(place, 0) if place else 0))
+            texts.append(text.encode("utf-8"))
+            rows = self.figures.get(chunk_id, [])
+            figure_blobs.append(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+            for i, row in enumerate(rows):
+                measure = row[14]
+                if isinstance(measure, str) and measure:
+                    places = row[12] if isinstance(row[12], list) else []
+                    first = PLACES.index(places[0]) if places and places[0] in _BIT else -1
+                    self.entries.setdefault(measure, []).append((art_date[-1], pos, i, mask(places), first))
+        art_start.append(len(ids))
+        measures = sorted(self.entries)
+        flat = [e for m in measures for e in sorted(self.entries[m], key=lambda e: (-e[0], e[1], e[2]))]
+        return Corpus(
+            ids=np.asarray(ids, dtype=np.int64), ordinals=np.asarray(ordinals, dtype=np.int32),
+            article_of=np.asarray(article_of, dtype=np.int32),
+            text_at=_offsets([len(t) for t in texts]), text=_blob(texts),
+            figures_at=_offsets([len(f) for f in figure_blobs]), figures=_blob(figure_blobs),
+            chunk_places=np.asarray(chunk_places, dtype=np.uint32),
+            art_start=np.asarray(art_start, dtype=np.int64), art_ids=np.asarray(art_ids, dtype=np.int64),
+            art_title=np.asarray(art_title, dtype=np.int32), art_document=np.asarray(art_document, dtype=np.int32),
+            art_place=np.asarray(art_place, dtype=np.int8), art_date=np.asarray(art_date, dtype=np.int32),
+            measure_at=_offsets([len(self.entries[m]) for m in measures]),
+            m_pos=np.asarray([e[1] for e in flat], dtype=np.int32), m_fig=np.asarray([e[2] for e in flat], dtype=np.int32),
+            m_places=np.asarray([e[3] for e in flat], dtype=np.uint32),
+            m_first=np.asarray([e[4] for e in flat], dtype=np.int8),
+            m_date=np.asarray([e[0] for e in flat], dtype=np.int32),
+            strings=tuple(self.strings), measures=tuple(measures))
+
+
+def _offsets(lengths: Sequence[int]) -> np.ndarray:
+    out = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=out[1:])
+    return out
+
+
+def _blob(parts: Sequence[bytes]) -> np.ndarray:
+    return np.frombuffer(b"".join(parts), dtype=np.uint8)
+
