@@ -121,7 +121,9 @@ class Postings:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
         if (meta.get("format"), meta.get("k1"), meta.get("b"), meta.get("delta")) != (FORMAT, K1, B, DELTA):
             raise ValueError(f"{path}: an index of another format or formula ({meta}): rebuild it")
-        arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+        # plain ndarray views of the maps: slicing numpy's memmap class costs microseconds a call
+        arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+                  for name in _ARRAYS}
         text = (path / "words.txt").read_text(encoding="utf-8")
         words = text.split("\n") if meta["terms"] else []
         terms, postings = meta["terms"], meta["postings"]
