@@ -68,7 +68,7 @@ def probe_ask(db: Path, warm: Sequence[str], timed: Sequence[str]) -> dict[str, 
         ms.append((time.perf_counter() - started) * 1000)
         cpu_ms.append((time.thread_time() - cpu) * 1000)
         found += answer.found
-    return {"load_s": load_s, "ms": ms, "cpu_ms": cpu_ms, "found": found,
+    return {"load_s": load_s, "ms": ms, "cpu_ms": cpu_ms, "found": found, "slowest": timed[ms.index(max(ms))],
             "memory": {"imported": imported, "loaded": loaded, "asked": memory()}}
 
 
