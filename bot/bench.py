@@ -1,7 +1,7 @@
 """`bulletin bench`: time ingest, start-up, questions and a naive BM25 on a seeded synthetic corpus.
 
 Everything runs as the app runs it: the real CLI in subprocesses (`bulletin ingest`, `bulletin ask`), and the
-engine in a child process of its own (bot.bench_probe), so each measurement's memory is its own.
+engine in a child process of its own (bot.bench_probe), so the memory measured is the engine's alone.
 """
 
 from __future__ import annotations
@@ -106,18 +106,17 @@ def _measure(options: Options, workdir: Path, progress: Callable[[str], None]) -
     startups = [_ask_once(db, workdir, env) for _ in range(1 + STARTUP_RUNS)]
     asked = questions(options.seed, corpus.files, WARM_UP + options.questions)
     warm, timed = asked[:WARM_UP], asked[WARM_UP:]
-    progress(f"{options.questions} questions in a child process (after {WARM_UP} to warm up)")
-    ask = _probe("ask", db, workdir, env, {"warm": warm, "timed": timed})
-    naive = None
-    if options.naive:
-        progress(f"naive BM25Plus over the stored terms, {options.naive} questions, in another child process")
-        naive = _probe("naive", db, workdir, env, {"timed": timed[:options.naive]})
+    progress(f"{options.questions} questions in a child process (after {WARM_UP} to warm up)"
+             + (f", then naive BM25Plus on {options.naive} of them" if options.naive else ""))
+    ask = _probe(db, workdir, env, {"warm": warm, "timed": timed, "naive": options.naive})
+    naive = ask.get("naive")
     args = {"chunks": options.chunks, "seed": options.seed, "questions": options.questions, "naive": options.naive,
             "workdir": str(workdir) if options.workdir else None}
     return Report(args=args, machine=machine(load_start), corpus=corpus, stored=stored,
                   figures=figures(corpus, stored, (ingest_s, ingest_cpu), startups, ask, naive), samples={
                       "startup_s": [s for s, _ in startups], "ask_ms": ask["ms"], "ask_cpu_ms": ask["cpu_ms"],
-                      "naive_ms": naive["ms"] if naive else [], "questions": timed})
+                      "naive_ms": naive["ms"] if naive else [], "naive_ask_ms": naive["ask_ms"] if naive else [],
+                      "questions": timed})
 
 
 def bulletin_command() -> list[str]:
@@ -160,12 +159,12 @@ def _ask_once(db: Path, workdir: Path, env: dict[str, str]) -> tuple[float, str]
     return wall, (done.stdout.splitlines() or [""])[0]
 
 
-def _probe(kind: str, db: Path, workdir: Path, env: dict[str, str], given: dict[str, Any]) -> dict[str, Any]:
-    """Run one bot.bench_probe measurement in a child process of this Python."""
-    done = subprocess.run([sys.executable, "-m", "bot.bench_probe", kind, str(db)], cwd=workdir, env=env,
+def _probe(db: Path, workdir: Path, env: dict[str, str], given: dict[str, Any]) -> dict[str, Any]:
+    """Run bot.bench_probe's measurements in a child process of this Python."""
+    done = subprocess.run([sys.executable, "-m", "bot.bench_probe", str(db)], cwd=workdir, env=env,
                           input=json.dumps(given), capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise BenchError(f"the {kind} probe failed ({done.returncode}): {_last(done.stderr)}")
+        raise BenchError(f"the question probe failed ({done.returncode}): {_last(done.stderr)}")
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 

@@ -20,7 +20,7 @@ LABELS = ("ingest wall (s)", "ingest chars/s", "ingest chunks/s", "ingest CPU (s
           "start-up, warm (s)", "engine load (s)", "ask p50 (ms)", "ask p95 (ms)", "ask p99 (ms)", "ask max (ms)",
           "ask CPU p50 (ms)", "answers found", "RSS after loading (MB)", "peak RSS after loading (MB)",
           "RSS after asking (MB)", "peak RSS after asking (MB)", "naive build (s)", "naive get_scores p50 (ms)",
-          "naive p50 / ask p50", "peak RSS naive, built (MB)")
+          "naive p50 / ask p50", "naive / ask, paired", "RSS naive adds (MB)", "peak RSS with naive (MB)")
 
 
 def stored_chunks(folder: Path) -> int:
@@ -58,8 +58,10 @@ def test_bench_command_reports_every_figure(tmp_path: Path) -> None:
     for key in ("rss_loaded_mb", "peak_rss_loaded_mb", "rss_asked_mb", "peak_rss_asked_mb", "peak_rss_naive_mb"):
         assert f[key] > 0, key
     assert f["peak_rss_asked_mb"] >= f["rss_asked_mb"]
+    assert isinstance(f["rss_naive_added_mb"], float)  # freed memory may be reused: only its presence is sure
     assert f["naive_p50_ms"] > 0
     assert f["naive_ratio"] > 0
+    assert f["naive_paired_ratio"] > 0
     assert len(report["samples"]["ask_ms"]) == 40
     assert len(report["samples"]["naive_ms"]) == 5
     assert report["machine"]["cpus"] >= 1
