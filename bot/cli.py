@@ -12,6 +12,7 @@ Usage:
     bulletin eval tests/qa/sample.jsonl --show 5
     bulletin stats
     TELEGRAM_BOT_TOKEN=… bulletin serve
+    bulletin bench --chunks 10000 --json bench.json
 """
 
 from __future__ import annotations
@@ -78,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", parents=[common], help="a conversation in the terminal")
     sub.add_parser("stats", parents=[common], help="what the index holds")
     sub.add_parser("serve", parents=[common], help="run the Telegram bot (long polling; settings from the environment)")
+    p = sub.add_parser("bench", help="time ingest, start-up and questions on a seeded synthetic corpus")
+    p.add_argument("--chunks", type=int, required=True, metavar="N", help="about how many chunks the corpus holds")
+    p.add_argument("--seed", type=int, default=7, metavar="S", help="the corpus generator's seed (7)")
+    p.add_argument("--workdir", type=Path, metavar="DIR",
+                   help="keep the corpus, database and caches here (default: a temporary folder, deleted after)")
+    p.add_argument("--questions", type=int, default=300, metavar="Q", help="questions timed (300)")
+    p.add_argument("--naive", type=int, default=20, metavar="K", help="questions timed on naive rank-bm25 (20; 0: none)")
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write every figure as JSON")
     return parser
 
 
@@ -89,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(db)
+        if args.command == "bench":
+            return _bench(args)
         return asyncio.run(_run(args, db))
     except EmptyQuestion as e:
         print(f"error: {e}", file=sys.stderr)
@@ -162,6 +173,18 @@ def _serve(db: Path) -> int:
     settings = BotSettings.from_env()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return serve(settings, db)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from bot.bench import BadOption, Options, bench  # imported here: only bench needs it
+
+    try:
+        report = bench(Options(args.chunks, args.seed, args.workdir, args.questions, args.naive, args.json))
+    except BadOption as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2  # like argparse's own errors
+    print(report.table())
+    return 0
 
 
 def _say_waiting() -> None:

@@ -5,8 +5,9 @@ Run it from the project's root, in the project's environment:
     python tests/bench_reindex.py --chunks 10000 --seed 7 [--workdir /tmp/benchre] [--before 3] [--gap MS]
 
 It
-1. writes a synthetic corpus of bulletin-like .txt issues (seeded: the same arguments give the same files) sized
-   to about --chunks stored chunks, and ingests it with the real CLI in a subprocess (`bulletin ingest`);
+1. writes the synthetic corpus of bulletin-like .txt issues (bot.synthetic, seeded: the same arguments give the
+   same files) sized to about --chunks stored chunks, and ingests it with the real CLI in a subprocess
+   (`bulletin ingest`);
 2. times `bulletin reindex` in a fresh process (wall time, and the time the command prints);
 3. opens the bot's Service in this process and times questions (a fixed list of place, measure and word
    questions, asked round-robin): for --before seconds with no reindex, then while `service.reindex()` runs
@@ -26,13 +27,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import os
 import platform
-import random
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -44,14 +42,7 @@ from pathlib import Path
 
 import index
 from bot.service import Service
-from index import DISTRICTS, TOWNS
-from index.chunk import chunk_paragraphs
-from index.clean import parse_bulletin
-
-NAME = "上海邮政快递行业工作简报"
-OFFICE = "上海市邮政管理局办公室"
-DISTRIBUTION = "报：市局领导\n送：各区邮政管理局，市局各处室"
-MAX_PARAGRAPH = 290  # under chunk.MAX_CHARS: one paragraph is one chunk, never cut
+from bot.synthetic import Corpus, write_corpus
 
 # Questions asked round-robin: place + measure (figures), totals, and word questions.
 QUESTIONS = (
@@ -86,185 +77,6 @@ QUESTIONS = (
     "智能快件箱建设进展如何",
     "快递服务投诉处理满意率是多少",
 )
-
-# Each topic: article titles, the sentence that opens its first paragraph, and sentences with figures.
-# {d} district, {full} its full name, {town} one of its towns; the other fields are drawn as they are used.
-TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "驿站": (
-        ("{d}邮政管理局推进快递驿站建设", "{d}局快递末端服务设施建设取得新进展"),
-        ("今年以来，{d}局积极推进快递末端服务设施建设，会同各街镇和快递企业合理布局快递驿站。",),
-        ("截至{m}月初，{d}局在{town}等{k}个街镇新建快递驿站{n}个，全区累计建成{total}个快递驿站，服务社区居民约{r}万人。",
-         "{full}累计建成{total}个快递驿站，其中{town}新建{k}个，驿站日均代收快件{wan}件。",
-         "{y}年，{d}局新增快递驿站{n}个，同比增长{p}%，驿站覆盖率达到{q}%。"),
-    ),
-    "公租房": (
-        ("{d}邮政管理局快递员公租房保障再上新台阶", "{d}局推动公租房租赁给快递企业一线员工"),
-        ("{y}年以来，{d}局会同区房管局、区总工会持续深入开展“暖锋行动”，研究推进快递小哥住房保障工作。",),
-        ("{y}年以来，{d}局积极对接房源，新增{n}套公租房租赁给快递企业一线员工，新增租赁面积{area}平方米。",
-         "至此，{d}局累计推动{full}内{total}套公租房租赁给快递企业一线员工，合计租赁面积{area}平方米。",
-         "公租房月租金在{rent}元至{rent2}元之间，新增房源主要集中在{town}。"),
-    ),
-    "网点": (
-        ("{d}邮政管理局持续优化快递末端网点布局", "{d}局推进快递末端网点规范化建设"),
-        ("{d}局结合辖区商务楼宇集中、老旧小区较多的特点，持续优化快递末端网点布局，着力解决“最后一百米”问题。",),
-        ("截至{m}月初，{full}今年新增快递网点{n}个，其中{town}新增{k}个，全区累计设有快递网点{total}个。",
-         "{d}局结合网点规范化建设开展安全检查{n}余次，督促企业整改问题隐患{k}处。",
-         "{full}快递网点标准化建设达标率达到{q}%，较上年提高{p}个百分点。"),
-    ),
-    "业务量": (
-        ("{d}区快递业务量保持平稳增长", "{d}局做好寄递服务保障工作"),
-        ("{d}局加强行业运行监测，指导企业科学调配运力，确保寄递渠道安全畅通。",),
-        ("{y}年1至{m}月，{full}完成快递业务量约{wan}万件，同比增长{p}%。",
-         "{y}年，{full}快递业务收入约{yi}亿元，同比增长{p}%，其中{town}业务量占全区的{q}%。",
-         "{d}区日均处理快件约{r}万件，高峰期单日处理量突破{wan}万件。"),
-    ),
-    "快件箱": (
-        ("{d}局推进智能快件箱建设", "{d}区智能快件箱进社区工作稳步推进"),
-        ("{d}局会同区商务委、房管局推动智能快件箱进社区、进楼宇、进校园，方便群众就近取件。",),
-        ("{d}区智能快件箱项目累计投资{yi}亿元，新增智能快件箱{n}组，覆盖{town}等{k}个街镇。",
-         "截至{m}月初，{full}共布设智能快件箱{total}组，格口使用率达到{q}%。"),
-    ),
-    "快递员": (
-        ("{d}局召开快递员权益保障座谈会", "{d}局召开关心关爱快递小哥工作推进会"),
-        ("{m}月{day}日，{d}邮政管理局会同区总工会、区人社局在{town}召开关心关爱快递小哥工作推进会。",),
-        ("目前{full}共有快递员{staff}余人，其中今年新招录快递员约{n}人，劳动合同签订率达到{q}%。",
-         "辖区{k}家主要快递企业负责人和一线快递员代表共{n}余人参加会议。",
-         "{d}区已有{n}个快递小哥驿站投入使用，提供休息、饮水、充电、热饭等服务，年服务快递员{wan}人次。"),
-    ),
-    "投诉": (
-        ("{d}局扎实做好快递服务投诉处理工作", "{d}局提升寄递服务质量"),
-        ("{d}局畅通投诉渠道，督促企业及时处理消费者诉求，切实维护用户合法权益。",),
-        ("今年1至{m}月，{d}局共受理快递服务有效投诉{n}件，同比下降{p}%，投诉处理满意率达到{q}%。",
-         "{y}年，{full}快递服务申诉率为百万分之{k}，较上年下降{p}%。"),
-    ),
-    "党建": (
-        ("{d}局依托行业党建联盟建设快递小哥驿站", "{d}局深化行业党建引领"),
-        ("{d}局依托行业党建联盟，联合{town}党委建成“骑乐融融”快递小哥驿站，打造快递员的温馨港湾。",),
-        ("联盟成员单位已达{n}家，累计开展志愿服务{k}次，参与快递员{staff}人次。",
-         "{y}年，{d}局投入资金{wan}万元，新建党群服务站点{n}个。"),
-    ),
-}
-
-FILLERS = (
-    "下一步，{d}局将继续完善末端网络布局，推动快递服务提质增效，更好满足群众用邮需求。",
-    "{d}局表示，将继续加强与属地相关部门沟通协作，细化任务措施，确保各项工作取得实效。",
-    "会上，与会人员围绕快递员派费、社会保险、职业技能提升等议题进行了交流。",
-    "{d}局要求各快递企业切实履行安全生产主体责任，加强从业人员教育培训。",
-    "此举进一步提升了快递从业人员的获得感、幸福感、安全感。",
-    "{d}局将加强对新设网点的日常监管，督促企业落实安全生产主体责任。",
-)
-
-# How each drawn field is made (a field is drawn once per sentence, in the order the template names it).
-DRAWS: dict[str, Callable[[random.Random], object]] = {
-    "n": lambda r: r.randint(3, 60),
-    "k": lambda r: r.randint(2, 12),
-    "total": lambda r: r.randint(60, 400),
-    "r": lambda r: r.randint(2, 30),
-    "p": lambda r: f"{r.uniform(1, 15):.1f}",
-    "q": lambda r: r.randint(60, 99),
-    "wan": lambda r: r.randint(100, 9000),
-    "yi": lambda r: f"{r.uniform(0.3, 5):.1f}",
-    "area": lambda r: f"{r.uniform(300, 8000):.2f}",
-    "rent": lambda r: r.randint(8, 15) * 100,
-    "rent2": lambda r: r.randint(20, 35) * 100,
-    "staff": lambda r: r.randint(800, 9000),
-    "day": lambda r: r.randint(1, 28),
-}
-
-TOWNS_OF: dict[str, list[str]] = {d: sorted(t for t, of in TOWNS.items() if of == d) for d in DISTRICTS}
-
-
-class _Fields(dict[str, object]):
-    """A sentence's fields: the fixed ones given, the others drawn from the generator when first used."""
-
-    def __init__(self, rng: random.Random, fixed: dict[str, object]) -> None:
-        super().__init__(fixed)
-        self.rng = rng
-
-    def __missing__(self, key: str) -> object:
-        value = self[key] = DRAWS[key](self.rng)
-        return value
-
-
-# --- the corpus ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Corpus:
-    """The generated issues."""
-
-    folder: Path
-    files: int
-    bytes: int
-    predicted_chunks: int  # what parse_bulletin + chunk_paragraphs make of the files
-    seconds: float
-
-
-def write_issue(rng: random.Random, number: int, date: dt.date) -> str:
-    """Return one issue's text: masthead, 5-10 titled articles of 1-3 paragraphs, distribution list."""
-    lines = [NAME, f"第{number}期", f"{OFFICE}          {date.year}年{date.month}月{date.day}日", ""]
-    for _ in range(rng.randint(5, 10)):
-        topic = rng.choice(sorted(TOPICS))
-        district = rng.choice(sorted(DISTRICTS))
-        titles, openings, figures = TOPICS[topic]
-        fill = filler(rng, district, date)
-        lines.append(fill(rng.choice(titles)))
-        for i in range(rng.randint(1, 3)):
-            lines.append(write_paragraph(rng, fill, openings if i == 0 else (), figures))
-        lines.append("")
-    lines.append(DISTRIBUTION)
-    return "\n".join(lines) + "\n"
-
-
-def filler(rng: random.Random, district: str, date: dt.date) -> Callable[[str], str]:
-    """Return a function that fills a template for one article: its district, a town of it, the issue's date."""
-    fixed: dict[str, object] = {"d": district, "full": DISTRICTS[district], "y": date.year, "m": date.month}
-
-    def fill(template: str) -> str:
-        return template.format_map(_Fields(rng, {**fixed, "town": rng.choice(TOWNS_OF[district])}))
-
-    return fill
-
-
-def write_paragraph(rng: random.Random, fill: Callable[[str], str], openings: Sequence[str],
-                    figures: Sequence[str]) -> str:
-    """Return one paragraph of at most 290 characters: an opening, then distinct figure sentences and fillers."""
-    target = rng.randint(110, 270)
-    text = fill(rng.choice(openings)) if openings else ""
-    # the article's own measures, now and then one of another topic's, and the stock phrases
-    own = [*figures, *([rng.choice(TOPICS[rng.choice(sorted(TOPICS))][2])] if rng.random() < 0.3 else [])]
-    fillers = list(FILLERS)
-    while len(text) < target and (own or fillers):
-        pool = own if own and (rng.random() < 0.7 or not fillers) else fillers
-        sentence = fill(pool.pop(rng.randrange(len(pool))))
-        if len(text) + len(sentence) > MAX_PARAGRAPH:
-            break
-        text += sentence
-    return text
-
-
-def make_corpus(folder: Path, chunks: int, seed: int) -> Corpus:
-    """Write issues into folder until they make about `chunks` chunks; every file is a distinct issue."""
-    started = time.perf_counter()
-    rng = random.Random(seed)
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    date = dt.date(2016, 1, 4)
-    number = total = files = size = 0
-    while total < chunks:
-        following = date + dt.timedelta(days=rng.randint(3, 6))
-        number = 1 if following.year != date.year else number + 1
-        date = following
-        text = write_issue(rng, number, date)
-        name = f"{files:05d}-{date.isoformat()}.txt"
-        (folder / name).write_text(text, encoding="utf-8")
-        bulletin = parse_bulletin(text, name)
-        total += sum(len(chunk_paragraphs(a.paragraphs)) for a in bulletin.articles)
-        files += 1
-        size += len(text.encode())
-    return Corpus(folder, files, size, total, time.perf_counter() - started)
-
 
 # --- the CLI in subprocesses --------------------------------------------------------------------------------
 
@@ -459,8 +271,8 @@ def report(args: argparse.Namespace, corpus: Corpus, ingest: Run, counts: dict[s
         f"GIL switch interval {sys.getswitchinterval() * 1000:g} ms, "
         f"load average {load[0]:.2f} at the start, {load[1]:.2f} at the end",
         f"code      {code_version()}",
-        f"corpus    {corpus.files:,} issues, {corpus.bytes / 1e6:.1f} MB of text, {corpus.predicted_chunks:,} chunks "
-        f"predicted, written in {corpus.seconds:.1f} s",
+        f"corpus    {corpus.files:,} issues, {corpus.bytes / 1e6:.1f} MB of text, {corpus.chunks:,} chunks "
+        f"written, in {corpus.seconds:.1f} s",
         f"ingest    `bulletin ingest FOLDER`: {ingest.wall:.1f} s wall (it printed {ingest.printed:.1f} s: "
         f"{ingest.summary.split(' in ')[0]})",
         f"stored    {counts['bulletins']:,} issues, {counts['articles']:,} articles, {counts['chunks']:,} chunks, "
@@ -514,8 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
 
     load_before = os.getloadavg()[0]  # another program busy on the machine shows here
-    corpus = make_corpus(workdir / f"{stem}-corpus", args.chunks, args.seed)
-    say(f"wrote {corpus.files} issues ({corpus.predicted_chunks} chunks predicted) in {corpus.folder}; ingesting")
+    corpus = write_corpus(workdir / f"{stem}-corpus", args.chunks, args.seed)
+    say(f"wrote {corpus.files} issues ({corpus.chunks} chunks) in {corpus.folder}; ingesting")
     ingest = run_cli(workdir, "--db", db, "ingest", corpus.folder)
     counts = db_counts(db)
     say(f"ingested {counts['chunks']} chunks in {ingest.wall:.1f} s; `bulletin reindex` in a fresh process")
