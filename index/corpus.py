@@ -18,6 +18,7 @@ import numpy as np
 from index.models import Chunk, Figure
 from index.places import DISTRICTS, places_in
 
+MEASURE_CACHE = 10_000  # words remembered with the measures containing them
 PLACES: tuple[str, ...] = tuple(DISTRICTS)  # bit i of a place mask stands for PLACES[i]
 _BIT = {place: 1 << i for i, place in enumerate(PLACES)}
 _ARRAYS = ("ids", "ordinals", "article_of", "text_at", "text", "figures_at", "figures", "chunk_places",
@@ -125,12 +126,10 @@ class Corpus:
         With places, only figures naming one of them (other_places: figures naming districts, none of them).
         per_place keeps the newest so many of each first-named district (and of no district).
         """
-        wanted = [w for w in words if len(w) >= 2]
-        parts = [np.arange(self.measure_at[m], self.measure_at[m + 1]) for m, measure in enumerate(self.measures)
-                 if any(w in measure for w in wanted)]
-        if not parts:
+        runs = sorted({m for w in words if len(w) >= 2 for m in self._measures_with(w)})
+        if not runs:
             return np.zeros(0, dtype=np.int64)
-        entries = np.concatenate(parts)
+        entries = np.concatenate([np.arange(self.measure_at[m], self.measure_at[m + 1]) for m in runs])
         if places:
             bits = self.m_places[entries].astype(np.int64)
             asked = bits & mask(places)
@@ -147,6 +146,17 @@ class Corpus:
             keep[by_place[rank < per_place]] = True
             entries = entries[keep]
         return entries
+
+    def _measures_with(self, word: str) -> tuple[int, ...]:
+        """Return the indexes of the measures containing a word (remembered: a scan of every measure per question
+        part was most of a 各区 question's time)."""
+        cache: dict[str, tuple[int, ...]] = self.__dict__.setdefault("_measure_cache", {})
+        found = cache.get(word)
+        if found is None:
+            if len(cache) >= MEASURE_CACHE:
+                cache.clear()
+            found = cache[word] = tuple(m for m, measure in enumerate(self.measures) if word in measure)
+        return found
 
     def save(self, folder: Path) -> None:
         """Write the corpus to a folder (one .npy per array, strings as JSON)."""
