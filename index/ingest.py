@@ -15,7 +15,7 @@ from pathlib import Path
 from index.chunk import chunk_paragraphs
 from index.clean import parse_bulletin
 from index.errors import BulletinError, DuplicateBulletin
-from index.figures import extract_figures
+from index.figures import figure_rows
 from index.models import Bulletin, IssueMeta
 from index.records import Derived, NewArticle, NewBulletin, NewChunk, Reparsed, StoredSource
 from index.segment import Segmenter
@@ -90,13 +90,15 @@ def analyse(bulletin: Bulletin, segmenter: Segmenter) -> tuple[NewArticle, ...]:
     """Chunk every article, and find each chunk's index terms and figures."""
     articles = []
     for article in bulletin.articles:
-        # a real title is indexed with every chunk of its article; a file name standing in for one is not
-        titled = article.title != bulletin.document
+        # a real title is indexed with every chunk of its article; a file name standing in for one is not. The
+        # terms of title + "\n" + text are the title's then the text's (a line break ends every word and run), so
+        # the title is tokenized once for all its chunks
+        title = tuple(segmenter.terms(article.title)) if article.title != bulletin.document else ()
         chunks = []
         for text in chunk_paragraphs(article.paragraphs):
-            terms = segmenter.terms(f"{article.title}\n{text}" if titled else text)
-            figures = extract_figures(text, issue_date=bulletin.meta.date, place=article.place)
-            chunks.append(NewChunk(text=text, terms=tuple(terms), figures=tuple(figures)))
+            terms = (*title, *segmenter.terms(text))
+            figures = figure_rows(text, issue_date=bulletin.meta.date, place=article.place)
+            chunks.append(NewChunk(text=text, terms=terms, figures=tuple(figures)))
         articles.append(NewArticle(title=article.title, place=article.place, chunks=tuple(chunks)))
     return tuple(articles)
 

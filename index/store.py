@@ -428,9 +428,7 @@ def _rows(derived: Sequence[tuple[int, Sequence[NewArticle]]], above: tuple[int,
             for c_ord, chunk in enumerate(article.chunks):
                 chunk_id += 1
                 chunks.append((chunk_id, article_id, c_ord, chunk.text, " ".join(chunk.terms)))
-                figures.extend((chunk_id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
-                                f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period, f.measure)
-                               for f in chunk.figures)
+                figures.extend((chunk_id, *f[:12], ",".join(f[12]), f[13], f[14]) for f in chunk.figures)
     return articles, chunks, figures
 
 

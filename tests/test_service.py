@@ -51,7 +51,9 @@ def test_questions_are_logged_with_outcome_latency_and_a_hashed_user(db: Path,
     assert len(hashes) == 1  # one person, one hash
     # Not the id itself, and not a plain digest of it (a random salt would contain "4242" now and then).
     (stored,) = hashes
-    assert stored != "4242" and len(stored) == 12 and int(stored, 16) >= 0
+    assert stored != "4242"
+    assert len(stored) == 12
+    assert int(stored, 16) >= 0
     assert stored != hashlib.sha256(b"4242").hexdigest()[:12]
     assert all(r[3] >= 0 for r in rows)
     assert rows[0][4] is not None
