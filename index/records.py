@@ -25,7 +25,7 @@ class NewChunk:
     """A chunk to store, with its index terms and figures."""
 
     text: str
-    terms: tuple[str, ...]
+    tokens: str  # its index terms joined by spaces, as stored (terms never contain spaces): one string to pass
     figures: tuple[FigureRow, ...]
 
 
