@@ -141,6 +141,8 @@ class Segmenter:
         for n, block in enumerate(_HAN.split(text)):
             if n % 2:
                 self._cut_block(block, out)
+            elif len(block) == 1:  # most often a punctuation mark, a token of its own (a space too)
+                out.append(block)
             elif block:
                 for m, part in enumerate(_SKIP.split(block)):
                     if m % 2:

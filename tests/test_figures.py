@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 from index.clean import clean_line, parse_bulletin
 from index.figures import (
     _CN_NUM,
+    _CUT_LEFT_WORDS,
+    _DATE,
+    _DATE_PATTERN,
+    _FIGURE,
+    _FIGURE_PATTERN,
+    _MEASURE_CUT_LEFT,
     _QUALIFIERS,
+    _TRAILING,
+    _TRAILING_PATTERN,
     _qualifier,
     extract_figures,
     figure_rows,
@@ -326,3 +334,36 @@ def reference_qualifier(sentence: str, left: int, start: int) -> str | None:
 def test_the_qualifier_is_the_one_ending_nearest_the_figure(sentence: str, left: int, start: int) -> None:
     start = min(start, len(sentence))
     assert _qualifier(sentence, left, start) == reference_qualifier(sentence, left, start)
+
+
+# the words and characters the patterns name, and others: what a look-ahead must let through, and what it may skip
+PATTERN_WORDS = sorted({w for w in re.findall(r"[^\x00-\x7f]+", _FIGURE_PATTERN + _DATE_PATTERN + _CUT_LEFT_WORDS
+                                              + _TRAILING_PATTERN)}
+                       | {c for c in _FIGURE_PATTERN + _DATE_PATTERN + _CUT_LEFT_WORDS + _TRAILING_PATTERN
+                          if not c.isascii()}
+                       | set("0123456789１２.,-~ \n快递网点青浦徐汇的ABmk²效"))
+pattern_text = st.lists(st.sampled_from(PATTERN_WORDS), max_size=16).map("".join)
+
+
+def assert_same_matches(text: str) -> None:
+    def found(pattern: re.Pattern[str]) -> list[tuple[tuple[int, int], dict[str, str | None]]]:
+        return [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+
+    assert found(_FIGURE) == found(re.compile(_FIGURE_PATTERN)), text
+    assert found(_DATE) == found(re.compile(_DATE_PATTERN)), text
+    assert _MEASURE_CUT_LEFT.sub("", text) == re.compile(".*" + _CUT_LEFT_WORDS).sub("", text), text
+    assert _TRAILING.sub("", text) == re.compile(_TRAILING_PATTERN).sub("", text), text
+
+
+def test_the_look_aheads_change_no_match_after_any_word() -> None:
+    # each word or character the patterns name, alone, between others, and before a number, a unit or a month
+    for word in PATTERN_WORDS:
+        for after in ("", "5", "12", "三", "十二", "5个", "三万", "月", "年", "份", "底", "以来", "效", "快递", "，"):
+            for before in ("", "快递", "5", "的"):
+                assert_same_matches(before + word + after)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(pattern_text)
+def test_the_look_aheads_change_no_match(text: str) -> None:
+    assert_same_matches(text)
