@@ -10,6 +10,7 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from math import log
+from operator import add
 from pathlib import Path
 
 import jieba
@@ -95,6 +96,7 @@ class Segmenter:
         # 青浦 matches a document that says 青浦区. Bigrams of each run of content words catch names the
         # dictionary does not know (measured on CMRC 2018: R@1 96.2% -> 97.3%).
         out: list[str] = []
+        extend = out.extend
         with self._lock:
             memo = self._token_terms
             if len(memo) > _MEMO_SIZE:
@@ -102,18 +104,16 @@ class Segmenter:
             run: list[str] = []  # the run of CJK content words, whose bigrams are added when it ends
             for piece in self._cut(text):
                 kind, word, adds = memo.get(piece) or self._token_term(piece)
+                extend(adds)
                 if kind == _CJK_WORD:
-                    out.extend(adds)
                     run.append(word)
-                    continue
-                out.extend(adds)
-                if run:
+                elif run:
                     joined = "".join(run)
-                    out.extend([joined[i:i + 2] for i in range(len(joined) - 1)])
-                    run = []
+                    extend(map(add, joined, joined[1:]))  # its bigrams
+                    run.clear()
             if run:
                 joined = "".join(run)
-                out.extend([joined[i:i + 2] for i in range(len(joined) - 1)])
+                extend(map(add, joined, joined[1:]))
         return out
 
     def _token_term(self, piece: str) -> tuple[int, str, tuple[str, ...]]:
