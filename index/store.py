@@ -383,15 +383,15 @@ async def _add_bulletin(db: aiosqlite.Connection, new: NewBulletin) -> Stored:
 
     Its articles, chunks and figures are the caller's to insert, with its id.
     """
-    # checked inside the transaction, so two ingests of one file cannot both add it
-    async with db.execute("SELECT id, document, state FROM bulletins WHERE sha256 = ?", (new.sha256,)) as found:
-        same = await found.fetchone()
+    # checked inside the transaction, so two ingests of one file cannot both add it (execute_fetchall: one round
+    # trip to SQLite's thread, where a cursor takes three)
+    same = next(iter(await db.execute_fetchall("SELECT id, document, state FROM bulletins WHERE sha256 = ?",
+                                               (new.sha256,))), None)
     if same is not None and same[2] == "indexed":
         raise DuplicateBulletin(f"same content as {same[1]}, already stored")
     derived = new.derived
-    async with db.execute("SELECT id, document FROM bulletins WHERE issue_key = ? AND state = 'indexed'",
-                          (derived.issue_key,)) as found:
-        older = [(r[0], r[1]) for r in await found.fetchall()]
+    older = [(r[0], r[1]) for r in await db.execute_fetchall(
+        "SELECT id, document FROM bulletins WHERE issue_key = ? AND state = 'indexed'", (derived.issue_key,))]
     if same is not None:
         bulletin_id = same[0]
         await db.execute("DELETE FROM articles WHERE bulletin_id = ?", (bulletin_id,))  # cascades
