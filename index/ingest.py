@@ -1,4 +1,7 @@
-"""Ingest bulletin files: read, clean, chunk, tokenize and extract figures, then store one file per transaction."""
+"""Ingest bulletin files: read, clean, chunk, tokenize and extract figures, then store each file whole or not at all.
+
+A large ingest parses in child processes while this one stores, in order, several files per transaction.
+"""
 
 from __future__ import annotations
 
@@ -189,7 +192,8 @@ async def reindex(store: Store, segmenter: Segmenter | None, *, processes: int |
     started = time.perf_counter()
     sources = await store.load_sources()
     if sum(len(s.raw_text) for s in sources) < PROCESS_MIN_CHARS:
-        reparsed, kept = await asyncio.to_thread(_reparse, sources, segmenter or Segmenter())
+        here = segmenter if segmenter is not None else await asyncio.to_thread(Segmenter)
+        reparsed, kept = await asyncio.to_thread(_reparse, sources, here)
     else:
         reparsed, kept = await _reparse_in_children(sources, processes or max(1, (os.cpu_count() or 2) - 1))
     # a bulletin whose text no longer parses keeps its old index, marked current: re-deriving it again cannot help
@@ -281,13 +285,14 @@ async def ingest_paths(store: Store, segmenter: Segmenter | None, paths: Iterabl
                        pool_min_bytes: int = POOL_MIN_BYTES) -> list[IngestResult]:
     """Ingest files and folders (recursively), each file whole or not at all; one result per file, in order.
 
-    Files of more than pool_min_bytes in all are parsed by `processes` child processes (default: one per core)
-    while this one stores them, in order; fewer, one after another here. segmenter may be None when none is at
-    hand: one is made if the files are parsed here.
+    Several files of pool_min_bytes or more in all are parsed by `processes` child processes (default: one per
+    core, if there are two or more) while this one stores them, in order; fewer, one after another here.
+    segmenter may be None when none is at hand: one is made if the files are parsed here.
     """
     files = list(find_documents(paths))
     workers = processes or os.cpu_count() or 1
-    if len(files) > 1 and _total_size(files) >= pool_min_bytes:
+    # one child would only add its start to the work of one core: children only with a core for each of two
+    if len(files) > 1 and workers > 1 and _total_size(files) >= pool_min_bytes:
         return await _ingest_in_children(store, files, limits, progress, workers)
     results = []
     for path in files:
