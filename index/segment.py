@@ -31,10 +31,10 @@ _SKIP = jieba.re_skip_default
 
 # what the tokens memo holds before it is emptied (a bound on memory, far above a corpus's vocabulary)
 _MEMO_SIZE = 200_000
-_BREAK, _CJK_WORD, _OTHER_WORD = 0, 1, 2
+_BREAK, _CJK_WORD, _OTHER_WORD = 0, 1, 2  # what a token is to terms(): a break, a CJK word, another word
 # what _known says of a string that is no word: only the beginning of longer words, or not even that (a word's
 # log probability is never above 0, as no word is more frequent than all of them together)
-_PREFIX, _ABSENT = 1.0, 2.0  # what a token is to terms(): a break, a CJK word, another word
+_PREFIX, _ABSENT = 1.0, 2.0
 
 
 def cache_dir() -> Path:
