@@ -145,12 +145,11 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
             print((await remove_issue(store, args.issue, purge=args.purge)).line())
             await open_library(store)  # the next start loads the saved index rather than building it
             return 0
-        segmenter = Segmenter()
         if args.command in ("ingest", "reindex"):
-            status = await (_ingest(store, segmenter, args.paths, limits) if args.command == "ingest"
-                            else _reindex(store, segmenter))
-            await open_library(store)
+            status = await (_ingest(store, args.paths, limits) if args.command == "ingest" else _reindex(store))
+            await open_library(store)  # the next start loads the saved index rather than building it
             return status
+        segmenter = Segmenter()
         if notice := await prepare(store, segmenter):
             print(notice, file=sys.stderr)
         engine = await Engine.load(store, segmenter)
@@ -191,7 +190,7 @@ def _say_waiting() -> None:
     print("waiting for another ingest or reindex of this database to finish…", file=sys.stderr, flush=True)
 
 
-async def _ingest(store: Store, segmenter: Segmenter, paths: list[Path], limits: Limits) -> int:
+async def _ingest(store: Store, paths: list[Path], limits: Limits) -> int:
     started = time.perf_counter()
     files = list(find_documents(paths))
     if not files:
@@ -206,9 +205,9 @@ async def _ingest(store: Store, segmenter: Segmenter, paths: list[Path], limits:
                 bar.write(result.line(), file=sys.stdout)
                 bar.update()
 
-            results = await ingest_paths(store, segmenter, files, limits, show)
+            results = await ingest_paths(store, None, files, limits, show)
     else:
-        results = await ingest_paths(store, segmenter, files, limits, lambda r: print(r.line(), flush=True))
+        results = await ingest_paths(store, None, files, limits, lambda r: print(r.line(), flush=True))
     counts = {status: sum(r.status == status for r in results)
               for status in ("added", "updated", "restored", "unchanged", "refused")}
     summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n or status in ("added", "refused"))
@@ -225,8 +224,9 @@ async def _list(store: Store) -> int:
     return 0
 
 
-async def _reindex(store: Store, segmenter: Segmenter) -> int:
-    done = await reindex(store, segmenter, processes=os.cpu_count())  # no questions to leave a core for
+async def _reindex(store: Store) -> int:
+    # no questions to leave a core for; a segmenter is made only if the corpus is small enough to parse here
+    done = await reindex(store, None, processes=os.cpu_count())
     print(f"reindexed {done.issues} issues: {done.articles} articles, {done.chunks} chunks, {done.figures} figures "
           f"in {done.seconds:.2f} s")
     if done.kept:

@@ -24,9 +24,8 @@ _NOT_TITLE_END = "。！？；，、：,;:!?"
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _ODD_SPACE = re.compile("[\u00a0\u2000-\u200a\u3000\u202f\u205f]")
-_FULLWIDTH = str.maketrans(
-    {chr(c): chr(c - 0xFEE0) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
-)
+_FULLWIDTH_CHARS = [chr(c) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]]
+_FULLWIDTH = str.maketrans({c: chr(ord(c) - 0xFEE0) for c in _FULLWIDTH_CHARS})
 
 _FOOTER = re.compile(r"^(?:[-—－–]{1,2}\s*\d{1,3}\s*[-—－–]{1,2}|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|"
                      r"\d{1,3}\s*/\s*\d{1,3}|\d{1,3})$")
@@ -42,13 +41,18 @@ def normalize_chars(text: str) -> str:
     text = _ZERO_WIDTH.sub("", text)
     text = _CONTROL.sub("", text)
     text = _ODD_SPACE.sub(" ", text)
-    return text.translate(_FULLWIDTH)
+    # translating looks every character up: only text that has a full-width letter or digit needs it
+    return text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
+
+
+_HAS_FULLWIDTH = re.compile(f"[{''.join(_FULLWIDTH_CHARS)}]")
 
 
 _SP_CJK_L = re.compile(f"(?<=[{CJK}{CJK_PUNCT}]) +(?=[0-9A-Za-z%{CJK}{CJK_PUNCT}])")
 _SP_CJK_R = re.compile(f"(?<=[0-9A-Za-z%.]) +(?=[{CJK}{CJK_PUNCT}])")
 _SP_RANGE = re.compile(r"(?<=\d) *([-~～—–至]) *(?=\d)")
 _SP_DECIMAL = re.compile(r"(?<=\d) \. (?=\d)")  # 6044 . 86, but not a list's "100. 2022年"
+_SPACES = re.compile(r" {2,}")
 _LETTER_SPACED = re.compile(r"(?:(?<=\s)|^)((?:\S ){3,}\S)(?=\s|$)")
 
 
@@ -62,7 +66,9 @@ def fix_spacing(text: str) -> str:
 
 
 def _spacing_pass(text: str) -> str:
-    text = re.sub(r" {2,}", " ", text)
+    if " " not in text:
+        return text.strip()  # every pattern below needs a space to match (or, _SP_RANGE, to change anything)
+    text = _SPACES.sub(" ", text)
     text = _LETTER_SPACED.sub(_join_letter_spaced, text)
     text = _SP_CJK_L.sub("", text)
     text = _SP_CJK_R.sub("", text)

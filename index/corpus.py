@@ -27,7 +27,7 @@ _ARRAYS = ("ids", "ordinals", "article_of", "text_at", "text", "figures_at", "fi
 
 ChunkRow = tuple[int, str, str, str, int, int, str | None, str | None]  # id, document, title, text, ordinal,
 # article id, place, issue date: in corpus order (bulletin, article, chunk), an article's chunks together
-FigureRow = tuple[int, str, float, float | None, str | None, str, int, int, str, str | None, str | None, str, str,
+StoredFigureRow = tuple[int, str, float, float | None, str | None, str, int, int, str, str | None, str | None, str, str,
                   str, str | None, str]  # chunk id, then Figure's fields in order (places comma-joined), no chunk_id
 
 
@@ -190,7 +190,7 @@ class Corpus:
             raise ValueError(f"the saved corpus' arrays do not agree ({', '.join(wrong) or 'offsets'})")
 
     @classmethod
-    def build(cls, chunk_rows: Iterable[ChunkRow], figure_rows: Iterable[FigureRow]) -> Corpus:
+    def build(cls, chunk_rows: Iterable[ChunkRow], figure_rows: Iterable[StoredFigureRow]) -> Corpus:
         """Lay out rows loaded from the store (figure rows in any order, each naming its chunk id)."""
         figures: dict[int, list[list[object]]] = {}
         for r in figure_rows:

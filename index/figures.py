@@ -6,13 +6,15 @@ Pure functions; run once per chunk at ingest, so a question never re-parses text
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator
-from dataclasses import replace
+from typing import NamedTuple
 
 from index.models import Figure
 from index.numerals import parse_number, scaled
 from index.places import place_names_in, places_in
+from index.records import FigureRow
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
 _CN_NUM = f"[{_CN_DIGIT}十百千万亿]"
@@ -62,16 +64,30 @@ _QUALIFIERS = ("新增", *sorted(TOTAL_WORDS), "其中", "同比", "增长", "�
                "每年", "每月", "每天", "平均", "人均", "月租金", "年均")
 
 
+
+
+def _starting(chars: str, pattern: str) -> re.Pattern[str]:
+    """Compile pattern behind a look-ahead for the characters that any match of it begins with.
+
+    The same matches, found sooner: where no match can begin, the engine moves on after one test instead of
+    trying every alternative (these patterns are tried at every position of every sentence ingested).
+    tests/test_figures.py checks each against its pattern alone.
+    """
+    return re.compile(f"(?=[{chars}]){pattern}")
+
+
 _NUMBER = f"(?:{_AR_NUM}|{_CN_NUM}+)"
-_FIGURE = re.compile(
+_FIGURE_PATTERN = (
     rf"(?P<before>{_APPROX_BEFORE})?"
     rf"(?P<num>{_NUMBER})(?P<mult>{_MULT})?(?P<after1>{_APPROX_AFTER})?"
     rf"(?:\s*(?P<dash>[-~～—–至到])\s*(?P<num2>{_NUMBER})(?P<mult2>{_MULT})?)?"
     rf"(?P<after>{_APPROX_AFTER})?"
     rf"\s*(?P<unit>{_UNIT_RE})?"
 )
-_DATE = re.compile(r"(?:(?P<y>\d{4}|[一二〇零三四五六七八九]{4})\s*年\s*)?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
-                   r"\s*(?:(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?")
+_FIGURE = _starting(rf"\d{_CN_DIGIT}十百千万亿约近超逾不将接大多高达至最仅", _FIGURE_PATTERN)
+_DATE_PATTERN = (r"(?:(?P<y>\d{4}|[一二〇零三四五六七八九]{4})\s*年\s*)?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+                 r"\s*(?:(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?")
+_DATE = _starting(r"\d一二〇零三四五六七八九十", _DATE_PATTERN)
 _CODE = re.compile(r"(?<![A-Za-z0-9.\-])[A-Z]{1,3}-?(?P<n>\d{1,4})(?![A-Za-z0-9.])")
 # a currency written before the number: $4.9, HK$25,000, ¥100
 _CURRENCY = re.compile(r"(?:HK|NT|US|S|A|C)?[$＄]$|[￥¥€£]$")
@@ -136,53 +152,81 @@ def extract_figures(text: str, *, issue_date: dt.date | None = None, place: str 
     今年/去年 resolve against issue_date when known; a sentence that names no district belongs to place, the
     district its article is about (辖区共有快递员约3200人 in an article about 徐汇).
     """
-    figures = []
+    return [Figure(text=r[0], value=r[1], value_max=r[2], unit=r[3], kind=r[4], start=r[5], end=r[6], sentence=r[7],
+                   qualifier=r[8], approx=r[9], before=r[10], after=r[11], places=r[12], period=r[13], measure=r[14])
+            for r in figure_rows(text, issue_date=issue_date, place=place)]
+
+
+def figure_rows(text: str, *, issue_date: dt.date | None = None, place: str | None = None) -> list[FigureRow]:
+    """Return every figure in text in reading order as a FigureRow: the fields extract_figures gives each Figure.
+
+    Ingest stores these: a Figure made of each would cost as much again as finding it.
+    """
+    rows: list[FigureRow] = []
     context: str | None = None  # an undated bulletin's figures are about the year its text last named
     for sentence in sentences(text):
-        previous: Figure | None = None
-        for f in _sentence_figures(sentence):
+        places = places_in(sentence)
+        previous: tuple[str | None, str] | None = None  # the unit and measure of the figure before
+        wide: re.Match[str] | None = None  # the sentence's own _WIDER match, once looked for
+        wide_looked = False
+        for f in _sentence_figures(sentence, places):
+            kind = f.kind
             # 同比增长6.5% measures what the figure before it measured (业务量约4860万件，同比增长6.5%), and so
             # does 其中漕河泾街道新增4个 after 累计设有快递网点130个
-            measure = measure_of(f)
-            if not measure and previous and (f.kind == "percent" or same_unit(f.unit, previous.unit)):
-                measure = previous.measure
-            if f.kind not in ("date", "year", "ordinal"):
-                previous = replace(f, measure=measure)
-            period = resolve_period(f.period, issue_date) if f.period else None
+            measure = _measure(kind, f.before, f.after)
+            if not measure and previous and (kind == "percent" or same_unit(f.unit, previous[0])):
+                measure = previous[1]
+            if kind not in ("date", "year", "ordinal"):
+                previous = (f.unit, measure)
+            period = _resolved(f.period, issue_date) if f.period else None
             if period and _YEAR.fullmatch(period):
                 context = period
-            elif period is None and issue_date is None and f.kind not in ("date", "year"):
+            elif period is None and issue_date is None and kind not in ("date", "year"):
                 period = context
             # 全市共有快递网点1800个 in a 徐汇 article is the city's figure, not 徐汇's; 全国 ones are the country's
-            wider = _WIDER.search(f.before) or _WIDER.search(sentence)  # its own clause first: …，全国…20万个
+            wider = _WIDER.search(f.before)  # its own clause first: …，全国…20万个
+            if wider is None:
+                if not wide_looked:
+                    wide, wide_looked = _WIDER.search(sentence), True
+                wider = wide
             own = (place,) if place and not wider else ("全国",) if wider and wider.group() in ("全国", "全省") else ()
-            figures.append(replace(f, measure=measure, period=period, places=f.places or own))
-    return figures
+            rows.append((f.text, f.value, f.value_max, f.unit, kind, f.start, f.end, sentence, f.qualifier, f.approx,
+                         f.before, f.after, places or own, period, measure))
+    return rows
 
 
 # a sentence about the whole city (or country) is not about the article's district; 市局 is an office, not a scope
 _WIDER = re.compile(r"全市|本市|我市|全上海|上海市(?!邮政)|全国|全省")
 # Words that end a measure phrase on its left (设有快递网点130个 -> 快递网点) or its right (100套公租房租赁给 -> 公租房).
-_MEASURE_CUT_LEFT = re.compile(
-    r".*(?:新增|累计|合计|共计|共有|总计|一共|总共|其中|设有|建有|建成|拥有|推动|完成|实现|达到|超过|约为|约有|全区|辖区|"
+_CUT_LEFT_WORDS = (
+    r"(?:新增|累计|合计|共计|共有|总计|一共|总共|其中|设有|建有|建成|拥有|推动|完成|实现|达到|超过|约为|约有|全区|辖区|"
     r"全市|同比|增长|下降|减少|提高|增加|占|共|有(?!效)|达|为|是|约|近|逾|在|和|与|及|、|的|了|\d{4}年|[今去明前]年|"
     r"上半年|下半年|全年|以来|年底|月底|\d+月份?|[一二三四五六七八九十]+月|[^\u3400-\u9fff])")
-_TRAILING = re.compile(r"(?:约为|约有|大约|高达|多达|达到|超过|累计|合计|共计|总计|新增|共有|可达|能达|只有|平均|至少|最多|为|是|约|达|"
-                       r"有|共|近|逾|了|可|能|仅|只|均|的)+$")
+# everything up to the last of those words (.* backs off one character at a time, trying each word at each place)
+_MEASURE_CUT_LEFT = re.compile(
+    r".*(?=[^\u3400-\u9fff]|[新累合共总一其设建拥推完实达超约全辖同增下减提占有为是近逾在和与及的了今去明前上以年月二三四五六七八九十])"
+    + _CUT_LEFT_WORDS)
+_TRAILING_PATTERN = (r"(?:约为|约有|大约|高达|多达|达到|超过|累计|合计|共计|总计|新增|共有|可达|能达|只有|平均|至少|最多|为|是|约|达|"
+                     r"有|共|近|逾|了|可|能|仅|只|均|的)+$")
+_TRAILING = _starting("约大高多达超累合共总新可能只平至最为是有近逾了仅均的", _TRAILING_PATTERN)
 _MEASURE_CUT_RIGHT = re.compile(r"的|、|和|与|及|比|更|等|不|未|均|新建|建设|新设|设立|租赁|参加|参与|进行|开展|签订|实现|覆盖|服务|用于|投入|落户|入驻|为|是|在|给|被"
                                 r"|已|将|了|[^\u3400-\u9fff]")
 
 
 def measure_of(fig: Figure) -> str:
     """Return the noun phrase a figure counts or measures, from the words around it ("" if none)."""
-    if fig.kind in ("date", "year", "ordinal", "code"):
+    return _measure(fig.kind, fig.before, fig.after)
+
+
+def _measure(kind: str, before: str, after: str) -> str:
+    if kind in ("date", "year", "ordinal", "code"):
         return ""
     # a count names its noun after the unit (100套公租房); anything else names it before (租赁面积6044.86平方米),
     # or failing that after (价格在900-3000元月租金不等)
-    after = _MEASURE_CUT_RIGHT.split(fig.after, maxsplit=1)[0] if fig.after else ""
-    if fig.kind in ("count", "number") and len(after) >= 2:
+    after = _MEASURE_CUT_RIGHT.split(after, maxsplit=1)[0] if after else ""
+    if kind in ("count", "number") and len(after) >= 2:
         return after[:8]
-    noun = _MEASURE_CUT_LEFT.sub("", _TRAILING.sub("", fig.before))
+    noun = _MEASURE_CUT_LEFT.sub("", _TRAILING.sub("", before))
     places = place_names_in(noun)
     if places:
         noun = noun.rsplit(places[-1], 1)[-1]  # 徐汇区快递网点 -> 快递网点: the place is kept apart
@@ -207,16 +251,41 @@ def resolve_period(period: str | None, today: dt.date | None) -> str | None:
         year = f"{today.year + _RELATIVE_YEAR[year]}年"
     elif today is not None and year is None:
         year = f"{today.year}年"
-    part = re.sub(r"\s|份", "", re.sub(r"[\-—~－]", "至", part))
+    part = _SPACE_OR_FEN.sub("", _DASH.sub("至", part))
     if part in ("开年以来", "年初以来", "全年"):
         part = ""
     return f"{year or ''}{part}" or None
 
 
-def _sentence_figures(sentence: str) -> Iterator[Figure]:
-    places = places_in(sentence)
+_DASH = re.compile(r"[\-—~－]")
+_SPACE_OR_FEN = re.compile(r"\s|份")
+# the same periods come back in every chunk of an issue: each is resolved once
+_resolved = functools.lru_cache(maxsize=4096)(resolve_period)
+
+
+class _Found(NamedTuple):
+    """A figure as found in its sentence, before what the sentences around it say (measure, period, places)."""
+
+    text: str
+    value: float
+    value_max: float | None
+    unit: str | None
+    kind: str
+    start: int
+    end: int
+    qualifier: str | None
+    approx: str | None
+    before: str
+    after: str
+    period: str | None
+
+
+def _sentence_figures(sentence: str, places: tuple[str, ...]) -> Iterator[_Found]:
     taken: list[tuple[int, int]] = []
-    for m in _DATE.finditer(sentence):
+    # a date needs 月 and a year 年, and so does any period: a sentence without them is not searched for them
+    has_year, has_month = "年" in sentence, "月" in sentence
+    dated = has_year or has_month
+    for m in _DATE.finditer(sentence) if has_month else ():
         month = parse_number(m["m"])
         day = parse_number(m["d"]) if m["d"] else None
         if month is None or not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
@@ -226,27 +295,27 @@ def _sentence_figures(sentence: str) -> Iterator[Figure]:
             continue  # "3月" alone is too vague to be a date figure
         year = parse_number(m["y"]) if m["y"] else None
         value = (year or 0) * 10000 + month * 100 + (day or 0)
-        yield _make(sentence, m.start(), m.end(), value, None, "日" if day else "月", "date", None, places)
-    for m in _YEAR.finditer(sentence):
+        yield _make(sentence, m.start(), m.end(), value, None, "日" if day else "月", "date", None, dated)
+    for m in _YEAR.finditer(sentence) if has_year else ():
         if any(a <= m.start() < b for a, b in taken):
             continue
         taken.append((m.start(), m.end()))
-        yield _make(sentence, m.start(), m.end(), float(m["y"]), None, "年", "year", None, places)
+        yield _make(sentence, m.start(), m.end(), float(m["y"]), None, "年", "year", None, dated)
     for m in _CODE.finditer(sentence):
         taken.append((m.start(), m.end()))  # G11, L5: a code names a road or a line, it counts nothing
-        yield _make(sentence, m.start(), m.end(), float(m["n"]), None, None, "code", None, places)
+        yield _make(sentence, m.start(), m.end(), float(m["n"]), None, None, "code", None, dated)
     for m in _FIGURE.finditer(sentence):
         if not any(a < m.end() and m.start("num") < b for a, b in taken):
-            fig = _figure_from_match(sentence, m, places)
+            fig = _figure_from_match(sentence, m, dated)
             if fig is not None:
                 yield fig
 
 
-def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...]) -> Figure | None:
-    num, unit = m["num"], m["unit"]
+def _figure_from_match(sentence: str, m: re.Match[str], dated: bool) -> _Found | None:
+    num, unit, before = m.group("num", "unit", "before")
     chinese = not num[0].isdigit()
-    ordinal = sentence[m.start() - 1:m.start()] == "第" and not m["before"]
-    if chinese and not m["before"] and _vague(sentence[m.start() - 1:m.start()], num):
+    ordinal = sentence[m.start() - 1:m.start()] == "第" and not before
+    if chinese and not before and _vague(sentence[m.start() - 1:m.start()], num):
         return None  # 数十万, 几百, 上千, 成千: a magnitude, not a figure (建成三个 and 人数二百 are figures)
     if chinese and not ordinal:  # 排行第三, 第一背鳍: after 第 a numeral is an ordinal, unit or none
         nxt = sentence[m.end("num"):m.end("num") + 1]
@@ -263,29 +332,30 @@ def _figure_from_match(sentence: str, m: re.Match[str], places: tuple[str, ...])
             value_max = None  # 2-1 is a score or a code, not a range
         else:
             return None
-    start = m.start("before") if m["before"] else m.start("num")
+    start = m.start("before") if before else m.start("num")
     prev = sentence[start - 1:start]
-    if re.match(r"\.\d", sentence[m.end("num"):m.end("num") + 2]) or (prev.isascii() and prev.isalpha()):
+    if _DOT_DIGIT.match(sentence, m.end("num")) or (prev.isascii() and prev.isalpha()):
         return None  # part of a version string or a code (v2.0.1, A380)
     if unit is None and (cur := _CURRENCY.search(sentence, max(0, start - 3), start)):
         unit, start = cur.group(), cur.start()
     kind = "ordinal" if prev == "第" else _UNIT_KIND.get(unit or "", "number")
     if kind == "ordinal":
         start -= 1  # the span says 第三, not 三
-    approx = m["before"] or m["after1"] or m["after"]
+    approx = before or m["after1"] or m["after"]
     text = sentence[start:m.end()].strip()
-    return _make(sentence, start, start + len(text), value, value_max, unit, kind, approx, places)
+    return _make(sentence, start, start + len(text), value, value_max, unit, kind, approx, dated)
+
+
+_DOT_DIGIT = re.compile(r"\.\d")
 
 
 def _make(sentence: str, start: int, end: int, value: float, value_max: float | None, unit: str | None,
-          kind: str, approx: str | None, places: tuple[str, ...]) -> Figure:
+          kind: str, approx: str | None, dated: bool) -> _Found:
+    """The figure at sentence[start:end]; dated tells whether the sentence has 年 or 月, which any period needs."""
     left, right = _clause_bounds(sentence, start, end)
-    return Figure(
-        text=sentence[start:end], value=value, value_max=value_max, unit=unit, kind=kind,
-        start=start, end=end, sentence=sentence, qualifier=_qualifier(sentence, start), approx=approx,
-        before=sentence[left:start][-10:], after=sentence[end:right][:8].rstrip("。！？；!?;"), places=places,
-        period=_period(sentence, start),
-    )
+    return _Found(sentence[start:end], value, value_max, unit, kind, start, end, _qualifier(sentence, left, start),
+                  approx, sentence[left:start][-10:], sentence[end:right][:8].rstrip("。！？；!?;"),
+                  _period(sentence, start) if dated else None)
 
 
 def clause_before(fig: Figure) -> str:
@@ -295,22 +365,25 @@ def clause_before(fig: Figure) -> str:
 
 
 def _clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
-    left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
+    last = _LAST_CLAUSE_BREAK.match(sentence, 0, start)  # the clause begins after the last break before start
     right_m = _CLAUSE_BREAK.search(sentence, end)
-    return left, right_m.start() if right_m else len(sentence)
+    return last.end() if last else 0, right_m.start() if right_m else len(sentence)
 
 
-def _qualifier(sentence: str, start: int) -> str | None:
-    left, _ = _clause_bounds(sentence, start, start)
+_LAST_CLAUSE_BREAK = re.compile(rf".*{_CLAUSE_BREAK.pattern}", re.DOTALL)
+_NUMERAL = re.compile(rf"\d|{_CN_NUM}{{2,}}")
+# the qualifiers written backwards: searching the reversed window finds the one that ends nearest the figure,
+# and of those ending there the first in _QUALIFIERS (the regex tries its alternatives in order)
+_QUALIFIER_REVERSED = re.compile("|".join(re.escape(word[::-1]) for word in _QUALIFIERS))
+
+
+def _qualifier(sentence: str, left: int, start: int) -> str | None:
+    """Return the qualifier nearest before the figure in its clause (left: where the clause begins)."""
     window = sentence[max(left, start - 12):start]
     # a qualifier binds to the nearest number: 共有220个来自115个国家 — 共有 is 220's, not 115's
-    window = re.split(rf"\d|{_CN_NUM}{{2,}}", window)[-1]
-    best: tuple[int, str] | None = None
-    for word in _QUALIFIERS:
-        pos = window.rfind(word)
-        if pos >= 0 and (best is None or pos + len(word) > best[0]):
-            best = (pos + len(word), word)
-    return best[1] if best else None
+    window = _NUMERAL.split(window)[-1]
+    found = _QUALIFIER_REVERSED.search(window[::-1])
+    return found.group()[::-1] if found else None
 
 
 def _period(sentence: str, start: int) -> str | None:

@@ -12,7 +12,7 @@ from typing import overload
 
 import numpy as np
 
-from index.corpus import ChunkRow, Corpus, FigureRow, unmask
+from index.corpus import ChunkRow, Corpus, StoredFigureRow, unmask
 from index.models import Chunk, Figure, Hit
 from index.records import StoredChunk
 from index.searcher import Postings, Searcher
@@ -100,14 +100,14 @@ class Library:
         chunk_rows: list[ChunkRow] = [
             (s.chunk.id, s.chunk.document, s.chunk.title, s.chunk.text, s.chunk.ordinal, s.chunk.article_id,
              s.chunk.place, s.chunk.issue_date.isoformat() if s.chunk.issue_date else None) for s in stored]
-        figure_rows: list[FigureRow] = [
+        figure_rows: list[StoredFigureRow] = [
             (f.chunk_id or s.chunk.id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
              f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period, f.measure)
             for s in stored for f in s.figures]
         return cls.from_rows(chunk_rows, figure_rows, [s.terms for s in stored])
 
     @classmethod
-    def from_rows(cls, chunk_rows: Sequence[ChunkRow], figure_rows: Sequence[FigureRow],
+    def from_rows(cls, chunk_rows: Sequence[ChunkRow], figure_rows: Sequence[StoredFigureRow],
                   terms: Sequence[Sequence[str]]) -> Library:
         """Build the snapshot from rows as the store holds them: chunks in corpus order, and their terms."""
         corpus = Corpus.build(chunk_rows, figure_rows)

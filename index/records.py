@@ -5,8 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from index.corpus import ChunkRow, FigureRow
+from index.corpus import ChunkRow, StoredFigureRow
 from index.models import Chunk, Figure
+
+FigureRow = tuple[str, float, float | None, str | None, str, int, int, str, str | None, str | None, str, str,
+                  tuple[str, ...], str | None, str]
+"""A figure as stored: its fields in Figure's order less chunk_id (text, value, value_max, unit, kind, start, end,
+sentence, qualifier, approx, before, after, places, period, measure). Cheaper to make, and to pass between
+processes, than a Figure: ingest makes tens of thousands."""
+
+
+def figure_row(fig: Figure) -> FigureRow:
+    """Lay a Figure out as a FigureRow."""
+    return (fig.text, fig.value, fig.value_max, fig.unit, fig.kind, fig.start, fig.end, fig.sentence, fig.qualifier,
+            fig.approx, fig.before, fig.after, fig.places, fig.period, fig.measure)
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,8 +26,8 @@ class NewChunk:
     """A chunk to store, with its index terms and figures."""
 
     text: str
-    terms: tuple[str, ...]
-    figures: tuple[Figure, ...]
+    tokens: str  # its index terms joined by spaces, as stored (terms never contain spaces): one string to pass
+    figures: tuple[FigureRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +108,7 @@ class IndexRows:
 
     key: str  # the index's state these rows are (Store.index_key)
     chunks: list[ChunkRow]
-    figures: list[FigureRow]
+    figures: list[StoredFigureRow]
     tokens: list[str]  # a chunk's index terms joined by spaces
 
 

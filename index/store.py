@@ -205,38 +205,37 @@ class Store:
         An indexed bulletin of the same issue (issue_key) is replaced: it stays stored, out of the index.
         The same content stored before but out of the index is restored, with its index derived afresh.
         """
+        [stored] = await self.add_bulletins([new])
+        if isinstance(stored, DuplicateBulletin):
+            raise stored
+        return stored
 
-        async def work(db: aiosqlite.Connection) -> Stored:
-            # checked inside the transaction, so two ingests of one file cannot both add it
-            async with db.execute("SELECT id, document, state FROM bulletins WHERE sha256 = ?",
-                                  (new.sha256,)) as found:
-                same = await found.fetchone()
-            if same is not None and same[2] == "indexed":
-                raise DuplicateBulletin(f"same content as {same[1]}, already stored")
-            derived = new.derived
-            async with db.execute("SELECT id, document FROM bulletins WHERE issue_key = ? AND state = 'indexed'",
-                                  (derived.issue_key,)) as found:
-                older = [(r[0], r[1]) for r in await found.fetchall()]
-            above = await _top_ids(db)
-            if same is not None:
-                bulletin_id = same[0]
-                await db.execute("DELETE FROM articles WHERE bulletin_id = ?", (bulletin_id,))  # cascades
-                await db.execute(_SET_DERIVED + ", state = 'indexed', replaced_by = NULL WHERE id = ?",
-                                 (*derived.fields(), bulletin_id))
-            else:
-                cur = await db.execute(
-                    "INSERT INTO bulletins (issue_name, issue_number, issue_date, distribution, derived_with,"
-                    " issue_key, document, sha256, raw_text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*derived.fields(), new.document, new.sha256, new.raw_text, _now()))
-                bulletin_id = cur.lastrowid or 0
-            await _insert_derived(db, [(bulletin_id, derived.articles)], above)
-            await db.executemany("UPDATE bulletins SET state = 'replaced', replaced_by = ? WHERE id = ?",
-                                 [(bulletin_id, old_id) for old_id, _ in older])
-            await _changed(db)
-            status = "restored" if same is not None else "updated" if older else "added"
-            return Stored(bulletin_id, status, tuple(document for _, document in older))
+    async def add_bulletins(self, news: Sequence[NewBulletin]) -> list[Stored | DuplicateBulletin]:
+        """Store bulletins in one transaction, each as add_bulletin would store it after those before it.
 
-        result: Stored = await self._write(work)
+        A bulletin whose content is stored and indexed already (by an earlier one, or before) is not stored: its
+        DuplicateBulletin takes its place in the list. If anything else fails, nothing is stored.
+        """
+
+        async def work(db: aiosqlite.Connection) -> list[Stored | DuplicateBulletin]:
+            above = await _top_ids(db)  # before any old rows go: every new id is above every old one
+            done: list[Stored | DuplicateBulletin] = []
+            derived: list[tuple[int, Sequence[NewArticle]]] = []
+            for new in news:
+                try:
+                    stored = await _add_bulletin(db, new)
+                except DuplicateBulletin as e:  # found before anything of it was written
+                    done.append(e)
+                    continue
+                done.append(stored)
+                derived.append((stored.id, new.derived.articles))
+            if derived:
+                # the derived rows of all of them at once: three statements, however many bulletins
+                await _insert_derived(db, derived, above)
+                await _changed(db)
+            return done
+
+        result: list[Stored | DuplicateBulletin] = await self._write(work)
         return result
 
     async def issues(self) -> list[StoredIssue]:
@@ -413,6 +412,38 @@ def _stored_chunks(figure_rows: Iterable[sqlite3.Row], chunk_rows: Iterable[sqli
     return out
 
 
+async def _add_bulletin(db: aiosqlite.Connection, new: NewBulletin) -> Stored:
+    """Write a bulletin's row (added, or restored), and mark the indexed one of the same issue replaced by it.
+
+    Its articles, chunks and figures are the caller's to insert, with its id.
+    """
+    # checked inside the transaction, so two ingests of one file cannot both add it (execute_fetchall: one round
+    # trip to SQLite's thread, where a cursor takes three)
+    same = next(iter(await db.execute_fetchall("SELECT id, document, state FROM bulletins WHERE sha256 = ?",
+                                               (new.sha256,))), None)
+    if same is not None and same[2] == "indexed":
+        raise DuplicateBulletin(f"same content as {same[1]}, already stored")
+    derived = new.derived
+    older = [(r[0], r[1]) for r in await db.execute_fetchall(
+        "SELECT id, document FROM bulletins WHERE issue_key = ? AND state = 'indexed'", (derived.issue_key,))]
+    if same is not None:
+        bulletin_id = same[0]
+        await db.execute("DELETE FROM articles WHERE bulletin_id = ?", (bulletin_id,))  # cascades
+        await db.execute(_SET_DERIVED + ", state = 'indexed', replaced_by = NULL WHERE id = ?",
+                         (*derived.fields(), bulletin_id))
+    else:
+        cur = await db.execute(
+            "INSERT INTO bulletins (issue_name, issue_number, issue_date, distribution, derived_with,"
+            " issue_key, document, sha256, raw_text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*derived.fields(), new.document, new.sha256, new.raw_text, _now()))
+        bulletin_id = cur.lastrowid or 0
+    if older:
+        await db.executemany("UPDATE bulletins SET state = 'replaced', replaced_by = ? WHERE id = ?",
+                             [(bulletin_id, old_id) for old_id, _ in older])
+    status = "restored" if same is not None else "updated" if older else "added"
+    return Stored(bulletin_id, status, tuple(document for _, document in older))
+
+
 async def _changed(db: aiosqlite.Connection) -> None:
     """Record, in the transaction that changed the index, that it changed and when."""
     await db.execute(_NEXT_GENERATION)
@@ -461,10 +492,8 @@ def _rows(derived: Sequence[tuple[int, Sequence[NewArticle]]], above: tuple[int,
             articles.append((article_id, bulletin_id, a_ord, article.title, article.place))
             for c_ord, chunk in enumerate(article.chunks):
                 chunk_id += 1
-                chunks.append((chunk_id, article_id, c_ord, chunk.text, " ".join(chunk.terms)))
-                figures.extend((chunk_id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
-                                f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period, f.measure)
-                               for f in chunk.figures)
+                chunks.append((chunk_id, article_id, c_ord, chunk.text, chunk.tokens))
+                figures.extend((chunk_id, *f[:12], ",".join(f[12]), f[13], f[14]) for f in chunk.figures)
     return articles, chunks, figures
 
 

@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.clean import clean_line, parse_bulletin
-from index.figures import extract_figures, parse_number, same_unit, sentences, unit_kind
+from index.figures import (
+    _CN_NUM,
+    _CUT_LEFT_WORDS,
+    _DATE,
+    _DATE_PATTERN,
+    _FIGURE,
+    _FIGURE_PATTERN,
+    _MEASURE_CUT_LEFT,
+    _QUALIFIERS,
+    _TRAILING,
+    _TRAILING_PATTERN,
+    _qualifier,
+    extract_figures,
+    figure_rows,
+    parse_number,
+    same_unit,
+    sentences,
+    unit_kind,
+)
 from index.models import Figure
+from index.records import figure_row
 from index.resources import data_path
 
 FAST = settings(max_examples=200, deadline=None, database=None)
@@ -280,3 +300,70 @@ def test_months_are_periods_not_counts(text: str) -> None:
 ])
 def test_a_rough_magnitude_is_no_figure_but_a_number_after_cheng_or_shu_is(text: str, figures: list[str]) -> None:
     assert [f.text for f in extract_figures(text)] == figures
+
+
+# --- the rows ingest stores are the figures ------------------------------------------------------------------
+
+figure_text = st.text(alphabet=st.sampled_from(list(
+    "0123456789一二两三四五六七八九十百千万亿零〇.,-~至到年月日号第约近余多左右以上共新增累计合计其中同比增长%％个套人名"
+    "元平方米公里km²m$¥全市全国本市今年去年上半年1至5月，。；、（）“” \n徐汇青浦南桥镇的是在和AZGv")), max_size=60)
+
+
+@FAST
+@given(figure_text, st.sampled_from([None, dt.date(2023, 5, 4)]), st.sampled_from([None, "青浦"]))
+def test_figure_rows_hold_the_fields_of_the_figures(text: str, issue_date: dt.date | None, place: str | None) -> None:
+    rows = figure_rows(text, issue_date=issue_date, place=place)
+    assert [figure_row(f) for f in extract_figures(text, issue_date=issue_date, place=place)] == rows
+
+
+def reference_qualifier(sentence: str, left: int, start: int) -> str | None:
+    """The qualifier search as first written: each word's last place in the window, the one ending last wins."""
+    window = sentence[max(left, start - 12):start]
+    window = re.split(rf"\d|{_CN_NUM}{{2,}}", window)[-1]
+    best: tuple[int, str] | None = None
+    for word in _QUALIFIERS:
+        pos = window.rfind(word)
+        if pos >= 0 and (best is None or pos + len(word) > best[0]):
+            best = (pos + len(word), word)
+    return best[1] if best else None
+
+
+@FAST
+@given(st.text(alphabet=st.sampled_from(sorted(set("".join(_QUALIFIERS)) | set("的了青1"))), max_size=20),
+       st.integers(0, 20), st.integers(0, 20))
+def test_the_qualifier_is_the_one_ending_nearest_the_figure(sentence: str, left: int, start: int) -> None:
+    start = min(start, len(sentence))
+    assert _qualifier(sentence, left, start) == reference_qualifier(sentence, left, start)
+
+
+# the words and characters the patterns name, and others: what a look-ahead must let through, and what it may skip
+PATTERN_WORDS = sorted({w for w in re.findall(r"[^\x00-\x7f]+", _FIGURE_PATTERN + _DATE_PATTERN + _CUT_LEFT_WORDS
+                                              + _TRAILING_PATTERN)}
+                       | {c for c in _FIGURE_PATTERN + _DATE_PATTERN + _CUT_LEFT_WORDS + _TRAILING_PATTERN
+                          if not c.isascii()}
+                       | set("0123456789１２.,-~ \n快递网点青浦徐汇的ABmk²效"))
+pattern_text = st.lists(st.sampled_from(PATTERN_WORDS), max_size=16).map("".join)
+
+
+def assert_same_matches(text: str) -> None:
+    def found(pattern: re.Pattern[str]) -> list[tuple[tuple[int, int], dict[str, str | None]]]:
+        return [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+
+    assert found(_FIGURE) == found(re.compile(_FIGURE_PATTERN)), text
+    assert found(_DATE) == found(re.compile(_DATE_PATTERN)), text
+    assert _MEASURE_CUT_LEFT.sub("", text) == re.compile(".*" + _CUT_LEFT_WORDS).sub("", text), text
+    assert _TRAILING.sub("", text) == re.compile(_TRAILING_PATTERN).sub("", text), text
+
+
+def test_the_look_aheads_change_no_match_after_any_word() -> None:
+    # each word or character the patterns name, alone, between others, and before a number, a unit or a month
+    for word in PATTERN_WORDS:
+        for after in ("", "5", "12", "三", "十二", "5个", "三万", "月", "年", "份", "底", "以来", "效", "快递", "，"):
+            for before in ("", "快递", "5", "的"):
+                assert_same_matches(before + word + after)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(pattern_text)
+def test_the_look_aheads_change_no_match(text: str) -> None:
+    assert_same_matches(text)

@@ -170,3 +170,13 @@ def test_extractor_never_raises_and_spans_hold(text: str) -> None:
     for fig in extract_figures(text, issue_date=dt.date(2023, 5, 4), place="青浦"):
         assert fig.sentence[fig.start:fig.end] == fig.text
         assert math.isfinite(fig.value)
+
+
+def test_the_common_numerals_are_read_as_cn2an_reads_them() -> None:
+    import cn2an
+
+    from index.numerals import COMMON_NUMERALS
+
+    assert len(COMMON_NUMERALS) > 150
+    for raw, value in COMMON_NUMERALS.items():
+        assert float(cn2an.cn2an(raw, "smart")) == value, raw

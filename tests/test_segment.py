@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import helpers
-from index.places import DISTRICTS
-from index.segment import Segmenter
+from index.places import DISTRICTS, place_words
+from index.segment import _CJK, _WORD, Segmenter
 
 FAST = settings(max_examples=150, deadline=None, database=None)
 
@@ -103,3 +103,97 @@ def test_terms_never_stopwords(seg: Segmenter, text: str) -> None:
     terms = seg.terms(text)
     assert not set(terms) & seg.stopwords
     assert all(t == t.lower() for t in terms)
+
+
+# --- the fast cut is jieba's cut -------------------------------------------------------------------------
+
+# Han characters, CJK outside jieba's Han range (U+3400 block), letters, digits, jieba's joiners (+#&._%-),
+# punctuation and every kind of space and line break: what decides how jieba splits text into blocks
+jieba_text = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("青浦区内公租房套多少的了是新增合计快递员驿站网点上海邮政管理局一二三万亿")),
+        st.sampled_from(list("，。！？、“”（）\u3000 \t\n\r.-%+#&_AbcZ0123456789㐀㐁")),
+        st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+        st.characters(codec="utf-8", categories=("L", "N", "P", "Z", "S")),
+    ),
+    max_size=80,
+)
+
+
+def reference_terms(seg: Segmenter, text: str) -> list[str]:
+    """terms() as first written: jieba's own lcut, then one token at a time (the fast one must equal it)."""
+    words = seg._tokenizer.lcut(text)
+    freq = seg._tokenizer.FREQ
+    out: list[str] = []
+    run = ""
+    for piece in [*words, "。"]:
+        word = piece.strip().lower()
+        if not word or word in seg.stopwords or not (_WORD.fullmatch(word) or _CJK.search(word)):
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+            run = ""
+            continue
+        for n in (2, 3):
+            if len(word) > n:
+                out.extend(g for i in range(len(word) - n + 1) if freq.get(g := word[i:i + n]))
+        out.append(word)
+        if _CJK.match(word):
+            run += word
+        else:
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+            run = ""
+    return out
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(jieba_text)
+def test_the_cut_is_jiebas_precise_mode_token_for_token(seg: Segmenter, text: str) -> None:
+    assert seg._cut(text) == seg._tokenizer.lcut(text)
+
+
+@FAST
+@given(jieba_text)
+def test_terms_are_those_of_jiebas_cut(seg: Segmenter, text: str) -> None:
+    assert seg.terms(text) == reference_terms(seg, text)
+
+
+def test_terms_of_bulletin_and_encyclopedia_text_are_those_of_jiebas_cut(seg: Segmenter) -> None:
+    # long real text: unknown names the HMM cuts, numbers, Latin words, every route through the word graph
+    sample = helpers.SAMPLE.read_text(encoding="utf-8")
+    texts = [sample, *sample.splitlines(),
+             "《星际争霸》是暴雪娱乐于1998年发行的即时战略游戏，玩家可在人族、虫族和神族中选择。Stam1na乐队成立于1996年。"]
+    for text in texts:
+        assert seg._cut(text) == seg._tokenizer.lcut(text)
+        assert seg.terms(text) == reference_terms(seg, text)
+
+
+@FAST
+@given(jieba_text, jieba_text)
+def test_a_line_break_ends_every_term_so_a_title_is_tokenized_once(seg: Segmenter, title: str, text: str) -> None:
+    # ingest indexes a chunk as title + "\n" + text, tokenizing the title once for all its chunks
+    assert seg.terms(f"{title}\n{text}") == seg.terms(title) + seg.terms(text)
+
+
+def test_taught_words_are_cut_as_jieba_cuts_them() -> None:
+    seg = Segmenter()
+    text = "成立橙鲸快送队和橙鲸快送驿站，橙鲸快送队共12人。"
+    before = seg._cut(text)
+    assert before == seg._tokenizer.lcut(text)
+    seg.add_words(["橙鲸快送队", "橙鲸快送"])  # the dictionary and its total change: nothing remembered may stay
+    assert seg._cut(text) == seg._tokenizer.lcut(text) != before
+    assert seg.terms(text) == reference_terms(seg, text)
+
+
+def test_the_dictionary_read_from_the_cache_is_the_one_jieba_reads() -> None:
+    import jieba
+
+    from index.resources import data_path
+
+    seg = Segmenter()
+    own = jieba.Tokenizer()
+    own.tmp_dir = seg._tokenizer.tmp_dir
+    own.initialize()  # jieba's own reading of the same cache file
+    with data_path("userdict.txt").open("rb") as f:
+        own.load_userdict(f)
+    for word in place_words():
+        own.add_word(word, freq=2000)
+    assert (seg._tokenizer.FREQ, seg._tokenizer.total) == (own.FREQ, own.total)

@@ -24,7 +24,7 @@ from helpers import (
     run_cli,
 )
 from index import RULES, Figure, Store, StoreError
-from index.records import Derived, NewArticle, NewBulletin, NewChunk
+from index.records import Derived, NewArticle, NewBulletin, NewChunk, figure_row
 from index.schema import MIGRATIONS
 
 
@@ -49,7 +49,7 @@ def figure(value: float | None, sentence: str = "青浦区共有100套公租房�
 
 
 def article(*figures: Figure) -> NewArticle:
-    chunk = NewChunk(text="青浦区共有100套公租房。", terms=("青浦", "公租房"), figures=figures)
+    chunk = NewChunk(text="青浦区共有100套公租房。", tokens="青浦 公租房", figures=tuple(map(figure_row, figures)))
     return NewArticle(title="青浦公租房", place="青浦", chunks=(chunk,))
 
 
