@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
-import random
 import shutil
 import signal
 import sqlite3
@@ -18,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bench_reindex import write_issue
+from bot.synthetic import make_issue
 from helpers import JIADING_NAME, JIADING_TEXT, docx_bytes, ingest_files, query, segmenter
 from index import DuplicateBulletin, IngestResult, Store, StoreError, ingest_paths
 from index.records import NewBulletin, Stored
@@ -29,14 +27,12 @@ CORRECTED = JIADING_TEXT.replace("累计建成45个", "累计建成47个")
 
 def write_issues(folder: Path, count: int, seed: int) -> list[Path]:
     """Bulletin-like issues (the benchmark's generator): mastheads, five to ten articles, many figures each."""
-    rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    date = dt.date(2021, 1, 4)
     paths = []
     for number in range(1, count + 1):
-        date += dt.timedelta(days=rng.randint(3, 6))
-        path = folder / f"{number:03d}-{date.isoformat()}.txt"
-        path.write_text(write_issue(rng, number, date), encoding="utf-8")
+        issue = make_issue(seed, number)
+        path = folder / f"{number:03d}-{issue.date.isoformat()}.txt"
+        path.write_text(issue.text, encoding="utf-8")
         paths.append(path)
     return paths
 
