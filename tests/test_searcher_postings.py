@@ -166,7 +166,7 @@ def bulletins() -> tuple[list[str], list[list[str]]]:
         for article in analyse(parse_bulletin(path.read_text(encoding="utf-8"), path.name), segmenter()):
             for chunk in article.chunks:
                 texts.append(chunk.text)
-                terms.append(list(chunk.terms))
+                terms.append(chunk.tokens.split())
     return texts, terms
 
 
