@@ -21,8 +21,10 @@ from typing import Any
 
 from rank_bm25 import BM25Plus
 
+from bot.answer import HITS, answer
 from bot.engine import Engine, normalize_question, prepare
 from bot.question import analyze
+from bot.render import to_json
 from index import Segmenter, Store
 
 NAIVE_K1 = 1.2  # the searcher's k1: the naive baseline ranks as the app's first searcher did
@@ -70,10 +72,30 @@ def probe(db: Path, warm: Sequence[str], timed: Sequence[str], naive: int) -> di
         cpu_ms.append((time.thread_time() - cpu) * 1000)
         found += answer.found
     result = {"load_s": load_s, "ms": ms, "cpu_ms": cpu_ms, "found": found, "slowest": timed[ms.index(max(ms))],
-              "memory": {"imported": imported, "loaded": loaded, "asked": memory()}}
+              "memory": {"imported": imported, "loaded": loaded, "asked": memory()}, "stages": stages(engine, timed)}
     if naive:
         result["naive"] = probe_naive(db, engine, timed[:naive])
     return result
+
+
+def stages(engine: Engine, questions: Sequence[str]) -> dict[str, list[float]]:
+    """Time the parts of each ask apart (ms): analysing the question (jieba and the cue patterns), the BM25 search
+    the answer starts from, choosing the answer (its searches, the figure index, scoring figures), rendering JSON."""
+    out: dict[str, list[float]] = {"analyse": [], "search": [], "choose": [], "json": []}
+    for text in questions:
+        started = time.perf_counter()
+        question = analyze(normalize_question(text), engine.segmenter)
+        analysed = time.perf_counter()
+        engine.library.search(question.terms, k=HITS, phrase=question.focus, places=question.places)
+        searched = time.perf_counter()
+        reply = answer(question, engine.library)
+        chosen = time.perf_counter()
+        to_json(reply)
+        done = time.perf_counter()
+        for name, ms in (("analyse", analysed - started), ("search", searched - analysed),
+                         ("choose", chosen - searched), ("json", done - chosen)):
+            out[name].append(ms * 1000)
+    return out
 
 
 def indexed_tokens(db: Path) -> list[list[str]]:

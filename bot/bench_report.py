@@ -65,6 +65,12 @@ class Report:
                 "labels": {f.key: f"{f.label}: {f.how}" for f in self.figures}, "samples": self.samples}
 
 
+_STAGES = ("the question analysed: normalised, cut by jieba, its cues read",
+           "one BM25 search with phrase re-ranking, as the answer's first",
+           "the answer chosen: its searches, the figure index, each figure scored",
+           "the answer rendered as --json")
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0-100), interpolated between the nearest ranks."""
     ordered = sorted(values)
@@ -102,6 +108,10 @@ def figures(corpus: Corpus, stored: dict[str, int], ingest: tuple[float, float],
         Measured("ask_cpu_p50_ms", "ask CPU p50 (ms)", percentile(ask["cpu_ms"], 50), ".1f",
                  "the asking thread's CPU time (wall minus it: waiting for a CPU)"),
         Measured("ask_found", "answers found", ask["found"], ",.0f", f"of {len(ms)} (the rest: a not-found answer)"),
+        *(Measured(f"stage_{name}_ms", f"  {name} p50 (ms)", percentile(part, 50), ".2f",
+                   f"{how_stage} ({statistics.mean(part) / sum(map(statistics.mean, ask['stages'].values())):.0%}"
+                   " of the mean)")
+          for (name, part), how_stage in zip(ask["stages"].items(), _STAGES, strict=True)),
         *_memory("imported", "after imports", mem["imported"], rss_only=True),
         *_memory("loaded", "after loading", mem["loaded"]),
         *_memory("asked", "after asking", mem["asked"]),
