@@ -8,17 +8,20 @@ cache: when it is missing, stale or unreadable, the Library is rebuilt from the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from index.library import Library
 from index.records import IndexRows
 from index.store import Store
 
-FORMAT = 1  # bump when the saved layout changes: older snapshots are then rebuilt
+FORMAT = 2  # bump when the saved layout changes: older snapshots are then rebuilt
 ABANDONED_SECONDS = 3600  # a temporary folder this old was left by a save that never finished
 log = logging.getLogger(__name__)
 
@@ -38,9 +41,23 @@ async def open_library(store: Store) -> tuple[str, Library]:
         except (OSError, ValueError, KeyError, TypeError) as e:  # damaged or foreign: rebuilt below
             log.warning("index snapshot %s unreadable (%s): rebuilding it", folder, e)
             shutil.rmtree(folder, ignore_errors=True)
-    rows = await store.load_rows()
-    library = await asyncio.to_thread(build_and_save, rows, store.path)
+    with _collector_paused():
+        rows = await store.load_rows()
+        library = await asyncio.to_thread(build_and_save, rows, store.path)
     return rows.key, library
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Keep the cyclic garbage collector out of a build: it makes millions of objects, none of them in cycles, and
+    each collection would walk them all (measured at 100,000 chunks: most of a 57 s build)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def build_and_save(rows: IndexRows, db: Path) -> Library:

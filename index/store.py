@@ -12,10 +12,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
+from index.corpus import StoredFigureRow
 from index.errors import DuplicateBulletin, StoreError
 from index.models import Chunk, Figure
 from index.records import (
@@ -349,8 +350,9 @@ class Store:
                     " FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
                     " WHERE b.state = 'indexed' ORDER BY b.id, a.ordinal, c.ordinal") as cur:
                 chunk_rows = await cur.fetchall()
-        return IndexRows(key, [tuple(r[:8]) for r in chunk_rows], [tuple(r) for r in figure_rows],
-                         [r[8] for r in chunk_rows])
+        # plain tuples (no row factory is set): typed as the rows they are
+        figures = cast(list[StoredFigureRow], figure_rows)
+        return IndexRows(key, [r[:8] for r in chunk_rows], figures, [r[8] for r in chunk_rows])
 
     async def load_chunks(self) -> list[StoredChunk]:
         """Load every chunk with its terms, its article and bulletin, and its figures."""
