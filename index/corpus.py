@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import marshal
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,10 +194,9 @@ class Corpus:
     @classmethod
     def build(cls, chunk_rows: Iterable[ChunkRow], figure_rows: Iterable[StoredFigureRow]) -> Corpus:
         """Lay out rows loaded from the store (figure rows in any order, each naming its chunk id)."""
-        figures: dict[int, list[tuple[Any, ...]]] = {}
-        for r in figure_rows:
-            figures.setdefault(r[0], []).append((*r[1:13], tuple(p for p in r[13].split(",") if p), r[14], r[15]))
-        return _Builder(figures).run(chunk_rows)
+        builder = CorpusBuilder()
+        builder.add(chunk_rows, figure_rows)
+        return builder.finish()
 
     @property
     def _sorted_ids(self) -> np.ndarray:
@@ -228,71 +228,80 @@ def _slice(blob: np.ndarray, at: np.ndarray, pos: int) -> str:
     return blob[int(at[pos]):int(at[pos + 1])].tobytes().decode("utf-8")
 
 
-class _Builder:
-    """Accumulates rows into the column lists of a Corpus."""
+class CorpusBuilder:
+    """Lays rows out as a Corpus, batch by batch, so a large corpus never sits in memory as Python rows."""
 
-    def __init__(self, figures: dict[int, list[tuple[Any, ...]]]) -> None:
-        self.figures = figures
+    def __init__(self) -> None:
         self.strings: dict[str, int] = {}
-        # measure -> (date, pos, fig, place mask, first place)
-        self.entries: dict[str, list[tuple[int, int, int, int, int]]] = {}
+        self.measure_ids: dict[str, int] = {}
+        self.ids, self.ordinals, self.article_of, self.chunk_places = array("q"), array("i"), array("i"), array("I")
+        self.texts: list[bytes] = []
+        self.figure_blobs: list[bytes] = []
+        self.art_start, self.art_ids, self.art_title, self.art_document = array("q"), array("q"), array("i"), array("i")
+        self.art_place, self.art_date = array("b"), array("i")
+        # the figure index, a column each: measure id, issue date, chunk position, figure, place mask, first place
+        self.e_measure, self.e_date, self.e_pos, self.e_fig = array("i"), array("i"), array("i"), array("i")
+        self.e_places, self.e_first = array("I"), array("b")
 
     def string(self, text: str) -> int:
         return self.strings.setdefault(text, len(self.strings))
 
-    def run(self, chunk_rows: Iterable[ChunkRow]) -> Corpus:
-        ids: list[int] = []
-        ordinals: list[int] = []
-        article_of: list[int] = []
-        chunk_places: list[int] = []
-        texts: list[bytes] = []
-        figure_blobs: list[bytes] = []
-        art_start: list[int] = []
-        art_ids: list[int] = []
-        art_title: list[int] = []
-        art_document: list[int] = []
-        art_place: list[int] = []
-        art_date: list[int] = []
-        for pos, (chunk_id, document, title, text, ordinal, article_id, place, date) in enumerate(chunk_rows):
-            if not art_ids or art_ids[-1] != article_id:
-                art_start.append(pos)
-                art_ids.append(article_id)
-                art_title.append(self.string(title))
-                art_document.append(self.string(document))
-                art_place.append(PLACES.index(place) if place in _BIT else -1)
-                art_date.append(dt.date.fromisoformat(date).toordinal() if date else 0)
-            ids.append(chunk_id)
-            ordinals.append(ordinal)
-            article_of.append(len(art_ids) - 1)
-            named = places_in(text)
-            chunk_places.append(mask(named) | (_BIT.get(place, 0) if place else 0))
-            texts.append(text.encode("utf-8"))
-            rows = self.figures.get(chunk_id, [])
+    def add(self, chunk_rows: Iterable[ChunkRow], figure_rows: Iterable[StoredFigureRow]) -> None:
+        """Add chunks in corpus order (an article's chunks together) with the figure rows of those chunks."""
+        figures: dict[int, list[tuple[Any, ...]]] = {}
+        for r in figure_rows:
+            figures.setdefault(r[0], []).append((*r[1:13], tuple(p for p in r[13].split(",") if p), r[14], r[15]))
+        for chunk_id, document, title, text, ordinal, article_id, place, date in chunk_rows:
+            pos = len(self.ids)
+            if not self.art_ids or self.art_ids[-1] != article_id:
+                self.art_start.append(pos)
+                self.art_ids.append(article_id)
+                self.art_title.append(self.string(title))
+                self.art_document.append(self.string(document))
+                self.art_place.append(PLACES.index(place) if place in _BIT else -1)
+                self.art_date.append(dt.date.fromisoformat(date).toordinal() if date else 0)
+            self.ids.append(chunk_id)
+            self.ordinals.append(ordinal)
+            self.article_of.append(len(self.art_ids) - 1)
+            self.chunk_places.append(mask(places_in(text)) | (_BIT.get(place, 0) if place else 0))
+            self.texts.append(text.encode("utf-8"))
+            rows = figures.get(chunk_id, [])
             # marshal: a figure's fields as a tuple, read back ten times faster than JSON and with its types
-            figure_blobs.append(marshal.dumps(tuple(rows)))
+            self.figure_blobs.append(marshal.dumps(tuple(rows)))
             for i, row in enumerate(rows):
-                measure = row[14]
-                if measure:
+                if measure := row[14]:
                     places = row[12]
-                    first = PLACES.index(places[0]) if places and places[0] in _BIT else -1
-                    self.entries.setdefault(measure, []).append((art_date[-1], pos, i, mask(places), first))
-        art_start.append(len(ids))
-        measures = sorted(self.entries)
-        flat = [e for m in measures for e in sorted(self.entries[m], key=lambda e: (-e[0], e[1], e[2]))]
+                    self.e_measure.append(self.measure_ids.setdefault(measure, len(self.measure_ids)))
+                    self.e_date.append(self.art_date[-1])
+                    self.e_pos.append(pos)
+                    self.e_fig.append(i)
+                    self.e_places.append(mask(places))
+                    self.e_first.append(PLACES.index(places[0]) if places and places[0] in _BIT else -1)
+
+    def finish(self) -> Corpus:
+        """Return the Corpus of everything added."""
+        measures = sorted(self.measure_ids)
+        rank = np.zeros(len(measures), dtype=np.int64)
+        rank[[self.measure_ids[m] for m in measures]] = np.arange(len(measures))
+        measure = rank[np.frombuffer(self.e_measure, dtype=np.int32)] if measures else np.zeros(0, dtype=np.int64)
+        date = np.frombuffer(self.e_date, dtype=np.int32)
+        pos = np.frombuffer(self.e_pos, dtype=np.int32)
+        fig = np.frombuffer(self.e_fig, dtype=np.int32)
+        order = np.lexsort((fig, pos, -date.astype(np.int64), measure))  # by measure, newest first, then in order
+        art_start = np.append(np.frombuffer(self.art_start, dtype=np.int64), len(self.ids)).astype(np.int64)
         return Corpus(
-            ids=np.asarray(ids, dtype=np.int64), ordinals=np.asarray(ordinals, dtype=np.int32),
-            article_of=np.asarray(article_of, dtype=np.int32),
-            text_at=_offsets([len(t) for t in texts]), text=_blob(texts),
-            figures_at=_offsets([len(f) for f in figure_blobs]), figures=_blob(figure_blobs),
-            chunk_places=np.asarray(chunk_places, dtype=np.uint32),
-            art_start=np.asarray(art_start, dtype=np.int64), art_ids=np.asarray(art_ids, dtype=np.int64),
-            art_title=np.asarray(art_title, dtype=np.int32), art_document=np.asarray(art_document, dtype=np.int32),
-            art_place=np.asarray(art_place, dtype=np.int8), art_date=np.asarray(art_date, dtype=np.int32),
-            measure_at=_offsets([len(self.entries[m]) for m in measures]),
-            m_pos=np.asarray([e[1] for e in flat], dtype=np.int32), m_fig=np.asarray([e[2] for e in flat], dtype=np.int32),
-            m_places=np.asarray([e[3] for e in flat], dtype=np.uint32),
-            m_first=np.asarray([e[4] for e in flat], dtype=np.int8),
-            m_date=np.asarray([e[0] for e in flat], dtype=np.int32),
+            ids=np.frombuffer(self.ids, dtype=np.int64), ordinals=np.frombuffer(self.ordinals, dtype=np.int32),
+            article_of=np.frombuffer(self.article_of, dtype=np.int32),
+            text_at=_offsets([len(t) for t in self.texts]), text=_blob(self.texts),
+            figures_at=_offsets([len(f) for f in self.figure_blobs]), figures=_blob(self.figure_blobs),
+            chunk_places=np.frombuffer(self.chunk_places, dtype=np.uint32),
+            art_start=art_start, art_ids=np.frombuffer(self.art_ids, dtype=np.int64),
+            art_title=np.frombuffer(self.art_title, dtype=np.int32),
+            art_document=np.frombuffer(self.art_document, dtype=np.int32),
+            art_place=np.frombuffer(self.art_place, dtype=np.int8), art_date=np.frombuffer(self.art_date, dtype=np.int32),
+            measure_at=_offsets(np.bincount(measure, minlength=len(measures)).tolist()),
+            m_pos=pos[order], m_fig=fig[order], m_places=np.frombuffer(self.e_places, dtype=np.uint32)[order],
+            m_first=np.frombuffer(self.e_first, dtype=np.int8)[order], m_date=date[order],
             strings=tuple(self.strings), measures=tuple(measures))
 
 

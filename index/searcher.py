@@ -65,14 +65,15 @@ class Postings:
     @classmethod
     def build(cls, terms_per_chunk: Sequence[Sequence[str]]) -> Postings:
         """Index each chunk's terms (a term repeated in a chunk counts tf times)."""
-        n = len(terms_per_chunk)
-        lengths = np.fromiter(map(len, terms_per_chunk), dtype=np.int64, count=n)
+        terms = TermIds()
+        terms.add(terms_per_chunk)
+        return terms.postings()
+
+    @classmethod
+    def from_ids(cls, lengths: Ints, ids: Ints, words: list[str]) -> Postings:
+        """Index chunks given as their term counts and, chunk after chunk, the ids of their terms in words."""
+        n = len(lengths)
         total = int(lengths.sum())
-        # one dict pass gives every term occurrence an id (a new term gets the next one); the rest is numpy
-        vocab: defaultdict[str, int] = defaultdict()
-        vocab.default_factory = vocab.__len__
-        ids = np.fromiter(map(vocab.__getitem__, chain.from_iterable(terms_per_chunk)), dtype=np.int64, count=total)
-        words = list(vocab)
         if not words:
             empty = np.zeros(0, dtype=np.float64)
             return cls(n, [], np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), empty, empty, empty)
@@ -249,6 +250,31 @@ def _match(a: Positions, b: Positions) -> tuple[Ints, Ints]:
     j = np.minimum(b.searchsorted(a), len(b) - 1)
     i = np.flatnonzero(b[j] == a)
     return i, j[i]
+
+
+class TermIds:
+    """Turns chunks' terms into term ids batch by batch, so a large corpus' terms never sit in memory as strings."""
+
+    def __init__(self) -> None:
+        # one dict pass gives every term occurrence an id (a new term gets the next one); the rest is numpy
+        self.vocab: defaultdict[str, int] = defaultdict()
+        self.vocab.default_factory = self.vocab.__len__
+        self._lengths: list[Ints] = []
+        self._ids: list[Ints] = []
+
+    def add(self, terms_per_chunk: Sequence[Sequence[str]]) -> None:
+        """Add the next chunks' terms."""
+        lengths = np.fromiter(map(len, terms_per_chunk), dtype=np.int64, count=len(terms_per_chunk))
+        self._lengths.append(lengths)
+        self._ids.append(np.fromiter(map(self.vocab.__getitem__, chain.from_iterable(terms_per_chunk)),
+                                     dtype=np.int64, count=int(lengths.sum())))
+
+    def postings(self) -> Postings:
+        """Return the Postings of every chunk added."""
+        lengths = np.concatenate(self._lengths) if self._lengths else np.zeros(0, dtype=np.int64)
+        ids = np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=np.int64)
+        self._lengths, self._ids = [], []
+        return Postings.from_ids(lengths, ids, list(self.vocab))
 
 
 def _kth(values: Floats, k: int) -> float:

@@ -17,11 +17,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from index.library import Library
+from index.corpus import CorpusBuilder
+from index.library import Chunks, Library
 from index.records import IndexRows
+from index.searcher import Searcher, TermIds
 from index.store import Store
 
 FORMAT = 2  # bump when the saved layout changes: older snapshots are then rebuilt
+BATCH = 5000  # chunks read and laid out at a time: memory stays that of the index, not of its rows
 ABANDONED_SECONDS = 3600  # a temporary folder this old was left by a save that never finished
 log = logging.getLogger(__name__)
 
@@ -42,9 +45,25 @@ async def open_library(store: Store) -> tuple[str, Library]:
             log.warning("index snapshot %s unreadable (%s): rebuilding it", folder, e)
             shutil.rmtree(folder, ignore_errors=True)
     with _collector_paused():
-        rows = await store.load_rows()
-        library = await asyncio.to_thread(build_and_save, rows, store.path)
-    return rows.key, library
+        corpus, terms = CorpusBuilder(), TermIds()
+        built = None  # the key of the state the rows are from (it may have moved on since the look above)
+        async for rows in store.index_batches(BATCH):
+            built = rows.key
+            await asyncio.to_thread(_add, corpus, terms, rows)
+        library = await asyncio.to_thread(_finish, corpus, terms)
+    built = built or await store.index_key()  # nothing indexed: the empty state's
+    await asyncio.to_thread(save, library, store.path, built)
+    return built, library
+
+
+def _add(corpus: CorpusBuilder, terms: TermIds, rows: IndexRows) -> None:
+    corpus.add(rows.chunks, rows.figures)
+    terms.add([t.split() for t in rows.tokens])
+
+
+def _finish(corpus: CorpusBuilder, terms: TermIds) -> Library:
+    built = corpus.finish()
+    return Library(Searcher.from_postings(Chunks(built), terms.postings()), built)
 
 
 @contextlib.contextmanager
@@ -60,10 +79,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def build_and_save(rows: IndexRows, db: Path) -> Library:
-    """Build the Library from rows and save it for the next start (best effort: a read-only place just rebuilds)."""
-    library = Library.from_rows(rows.chunks, rows.figures, [t.split() for t in rows.tokens])
-    folder = folder_of(db, rows.key)
+def save(library: Library, db: Path, key: str) -> None:
+    """Save a Library for the next start (best effort: where it cannot be written, the next start rebuilds)."""
+    folder = folder_of(db, key)
     temporary = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
     try:
         shutil.rmtree(temporary, ignore_errors=True)
@@ -73,9 +91,8 @@ def build_and_save(rows: IndexRows, db: Path) -> Library:
         shutil.rmtree(temporary, ignore_errors=True)
         if not folder.is_dir():
             log.warning("index snapshot not saved to %s: %s", folder, e)
-        return library
+        return
     _prune(folder)
-    return library
 
 
 def _prune(current: Path) -> None:

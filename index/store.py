@@ -335,24 +335,26 @@ class Store:
         stamp = hashlib.sha256(str(changed).encode()).hexdigest()[:8]
         return f"g{generation or 0}-{stamp}"
 
-    async def load_rows(self) -> IndexRows:
-        """Load what a Library is built from, as plain rows, with the index key they belong to (one snapshot)."""
+    async def index_batches(self, size: int) -> AsyncIterator[IndexRows]:
+        """Yield what a Library is built from, size chunks at a time in corpus order, with their figures and tokens.
+
+        Every batch comes from one read transaction, and carries the key of the index state it belongs to.
+        """
         async with self._snapshot() as db:
             key = await self._index_key(db)
             async with db.execute(
-                    'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier, approx,'
-                    " words_before, words_after, places, period, measure FROM figures WHERE chunk_id IN"
-                    " (SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id"
-                    "  JOIN bulletins b ON b.id = a.bulletin_id WHERE b.state = 'indexed') ORDER BY id") as cur:
-                figure_rows = await cur.fetchall()
-            async with db.execute(
                     "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date, c.tokens"
                     " FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
-                    " WHERE b.state = 'indexed' ORDER BY b.id, a.ordinal, c.ordinal") as cur:
-                chunk_rows = await cur.fetchall()
-        # plain tuples (no row factory is set): typed as the rows they are
-        figures = cast(list[StoredFigureRow], figure_rows)
-        return IndexRows(key, [r[:8] for r in chunk_rows], figures, [r[8] for r in chunk_rows])
+                    " WHERE b.state = 'indexed' ORDER BY b.id, a.ordinal, c.ordinal") as chunks:
+                while rows := await chunks.fetchmany(size):
+                    ids = [r[0] for r in rows]
+                    # the chunk ids come from this query, not from outside: they are numbers, safe to inline
+                    async with db.execute(
+                            'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier,'
+                            " approx, words_before, words_after, places, period, measure FROM figures"
+                            f" WHERE chunk_id IN ({','.join(map(str, ids))}) ORDER BY id") as cur:
+                        figures = cast(list[StoredFigureRow], await cur.fetchall())  # plain tuples: no row factory
+                    yield IndexRows(key, [r[:8] for r in rows], figures, [r[8] for r in rows])
 
     async def load_chunks(self) -> list[StoredChunk]:
         """Load every chunk with its terms, its article and bulletin, and its figures."""
