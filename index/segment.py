@@ -222,8 +222,80 @@ class Segmenter:
             if cut is None:
                 if len(self._hmm) > _MEMO_SIZE:
                     self._hmm.clear()
-                cut = self._hmm[buf] = list(jieba.finalseg.cut(buf))
+                cut = self._hmm[buf] = hmm_cut(buf)
             out.extend(cut)
+
+
+# jieba's HMM for words the dictionary does not know (jieba.finalseg): its probabilities, read once
+_MIN = jieba.finalseg.MIN_FLOAT
+_START = jieba.finalseg.start_P
+_EMIT_B, _EMIT_M, _EMIT_E, _EMIT_S = (jieba.finalseg.emit_P[state] for state in "BMES")
+_T = jieba.finalseg.trans_P
+_BE, _BM, _EB, _ES, _ME, _MM, _SB, _SS = (_T["B"]["E"], _T["B"]["M"], _T["E"]["B"], _T["E"]["S"], _T["M"]["E"],
+                                          _T["M"]["M"], _T["S"]["B"], _T["S"]["S"])
+
+
+def hmm_cut(text: str) -> list[str]:
+    """jieba.finalseg.cut(text), word for word: runs of Han characters cut by the HMM's most probable states."""
+    out: list[str] = []
+    split = jieba.finalseg.Force_Split_Words  # words jieba was told never to keep whole (usually none)
+    for n, block in enumerate(jieba.finalseg.re_han.split(text)):
+        if n % 2:
+            words: list[str] = []
+            begin = following = 0
+            for i, state in enumerate(_viterbi(block)):
+                if state == "B":
+                    begin = i
+                elif state == "E":
+                    words.append(block[begin:i + 1])
+                    following = i + 1
+                elif state == "S":
+                    words.append(block[i])
+                    following = i + 1
+            if following < len(block):
+                words.append(block[following:])
+            if split:  # such a word goes out character by character
+                words = [piece for word in words for piece in (word if word in split else (word,))]
+            out.extend(words)
+        elif block:
+            out.extend(part for part in jieba.finalseg.re_skip.split(block) if part)
+    return out
+
+
+def _viterbi(obs: str) -> list[str]:
+    """The most probable states (B, M, E, S) of obs, as jieba.finalseg.viterbi finds them, ties and all.
+
+    The same sums in the same order; where jieba's max over (probability, state) finds two equal, the later state
+    letter wins, so here too. Each state keeps the one it came from, and the path is read back at the end.
+    """
+    first = obs[0]
+    b = _START["B"] + _EMIT_B.get(first, _MIN)
+    m = _START["M"] + _EMIT_M.get(first, _MIN)
+    e = _START["E"] + _EMIT_E.get(first, _MIN)
+    s = _START["S"] + _EMIT_S.get(first, _MIN)
+    came: list[tuple[str, str, str, str]] = []  # for each character after the first: where B, M, E, S came from
+    for char in obs[1:]:
+        em = _EMIT_B.get(char, _MIN)
+        from_e, from_s = e + _EB + em, s + _SB + em
+        nb, pb = (from_e, "E") if from_e > from_s else (from_s, "S")
+        em = _EMIT_M.get(char, _MIN)
+        from_m, from_b = m + _MM + em, b + _BM + em
+        nm, pm = (from_b, "B") if from_b > from_m else (from_m, "M")
+        em = _EMIT_E.get(char, _MIN)
+        from_b, from_m = b + _BE + em, m + _ME + em
+        ne, pe = (from_b, "B") if from_b > from_m else (from_m, "M")
+        em = _EMIT_S.get(char, _MIN)
+        from_s, from_e = s + _SS + em, e + _ES + em
+        ns, ps = (from_e, "E") if from_e > from_s else (from_s, "S")
+        came.append((pb, pm, pe, ps))
+        b, m, e, s = nb, nm, ne, ns
+    state = "E" if e > s else "S"
+    states = [state]
+    for step in reversed(came):
+        state = step["BMES".index(state)]
+        states.append(state)
+    states.reverse()
+    return states
 
 
 def _initialize(tokenizer: jieba.Tokenizer) -> None:

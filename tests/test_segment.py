@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import helpers
 from index.places import DISTRICTS, place_words
-from index.segment import _CJK, _WORD, Segmenter
+from index.segment import _CJK, _WORD, Segmenter, hmm_cut
 
 FAST = settings(max_examples=150, deadline=None, database=None)
 
@@ -197,3 +197,34 @@ def test_the_dictionary_read_from_the_cache_is_the_one_jieba_reads() -> None:
     for word in place_words():
         own.add_word(word, freq=2000)
     assert (seg._tokenizer.FREQ, seg._tokenizer.total) == (own.FREQ, own.total)
+
+
+hmm_text = st.text(alphabet=st.one_of(
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FD5),
+    st.sampled_from(list("的了是在青浦区快递员驿站abcZ019.%-+ ，。")),
+), min_size=1, max_size=30)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(hmm_text)
+def test_the_hmm_cuts_as_jiebas_finalseg(text: str) -> None:
+    import jieba.finalseg
+
+    assert hmm_cut(text) == list(jieba.finalseg.cut(text))
+
+
+def test_the_hmm_cuts_real_text_as_jiebas_finalseg() -> None:
+    import jieba.finalseg
+
+    sample = helpers.SAMPLE.read_text(encoding="utf-8")
+    runs = [sample[i:i + n] for n in (2, 3, 4, 7, 12) for i in range(0, len(sample) - n, 3)]
+    assert [hmm_cut(r) for r in runs] == [list(jieba.finalseg.cut(r)) for r in runs]
+
+
+def test_words_jieba_must_split_are_split_by_the_hmm_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jieba.finalseg
+
+    text = "赵钱孙李周吴郑王冯陈褚卫"
+    whole = list(jieba.finalseg.cut(text))
+    monkeypatch.setattr(jieba.finalseg, "Force_Split_Words", {w for w in whole if len(w) > 1})
+    assert hmm_cut(text) == list(jieba.finalseg.cut(text)) != whole
