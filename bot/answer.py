@@ -159,7 +159,7 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
         # the figure index adds the place's figures of this measure from other issues, not only BM25's best
         # passages: the newest issue's figure and the asked year's are candidates however the passages rank
         passages += [(c, INDEXED * top) for c in _indexed(question, library, {c.id for c, _ in passages}, asked_year)]
-    articles: dict[int, str] = {}
+    articles: dict[int, frozenset[str]] = {}
     # 几级 may be answered by a bare 7.2, 什么时候 by a year: when nothing fits strictly, the next best may answer
     for relaxed in (False, True):
         for chunk, relevance in passages:
@@ -171,8 +171,9 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
                 if question.places and question.unit_spoken and question.measure and fig.measure \
                         and not names_measure(question, fig):
                     continue  # 多少个快递网点 (a counted noun, spoken) is not answered by a count of 快递驿站
-                if chunk.article_id not in articles:
-                    articles[chunk.article_id] = library.article_text(chunk.article_id)
+                if chunk.article_id not in articles:  # looked up once per article, not per figure and word
+                    text = library.article_text(chunk.article_id)
+                    articles[chunk.article_id] = frozenset(t for t in weights if t in text)
                 reasons = fit(question, fig, weights, article=articles[chunk.article_id], period=period)
                 reasons += (("passage relevance", round(6.0 * relevance / top, 3)),)
                 scored.append(FigureHit(fig, chunk, sum(r[1] for r in reasons), reasons))

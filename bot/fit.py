@@ -67,8 +67,12 @@ def kind_fits(question: Question, fig: Figure, *, relaxed: bool = False) -> bool
     return True
 
 
-def fit(question: Question, fig: Figure, weights: dict[str, float], *, article: str, period: str | None) -> Reasons:
-    """Return the reasons a figure answers the question, each with its weight (the score is their sum)."""
+def fit(question: Question, fig: Figure, weights: dict[str, float], *, article: frozenset[str],
+        period: str | None) -> Reasons:
+    """Return the reasons a figure answers the question, each with its weight (the score is their sum).
+
+    article holds the weighted words the figure's article contains.
+    """
     reasons: list[tuple[str, float]] = []
 
     def add(reason: str, value: float) -> None:
@@ -129,7 +133,7 @@ def _measure_match(question: Question, fig: Figure, weights: dict[str, float]) -
     return MEASURE_WEIGHT * max((_found(t, fig.measure) for t in weights if len(t) >= 2), default=0.0)
 
 
-def _context(fig: Figure, weights: dict[str, float], article: str) -> float:
+def _context(fig: Figure, weights: dict[str, float], article: frozenset[str]) -> float:
     """Reward question words close to the figure, most of all inside its own measure phrase (0 to 4.5)."""
     # A word elsewhere in the figure's article counts a little: the article is about it (体长可达10公分 in an
     # article about 溪银汉鱼 answers 溪银汉鱼的体长).

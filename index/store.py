@@ -351,8 +351,10 @@ class Store:
                     # the chunk ids come from this query, not from outside: they are numbers, safe to inline
                     async with db.execute(
                             'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier,'
-                            " approx, words_before, words_after, places, period, measure FROM figures"
-                            f" WHERE chunk_id IN ({','.join(map(str, ids))}) ORDER BY id") as cur:
+                            " approx, words_before, words_after, places, period, measure"
+                            # the planner scans every figure for a long IN list (a minute a batch at 1M chunks)
+                            " FROM figures INDEXED BY figures_chunk"
+                            f" WHERE chunk_id IN ({','.join(map(str, ids))}) ORDER BY chunk_id, id") as cur:
                         figures = cast(list[StoredFigureRow], await cur.fetchall())  # plain tuples: no row factory
                     yield IndexRows(key, [r[:8] for r in rows], figures, [r[8] for r in rows])
 
