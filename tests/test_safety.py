@@ -112,6 +112,12 @@ def wait_for_write(db: Path, process: subprocess.Popen[str], deadline: float) ->
     return False
 
 
+def wait_for_issues(db: Path, process: subprocess.Popen[str], count: int, deadline: float) -> None:
+    """Wait until count issues besides the sample are in, or the process ended."""
+    while time.monotonic() < deadline and process.poll() is None and len(per_document(db)) - 1 < count:
+        time.sleep(0.002)
+
+
 def answers(db: Path, questions: list[str]) -> dict[str, tuple[str, list[str]]]:
     """What each question is answered, and with which figures (BM25 scores move as the corpus grows)."""
     return {q: (a["answer"], [f["text"] for f in a["figures"]]) for q, a in ask_all(db, questions).items()}
@@ -128,14 +134,16 @@ def test_kill_9_at_any_moment_of_an_ingest_leaves_whole_issues_and_the_old_conte
     rng = random.Random(9)
     held_after: list[int] = []
     for attempt in range(8):
-        process = bulletin(db, "ingest", corpus)
-        if attempt % 2:  # half the kills inside a write transaction, half at a random moment
-            wait_for_write(db, process, time.monotonic() + 20)
-        else:
-            time.sleep(rng.uniform(0.2, 2.0))
-        if process.poll() is not None:
-            break
-        kill(process)
+        with bulletin(db, "ingest", corpus) as process:  # closes its pipes whatever happens
+            if attempt % 4 == 0:  # at a random moment of start-up or parsing
+                time.sleep(rng.uniform(0.05, 0.6))
+            elif attempt % 2:  # inside a write transaction
+                wait_for_write(db, process, time.monotonic() + 20)
+            else:  # between or during commits, a few issues further on (however fast the machine)
+                wait_for_issues(db, process, (held_after or [0])[-1] + rng.randint(1, 12), time.monotonic() + 20)
+            if process.poll() is not None:
+                break
+            kill(process)
         held = assert_sound(db, reference)
         assert sorted(held) == sorted(set(reference) - {SAMPLE_NAME})[:len(held)]  # one after another, each whole
         assert answers(db, QUESTIONS[:4]) == before  # the sample answers exactly as before
