@@ -12,6 +12,8 @@ Usage:
     bulletin eval tests/qa/sample.jsonl --show 5
     bulletin stats
     TELEGRAM_BOT_TOKEN=… bulletin serve
+    bulletin health                     (exit 0 when the database answers and a running bot polls)
+    bulletin backup /backups/           (safe while the bot runs; `bulletin restore FILE` puts one back)
     bulletin bench --chunks 10000 --json bench.json
 """
 
@@ -30,11 +32,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot import ops
 from bot.engine import EmptyQuestion, Engine, default_db, normalize_question, prepare
 from bot.evaluate import error_answer, format_report, load_questions, run, score
 from bot.explain import explain
 from bot.render import render_plain, to_json
-from bot.settings import load_dotenv, read_limits
+from bot.settings import check_environment, load_dotenv, read_limits, read_log_level
 from index import (
     BulletinError,
     IngestResult,
@@ -79,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", parents=[common], help="a conversation in the terminal")
     sub.add_parser("stats", parents=[common], help="what the index holds")
     sub.add_parser("serve", parents=[common], help="run the Telegram bot (long polling; settings from the environment)")
+    sub.add_parser("health", parents=[common],
+                   help="exit 0 if the database answers and the running bot (if any) polled Telegram lately")
+    p = sub.add_parser("backup", parents=[common], help="copy the live database, consistent even while the bot runs")
+    p.add_argument("target", type=Path, metavar="PATH", help="the backup file, or a folder to put a dated one in")
+    p.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    p = sub.add_parser("restore", parents=[common],
+                       help="replace the database's content with a backup's (the old content is kept beside it)")
+    p.add_argument("backup", type=Path, metavar="BACKUP", help="a file `bulletin backup` wrote")
     p = sub.add_parser("bench", help="time ingest, start-up and questions on a seeded synthetic corpus")
     p.add_argument("--chunks", type=int, required=True, metavar="N", help="about how many chunks the corpus holds")
     p.add_argument("--seed", type=int, default=7, metavar="S", help="the corpus generator's seed (7)")
@@ -96,8 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_dotenv()  # before any setting is read: BULLETIN_DB and BULLETIN_CACHE_DIR may come from it too
     db = getattr(args, "db", None) or Path(os.environ.get("BULLETIN_DB") or default_db())
     try:
+        check_environment()  # a typo in a setting's name or value stops every command, not just the bot
         if args.command == "serve":
             return _serve(db)
+        if args.command == "health":
+            return ops.health(db)
+        if args.command == "backup":
+            return ops.make_backup(db, args.target, force=args.force)
+        if args.command == "restore":
+            return asyncio.run(ops.restore(db, args.backup))
         if args.command == "bench":
             return _bench(args)
         return asyncio.run(_run(args, db))
@@ -170,7 +188,7 @@ def _serve(db: Path) -> int:
     from bot.telegram_app import serve  # imported here: only serve needs python-telegram-bot
 
     settings = BotSettings.from_env()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=read_log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return serve(settings, db)
 
 

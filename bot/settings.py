@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -36,10 +37,54 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BULLETIN_PARSE_SECONDS", "30", "time a PDF or .docx may take to read, in a child process, before it is refused"),
     Setting("BULLETIN_PARSE_MEMORY_MB", "512", "memory that child process may use (a decompression bomb hits this)"),
     Setting("BULLETIN_MAX_PAGES", "500", "most pages a PDF may have"),
+    Setting("BULLETIN_LOG_LEVEL", "INFO",
+            "`serve`'s log level: DEBUG, INFO (a line per question), WARNING or ERROR; the token is never logged"),
+    Setting("BULLETIN_HEALTH_MAX_AGE", "120",
+            "seconds since the running bot's last successful poll of Telegram after which `bulletin health` fails"),
 )
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 _LIMITS = {"BULLETIN_MAX_FILE_MB": "max_bytes", "BULLETIN_PARSE_SECONDS": "seconds",
            "BULLETIN_PARSE_MEMORY_MB": "memory_mb", "BULLETIN_MAX_PAGES": "pages"}
+
+
+def check_environment(env: Mapping[str, str] | None = None) -> None:
+    """Refuse, at start-up, an unknown BULLETIN_* setting (a typo would be silently ignored) or a malformed value."""
+    values = os.environ if env is None else env
+    known = {s.name for s in SETTINGS}
+    for name in sorted(values):
+        if name.startswith("BULLETIN_") and name not in known:
+            # compared without the shared prefix, which would make every name look close
+            stems = {k.removeprefix("BULLETIN_"): k for k in known}
+            close = difflib.get_close_matches(name.removeprefix("BULLETIN_"), stems, n=1)
+            hint = (f"; did you mean {stems[close[0]]}?" if close
+                    else f"; the settings are: {', '.join(sorted(known))}")
+            raise SettingsError(f"unknown setting {name}{hint}")
+    read_limits(values)
+    read_log_level(values)
+    read_health_max_age(values)
+    parse_admin_ids(values.get("BULLETIN_ADMIN_IDS", ""))
+    _url(values, "TELEGRAM_BASE_URL")
+    _url(values, "TELEGRAM_BASE_FILE_URL")
+
+
+def read_log_level(env: Mapping[str, str] | None = None) -> str:
+    """The log level BULLETIN_LOG_LEVEL names (INFO by default)."""
+    values = os.environ if env is None else env
+    level = values.get("BULLETIN_LOG_LEVEL", "").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"BULLETIN_LOG_LEVEL: {level!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def read_health_max_age(env: Mapping[str, str] | None = None) -> float:
+    """Seconds a heartbeat may be old before `bulletin health` calls the bot stuck."""
+    values = os.environ if env is None else env
+    text = values.get("BULLETIN_HEALTH_MAX_AGE", "").strip() or _default("BULLETIN_HEALTH_MAX_AGE")
+    if not text.isdigit() or int(text) < 15:
+        # a poll waits up to 10 s for updates, so anything shorter would fail a healthy bot
+        raise SettingsError(f"BULLETIN_HEALTH_MAX_AGE: {text!r} is not a whole number of seconds, at least 15")
+    return float(text)
 
 
 def read_limits(env: Mapping[str, str] | None = None) -> Limits:
@@ -120,9 +165,12 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+def _default(name: str) -> str:
+    return next(s.default for s in SETTINGS if s.name == name)
+
+
 def _url(values: Mapping[str, str], name: str) -> str:
-    default = next(s.default for s in SETTINGS if s.name == name)
-    url = values.get(name, "").strip() or default
+    url = values.get(name, "").strip() or _default(name)
     if not url.startswith(("http://", "https://")):
         raise SettingsError(f"{name} must be an http(s) URL, not {url!r}")
     return url.rstrip("/")

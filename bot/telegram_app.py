@@ -9,6 +9,7 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Sequence
 from html import escape
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import messages
 from bot.answer import Answer
 from bot.engine import EmptyQuestion
 from bot.examples import example_questions
+from bot.health import Heartbeat
 from bot.service import Service
 from bot.settings import BotSettings
 from index import SUFFIXES, BulletinError, NoSuchIssue
@@ -70,19 +73,37 @@ class Recent:
         return self._items.get(key)
 
 
+class PollRequest(HTTPXRequest):
+    """The getUpdates connection: each successful poll beats the heartbeat `bulletin health` reads."""
+
+    def __init__(self, heartbeat: Heartbeat) -> None:
+        super().__init__(connection_pool_size=1)  # what PTB gives getUpdates by default
+        self.heartbeat = heartbeat
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        status, body = await super().do_request(*args, **kwargs)
+        if status == HTTPStatus.OK:
+            self.heartbeat.beat()
+        return status, body
+
+
 def build_application(settings: BotSettings, db: Path) -> Application:
-    """Build the bot: handlers, rate limiter with retries, and the service opened in post_init."""
+    """Build the bot: handlers, rate limiter with retries, the heartbeat, and the service opened in post_init."""
     # httpx logs every request URL at INFO, and a Bot API URL holds the token
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
+    heartbeat = Heartbeat(db)
+
     async def open_service(app: Application) -> None:
         app.bot_data["service"] = await Service.open(db, settings.limits)
+        heartbeat.start()  # once the index answers: the first successful poll then says the bot is up
         app.bot_data["recent"] = Recent()
         await _refresh_examples(app.bot_data)
         await app.bot.set_my_commands(COMMANDS)  # the menu Telegram shows next to the text box
 
     async def close_service(app: Application) -> None:
+        heartbeat.stop()
         if "service" in app.bot_data:
             await app.bot_data["service"].close()
 
@@ -90,6 +111,7 @@ def build_application(settings: BotSettings, db: Path) -> Application:
            .base_url(settings.base_url).base_file_url(settings.base_file_url)
            .defaults(Defaults(parse_mode=ParseMode.HTML, do_quote=False,
                               link_preview_options=LinkPreviewOptions(is_disabled=True)))
+           .get_updates_request(PollRequest(heartbeat))
            .rate_limiter(AIORateLimiter(max_retries=3))  # 429 "retry after" is waited out, not lost
            .concurrent_updates(True)  # a reindex or a big PDF must not hold up other people's questions
            .post_init(open_service).post_shutdown(close_service)

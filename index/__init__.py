@@ -2,6 +2,7 @@
 
 from index.catalog import Removed, remove_issue, table
 from index.clean import normalize_chars
+from index.dbfile import Copied, Probe, backup, check_copy, probe, read_only
 from index.errors import (
     BulletinError,
     DuplicateBulletin,
@@ -47,6 +48,7 @@ __all__ = [
     "Bulletin",
     "BulletinError",
     "Chunk",
+    "Copied",
     "DuplicateBulletin",
     "EmptyDocument",
     "Figure",
@@ -56,6 +58,7 @@ __all__ = [
     "Library",
     "Limits",
     "NoSuchIssue",
+    "Probe",
     "QuestionStats",
     "ReindexResult",
     "Removed",
@@ -66,7 +69,9 @@ __all__ = [
     "StoredIssue",
     "UnreadableFile",
     "UnsupportedFile",
+    "backup",
     "canonical",
+    "check_copy",
     "clause_before",
     "data_path",
     "extract_figures",
@@ -80,6 +85,8 @@ __all__ = [
     "parse_number",
     "place_names_in",
     "places_in",
+    "probe",
+    "read_only",
     "refresh",
     "reindex",
     "remove_issue",

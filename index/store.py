@@ -7,6 +7,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import os
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -17,6 +18,7 @@ from typing import Any, cast
 import aiosqlite
 
 from index.corpus import StoredFigureRow
+from index.dbfile import copy_into
 from index.errors import DuplicateBulletin, StoreError
 from index.models import Chunk, Figure
 from index.records import (
@@ -298,6 +300,26 @@ class Store:
 
         await self._write(work)
 
+    async def restore(self, backup_file: Path) -> None:
+        """Replace the whole database with a backup's content in one transaction, as the writer in turn.
+
+        The generation moves past both the backup's and the current one, so a running bot loads the restored index.
+        """
+        staged = self.path.with_name(f".{self.path.name}.restore-{os.getpid()}")
+        try:
+            await asyncio.to_thread(shutil.copyfile, backup_file, staged)  # the backup file itself stays untouched
+            async with self._writing():
+                current = await self.generation()
+                async with await Store.open(staged) as copy:  # brought up to this version's schema
+                    await copy._write(lambda db: _move_generation_past(db, current))
+                with self._translated():
+                    await asyncio.to_thread(copy_into, staged, self.path)
+        except OSError as e:
+            raise StoreError(f"cannot restore {backup_file}: {e.strerror or e}") from None
+        finally:
+            for leftover in (staged, *(Path(f"{staged}{end}") for end in (".lock", "-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+
     async def record_questions(self, asked: Sequence[AskedQuestion]) -> None:
         """Log answered questions, many in one transaction."""
 
@@ -454,6 +476,12 @@ async def _changed(db: aiosqlite.Connection) -> None:
     """Record, in the transaction that changed the index, that it changed and when."""
     await db.execute(_NEXT_GENERATION)
     await db.execute(_INDEX_CHANGED, (_now(),))
+
+
+async def _move_generation_past(db: aiosqlite.Connection, generation: int) -> None:
+    await db.execute("UPDATE settings SET value = CAST(max(CAST(value AS INTEGER), ?) + 1 AS TEXT)"
+                     " WHERE key = 'generation'", (generation,))
+    await db.execute(_INDEX_CHANGED, (_now(),))  # a new snapshot key, even where a generation number repeats
 
 
 async def _top_ids(db: aiosqlite.Connection) -> tuple[int, int]:

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import io
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -242,8 +243,11 @@ def isolate_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         mp.setenv("BULLETIN_CACHE_DIR", str(base / "bulletin-cache"))
         mp.setenv("XDG_DATA_HOME", str(base / "xdg-data"))
         mp.delenv("BULLETIN_DB", raising=False)
-        for name in ("TELEGRAM_BOT_TOKEN", "BULLETIN_ADMIN_IDS", "TELEGRAM_BASE_URL", "TELEGRAM_BASE_FILE_URL"):
+        for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "TELEGRAM_BASE_FILE_URL"):
             mp.delenv(name, raising=False)
+        for name in list(os.environ):
+            if name.startswith("BULLETIN_") and name != "BULLETIN_CACHE_DIR":  # unknown ones would stop every command
+                mp.delenv(name)
         mp.setenv("PTB_TIMEDELTA", "true")  # PTB 22 warns while building RetryAfter otherwise (the 429 path)
         yield
 

@@ -88,3 +88,42 @@ def test_serve_with_bad_settings_says_so_in_one_line_and_starts_nothing(
     assert_one_line_error(err)
     assert message in err
     assert not (tmp_path / "b.db").exists()
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"BULLETIN_ADMIN_ID": "7"}, "unknown setting BULLETIN_ADMIN_ID; did you mean BULLETIN_ADMIN_IDS?"),
+    ({"BULLETIN_COLOUR": "red"}, "unknown setting BULLETIN_COLOUR; the settings are: BULLETIN_ADMIN_IDS, "),
+    ({"BULLETIN_LOG_LEVEL": "loud"}, "BULLETIN_LOG_LEVEL: 'LOUD' is not one of DEBUG, INFO, WARNING, ERROR"),
+    ({"BULLETIN_HEALTH_MAX_AGE": "5"}, "BULLETIN_HEALTH_MAX_AGE: '5' is not a whole number of seconds, at least 15"),
+    ({"BULLETIN_MAX_PAGES": "many"}, "BULLETIN_MAX_PAGES: 'many' is not a positive whole number"),
+    ({"BULLETIN_ADMIN_IDS": "12,bob"}, "'bob' is not a Telegram user id"),
+    ({"TELEGRAM_BASE_URL": "api.telegram.org"}, "TELEGRAM_BASE_URL must be an http(s) URL"),
+])
+@pytest.mark.parametrize("command", [("ask", "青浦有多少套公租房"), ("stats",), ("health",), ("ingest", "x.txt")])
+def test_every_command_refuses_an_unknown_or_malformed_setting_before_doing_anything(
+        env: dict[str, str], message: str, command: tuple[str, ...], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.txt").write_text("邮政管理工作简报\n\n一篇\n新建驿站3个。", encoding="utf-8")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    rc, out, err = run_cli(capsys, "--db", tmp_path / "b.db", *command)
+    assert rc == 1
+    assert out == ""
+    assert_one_line_error(err)
+    assert message in err
+    assert not (tmp_path / "b.db").exists()
+
+
+def test_the_documented_defaults_are_the_ones_in_force() -> None:
+    from bot.settings import check_environment, read_health_max_age, read_limits, read_log_level
+
+    defaults = {s.name: s.default for s in SETTINGS}
+    check_environment({})  # nothing set is a valid configuration
+    assert read_log_level({}) == defaults["BULLETIN_LOG_LEVEL"]
+    assert read_health_max_age({}) == float(defaults["BULLETIN_HEALTH_MAX_AGE"])
+    limits = read_limits({})
+    assert (limits.max_bytes, limits.seconds, limits.memory_mb, limits.pages) == (
+        int(defaults["BULLETIN_MAX_FILE_MB"]) * 1_000_000, int(defaults["BULLETIN_PARSE_SECONDS"]),
+        int(defaults["BULLETIN_PARSE_MEMORY_MB"]), int(defaults["BULLETIN_MAX_PAGES"]))
+    check_environment({"BULLETIN_LOG_LEVEL": "warning", "BULLETIN_HEALTH_MAX_AGE": "15", "OTHER_THING": "x"})

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -21,10 +23,11 @@ import pytest
 from telegram.ext import Application
 
 import index.ingest as ingest_module
+from bot.health import heartbeat_path
 from bot.settings import BotSettings
 from bot.telegram_app import build_application
 from fakebot import TOKEN, FakeBotAPI
-from helpers import JIADING_FIGURE, JIADING_NAME, JIADING_QUESTION, JIADING_TEXT, counts, query
+from helpers import JIADING_FIGURE, JIADING_NAME, JIADING_QUESTION, JIADING_TEXT, SAMPLE_NAME, counts, query
 
 ADMIN = 7001
 USER = 1001
@@ -377,6 +380,10 @@ def test_bulletin_serve_polls_answers_and_stops_cleanly_on_a_signal(fake: FakeBo
         fake.wait_for_sync(lambda: bool(fake.calls("getUpdates")), timeout=60)
         fake.send_text("青浦有多少套公租房")
         fake.wait_for_sync(lambda: len(fake.sent(USER)) == 1, timeout=30)
+        health = subprocess.run([str(script), "health"], env=env, capture_output=True, text=True, timeout=60,
+                                check=False)
+        assert health.returncode == 0, health.stderr
+        assert f"bot pid {proc.pid} polled Telegram" in health.stdout
         proc.send_signal(stop)
         out, err = proc.communicate(timeout=30)
     finally:
@@ -385,11 +392,35 @@ def test_bulletin_serve_polls_answers_and_stops_cleanly_on_a_signal(fake: FakeBo
             proc.communicate()
     assert proc.returncode == 0, err
     assert "100套" in fake.sent(USER)[0]["text"]
-    assert "outcome=answered" in err  # one log line per question
+    # one structured line per question: time, hashed user, length, outcome, latency, document; never the token
+    [line] = [line for line in err.splitlines() if " question " in line]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO bulletin\.telegram: question "
+                        rf"user=[0-9a-f]{{12}} chars=9 outcome=answered latency_ms=\d+\.\d\d document={SAMPLE_NAME}",
+                        line), line
+    assert str(USER) not in line
     assert TOKEN not in out + err
+    assert not heartbeat_path(db).exists()  # a clean stop takes the heartbeat away
     assert "Traceback" not in err
     assert fake.errors == []
     assert query(db, "SELECT found FROM questions") == [(1,)]  # logged before it stopped
+
+
+def test_each_successful_poll_beats_the_heartbeat_and_a_clean_stop_removes_it(fake: FakeBotAPI, db: Path) -> None:
+    path = heartbeat_path(db)
+
+    async def scenario(app: Application) -> None:
+        assert json.loads(path.read_text(encoding="utf-8"))["pid"] == os.getpid()
+        old = time.time() - 1000
+        os.utime(path, (old, old))
+        fake.fail("getUpdates", 502, "Bad Gateway", times=2)  # Telegram trouble: no beat
+        polls = len(fake.calls("getUpdates"))
+        await fake.wait_for(lambda: len(fake.calls("getUpdates")) >= polls + 2, timeout=20)
+        assert path.stat().st_mtime == old
+        await fake.wait_for(lambda: path.stat().st_mtime > old, timeout=20)  # the next good poll
+        assert time.time() - path.stat().st_mtime < 20
+
+    run(fake, db, scenario)
+    assert not path.exists()
 
 
 def test_a_refused_token_stops_serve_with_one_line_and_is_never_printed(fake: FakeBotAPI, db: Path,

@@ -1,0 +1,104 @@
+"""Health: the running bot's heartbeat file, and `bulletin health`'s verdict on the database and that heartbeat."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from index import BulletinError, probe, read_only
+
+
+class Unhealthy(BulletinError):
+    """The database cannot answer, or the running bot has stopped polling Telegram."""
+
+
+def heartbeat_path(db: Path) -> Path:
+    """The heartbeat file beside a database: one bot serves one database."""
+    return db.with_name(db.name + ".heartbeat")
+
+
+class Heartbeat:
+    """A file whose change time says when the bot last heard from Telegram; it names the bot's process."""
+
+    def __init__(self, db: Path) -> None:
+        self.path = heartbeat_path(db)
+
+    def start(self) -> None:
+        """Say this process is the bot (written whole, then renamed into place)."""
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        partial.write_text(json.dumps({"pid": os.getpid(), "started": started}) + "\n", encoding="utf-8")
+        os.replace(partial, self.path)
+
+    def beat(self) -> None:
+        """Mark a successful poll: only the change time moves, so a beat costs one system call."""
+        try:
+            os.utime(self.path)
+        except FileNotFoundError:  # someone removed it: say again who we are
+            self.start()
+
+    def stop(self) -> None:
+        """Remove the file on a clean exit, if it is still ours (a newer bot may have taken over)."""
+        if _owner(self.path) == os.getpid():
+            self.path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """A healthy verdict, and what it rests on."""
+
+    issues: int
+    chunks: int
+    bot_pid: int | None  # None: no bot is serving this database
+    polled_ago: float | None
+
+    def line(self) -> str:
+        """One line for `bulletin health` to print."""
+        bot = (f"bot pid {self.bot_pid} polled Telegram {self.polled_ago:.0f} s ago" if self.bot_pid is not None
+               else "no bot running")
+        return f"ok: {self.issues} issues, {self.chunks} chunks; {bot}"
+
+
+def check(db: Path, max_age: float, now: float | None = None) -> Health:
+    """Open the database read-only and query it, then read the heartbeat; raise Unhealthy with the reason."""
+    try:
+        with read_only(db) as connection:
+            found = probe(connection, db)
+    except BulletinError as e:
+        raise Unhealthy(str(e)) from None
+    if found.chunks == 0:
+        raise Unhealthy(f"{db} holds no bulletins to answer from; `bulletin ingest FILE` adds one")
+    beat = heartbeat_path(db)
+    try:
+        changed = beat.stat().st_mtime
+    except FileNotFoundError:
+        return Health(found.issues, found.chunks, None, None)
+    pid = _owner(beat)
+    age = (time.time() if now is None else now) - changed
+    if pid is None or not _alive(pid):
+        raise Unhealthy(f"the bot (pid {pid}) has stopped without cleaning up: its heartbeat {beat} is {age:.0f} s "
+                        "old (remove that file if the bot is meant to be stopped)")
+    if age > max_age:
+        raise Unhealthy(f"the bot (pid {pid}) has not polled Telegram for {age:.0f} s "
+                        f"(more than BULLETIN_HEALTH_MAX_AGE={max_age:.0f})")
+    return Health(found.issues, found.chunks, pid, age)
+
+
+def _owner(path: Path) -> int | None:
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        return int(json.loads(path.read_text(encoding="utf-8"))["pid"])
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True

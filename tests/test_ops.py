@@ -1,0 +1,214 @@
+"""Running a deployment: `bulletin health`, `bulletin backup` and `bulletin restore` on real database files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.health import Heartbeat, heartbeat_path
+from bot.service import Service
+from helpers import (
+    FIGURE_ANSWERS,
+    JIADING_FIGURE,
+    JIADING_NAME,
+    JIADING_QUESTION,
+    JIADING_TEXT,
+    NOT_FOUND,
+    TEXT_ANSWERS,
+    ask_all,
+    assert_one_line_error,
+    db_fingerprint,
+    ingest_one,
+    query,
+    run_cli,
+    segmenter,
+)
+from index import Store, ingest_bytes, remove_issue
+
+BULLETIN = str(Path(sys.executable).parent / "bulletin")
+ASKED = [*FIGURE_ANSWERS, *TEXT_ANSWERS, *NOT_FOUND, JIADING_QUESTION]
+
+
+@pytest.fixture
+def db(sample_db: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copy(sample_db, tmp_path / "live.db"))
+
+
+def health(capsys: pytest.CaptureFixture[str], db: Path) -> tuple[int, str, str]:
+    return run_cli(capsys, "--db", db, "health")
+
+
+def test_health_is_ok_for_a_database_that_answers_with_no_bot_running(db: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = health(capsys, db)
+    assert (rc, err) == (0, "")
+    assert out.startswith("ok: 1 issues, ")
+    assert "no bot running" in out
+
+
+def test_health_is_ok_while_the_bot_polls(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    beat = Heartbeat(db)
+    beat.start()
+    rc, out, _ = health(capsys, db)
+    assert rc == 0
+    assert f"bot pid {os.getpid()} polled Telegram 0 s ago" in out
+    beat.stop()
+    assert not heartbeat_path(db).exists()
+
+
+def test_a_stale_heartbeat_is_unhealthy_unless_the_allowed_age_is_longer(
+        db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    Heartbeat(db).start()
+    old = time.time() - 300
+    os.utime(heartbeat_path(db), (old, old))
+    rc, out, err = health(capsys, db)
+    assert (rc, out) == (1, "")
+    assert err.startswith("unhealthy: ")
+    assert err.count("\n") == 1
+    assert f"pid {os.getpid()}) has not polled Telegram for 300 s" in err
+    monkeypatch.setenv("BULLETIN_HEALTH_MAX_AGE", "600")
+    assert health(capsys, db)[0] == 0
+    Heartbeat(db).beat()  # a poll: fresh again
+    monkeypatch.delenv("BULLETIN_HEALTH_MAX_AGE")
+    assert health(capsys, db)[0] == 0
+
+
+def test_a_heartbeat_left_by_a_killed_bot_is_unhealthy(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    heartbeat_path(db).write_text(json.dumps({"pid": int(gone.stdout)}), encoding="utf-8")
+    rc, _, err = health(capsys, db)
+    assert rc == 1
+    assert f"the bot (pid {int(gone.stdout)}) has stopped without cleaning up" in err
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (None, "no database at"),
+    (b"", "is empty: no bulletins ingested yet"),  # what sqlite3 makes of a path before anything is written
+    (b"not a database at all, just text", "is not an SQLite database"),
+])
+def test_health_fails_without_a_usable_database_and_creates_none(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None, reason: str) -> None:
+    db = tmp_path / "missing.db"
+    if content is not None:
+        db.write_bytes(content)
+    rc, out, err = health(capsys, db)
+    assert (rc, out) == (1, "")
+    assert err.startswith("unhealthy: ")
+    assert reason in err
+    assert err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ([db.name] if content is not None else [])
+
+
+def test_backup_is_consistent_while_the_store_is_open_and_restore_brings_back_the_same_answers(
+        db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingest_one(db, JIADING_TEXT.encode(), JIADING_NAME)
+    before = ask_all(db, ASKED)
+    assert JIADING_FIGURE in before[JIADING_QUESTION]["answer"]
+    copy = tmp_path / "backups" / "b.db"
+    copy.parent.mkdir()
+
+    async def backup_while_open() -> None:
+        async with await Store.open(db) as store:  # the bot's connections: committed pages may sit in the WAL
+            await ingest_bytes(store, segmenter(), "邮政管理工作简报\n第9期\n\n测试文章\n金山新建快递驿站12个。".encode(),
+                               "jinshan.txt")
+            rc, out, err = run_cli(capsys, "--db", db, "backup", copy)
+            assert (rc, err) == (0, "")
+            assert out.startswith(f"backed up {db} to {copy}: 3 issues, ")
+            assert "integrity ok" in out
+            await remove_issue(store, "jinshan.txt", purge=True)
+
+    asyncio.run(backup_while_open())
+    assert query(copy, "SELECT count(*) FROM bulletins WHERE document = 'jinshan.txt'") == [(1,)]
+    assert not Path(f"{copy}-wal").exists()  # the copy is one self-contained file
+    expected = ask_all(Path(shutil.copy(copy, tmp_path / "probe.db")), ASKED)  # what the backup itself answers
+    assert expected != before  # it holds jinshan.txt, which the live database no longer does
+
+    # the restore replaces a changed database, with the bot's service open on it
+    ingest_one(db, "邮政管理工作简报\n第10期\n\n另一篇\n嘉定建成快递驿站99个。".encode(), "other.txt")
+
+    async def restore_under_a_running_service() -> None:
+        service = await Service.open(db)
+        try:
+            asked_before = service.engine.ask(JIADING_QUESTION)
+            # another process, as an administrator would run it beside the bot
+            done = await asyncio.to_thread(subprocess.run, [BULLETIN, "--db", str(db), "restore", str(copy)],
+                                           capture_output=True, text=True, timeout=120, check=False)
+            assert (done.returncode, done.stderr) == (0, "")
+            assert f"restored {copy} into {db}: 3 issues" in done.stdout
+            assert await service.catch_up()  # the running bot sees the restore and reloads
+            assert service.engine.ask("金山新建了多少个快递驿站").headline != asked_before.headline
+        finally:
+            await service.close()
+
+    asyncio.run(restore_under_a_running_service())
+    assert ask_all(db, ASKED) == expected
+    assert query(db, "SELECT document FROM bulletins ORDER BY id") == \
+        query(copy, "SELECT document FROM bulletins ORDER BY id")
+    # what the restore replaced is kept, and restoring it undoes the restore
+    [kept] = db.parent.glob(f"{db.name}.before-restore-*")
+    assert query(kept, "SELECT count(*) FROM bulletins WHERE document = 'other.txt'") == [(1,)]
+    assert run_cli(capsys, "--db", db, "restore", kept)[0] == 0
+    assert query(db, "SELECT count(*) FROM bulletins WHERE document = 'other.txt'") == [(1,)]
+
+
+def test_restore_then_answers_equal_those_at_backup_time(db: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    ingest_one(db, JIADING_TEXT.encode(), JIADING_NAME)
+    before = ask_all(db, ASKED)
+    assert run_cli(capsys, "--db", db, "backup", tmp_path / "b.db")[0] == 0
+    assert run_cli(capsys, "--db", db, "remove", JIADING_NAME, "--purge")[0] == 0
+    assert ask_all(db, ASKED) != before
+    assert run_cli(capsys, "--db", db, "restore", tmp_path / "b.db")[0] == 0
+    assert ask_all(db, ASKED) == before
+
+
+def test_backup_never_overwrites_without_force_and_a_folder_gets_a_dated_file(
+        db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "b.db"
+    target.write_bytes(b"someone's file")
+    rc, out, err = run_cli(capsys, "--db", db, "backup", target)
+    assert (rc, out) == (1, "")
+    assert_one_line_error(err)
+    assert "exists; choose another name or add --force" in err
+    assert target.read_bytes() == b"someone's file"
+    assert run_cli(capsys, "--db", db, "backup", target, "--force")[0] == 0
+    assert query(target, "SELECT count(*) FROM bulletins") == [(1,)]
+    folder = tmp_path / "daily"
+    folder.mkdir()
+    assert run_cli(capsys, "--db", db, "backup", folder)[0] == 0
+    [dated] = folder.iterdir()
+    assert dated.name.startswith("live-")
+    assert dated.suffix == ".db"
+    assert [p.name for p in folder.iterdir()] == [dated.name]  # no partial file left behind
+
+
+@pytest.mark.parametrize("damage", ["truncated", "text", "foreign", "itself"])
+def test_a_bad_backup_is_refused_and_changes_nothing(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     damage: str) -> None:
+    bad = tmp_path / "bad.db"
+    assert run_cli(capsys, "--db", db, "backup", bad)[0] == 0
+    if damage == "truncated":
+        bad.write_bytes(bad.read_bytes()[: bad.stat().st_size // 2])
+    elif damage == "text":
+        bad.write_text("hello", encoding="utf-8")
+    elif damage == "foreign":
+        bad.unlink()
+        subprocess.run([sys.executable, "-c", f"import sqlite3; sqlite3.connect({str(bad)!r}).execute("
+                        "'CREATE TABLE t (x)').connection.commit()"], check=True)
+    else:
+        bad = db
+    fingerprint = db_fingerprint(db)
+    rc, out, err = run_cli(capsys, "--db", db, "restore", bad)
+    assert (rc, out) == (1, "")
+    assert_one_line_error(err)
+    assert db_fingerprint(db) == fingerprint
+    assert not list(db.parent.glob(f"{db.name}.before-restore*"))
