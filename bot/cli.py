@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("health", parents=[common],
                    help="exit 0 if the database answers and the running bot (if any) polled Telegram lately")
     p = sub.add_parser("backup", parents=[common], help="copy the live database, consistent even while the bot runs")
-    p.add_argument("target", type=Path, metavar="PATH", help="the backup file, or a folder to put a dated one in")
+    p.add_argument("target", metavar="PATH",
+                   help="the backup file, or a folder to put a dated one in (a path ending in / is made if missing)")
     p.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     p = sub.add_parser("restore", parents=[common],
                        help="replace the database's content with a backup's (the old content is kept beside it)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -22,9 +23,14 @@ def health(db: Path) -> int:
     return 0
 
 
-def make_backup(db: Path, target: Path, *, force: bool) -> int:
+def make_backup(db: Path, target: str, *, force: bool) -> int:
     """Copy the live database (safe while the bot runs) and print one line about the copy."""
-    print(backup(db, target, force=force).line("backed up"))
+    if target.endswith(("/", os.sep)):  # a folder, as `backup /data/backups/` says, even before it exists
+        try:
+            Path(target).mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot make the folder {target}: {e.strerror or e}") from None
+    print(backup(db, Path(target), force=force).line("backed up"))
     return 0
 
 

@@ -183,8 +183,8 @@ def test_backup_never_overwrites_without_force_and_a_folder_gets_a_dated_file(
     assert run_cli(capsys, "--db", db, "backup", target, "--force")[0] == 0
     assert query(target, "SELECT count(*) FROM bulletins") == [(1,)]
     folder = tmp_path / "daily"
-    folder.mkdir()
-    assert run_cli(capsys, "--db", db, "backup", folder)[0] == 0
+    assert run_cli(capsys, "--db", db, "backup", f"{folder}/")[0] == 0  # a folder, made
+    assert run_cli(capsys, "--db", db, "backup", tmp_path / "none" / "b.db")[0] == 1  # a file's folder is not
     [dated] = folder.iterdir()
     assert dated.name.startswith("live-")
     assert dated.suffix == ".db"
