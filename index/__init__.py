@@ -27,7 +27,7 @@ from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
 from index.numerals import format_amount, parse_amount, parse_number
 from index.places import DISTRICTS, TOWNS, canonical, place_names_in, places_in
-from index.records import AskedQuestion, QuestionStats, Stats, StoredIssue
+from index.records import AskedQuestion, Downvoted, FeedbackStats, QuestionStats, Stats, StoredIssue, Vote
 from index.resources import data_path, sample_bulletins
 from index.segment import Segmenter
 from index.snapshot import open_library
@@ -47,8 +47,10 @@ __all__ = [
     "Bulletin",
     "BulletinError",
     "Chunk",
+    "Downvoted",
     "DuplicateBulletin",
     "EmptyDocument",
+    "FeedbackStats",
     "Figure",
     "Hit",
     "IngestResult",
@@ -66,6 +68,7 @@ __all__ = [
     "StoredIssue",
     "UnreadableFile",
     "UnsupportedFile",
+    "Vote",
     "canonical",
     "clause_before",
     "data_path",
