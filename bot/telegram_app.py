@@ -260,10 +260,10 @@ async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stats (admins): index counts, questions asked, answered and not found."""
+    """/stats (admins): index counts, questions asked, answered and not found, and the 👍/👎."""
     if update.effective_message is not None:
-        stats, asked = await _service(context).usage()
-        await send(update.effective_message, messages.stats_blocks(stats, asked))
+        stats, asked, votes = await _service(context).usage()
+        await send(update.effective_message, messages.stats_blocks(stats, asked, votes))
 
 
 async def on_issues(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

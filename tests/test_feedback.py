@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SAMPLE_NAME, counts, query
+from helpers import SAMPLE_NAME, counts, query, run_cli
 from index import FeedbackStats, Store, Vote
 from index.schema import MIGRATIONS
 
@@ -91,3 +91,18 @@ def test_a_database_of_the_previous_schema_gains_the_feedback_table(db: Path) ->
     columns = [r[1] for r in query(db, "PRAGMA table_info(feedback)")]
     assert columns == ["id", "voted_at", "answer_key", "user_hash", "vote", "question", "answer", "document",
                        "chunk_id"]
+
+
+def test_bulletin_stats_prints_the_votes_and_the_most_downvoted_answers(db: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run_cli(capsys, "--db", db, "stats")
+    assert rc == 0
+    assert "feedback  0 votes, 0 up, 0 down" in out.splitlines()
+    record(db, vote("k1", "alice", False), vote("k1", "bob", False), vote("k2", "alice", True),
+           vote("k3", "carol", False, question="全市有多少个快递网点", answer="共1800个", document=None))
+    rc, out, err = run_cli(capsys, "--db", db, "stats")
+    assert (rc, err) == (0, "")
+    lines = out.splitlines()
+    assert "feedback  4 votes, 1 up, 3 down (75% down)" in lines
+    assert lines[-2:] == [f"  down 2×  青浦有多少套公租房 → 青浦：共100套 ({SAMPLE_NAME})",
+                          "  down 1×  全市有多少个快递网点 → 共1800个"]
