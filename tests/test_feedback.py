@@ -1,17 +1,27 @@
-"""👍/👎 on answers: stored once per person per answer in a real SQLite file, counted for /stats."""
+"""👍/👎 on answers: through the real bot and the fake Bot API, stored once per person per answer, shown in /stats."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
+from telegram.ext import Application
 
-from helpers import SAMPLE_NAME, counts, query, run_cli
+from bot.feedback import EXPIRED, THANKS
+from fakebot import FakeBotAPI
+from helpers import NOT_FOUND, SAMPLE_NAME, counts, query, run_cli
 from index import FeedbackStats, Store, Vote
 from index.schema import MIGRATIONS
+from test_telegram import ADMIN, USER, buttons, reply, run
+
+OTHER = 1002
+GROUP = -500
+QUESTION = "青浦有多少套公租房"
 
 
 @pytest.fixture
@@ -106,3 +116,174 @@ def test_bulletin_stats_prints_the_votes_and_the_most_downvoted_answers(db: Path
     assert "feedback  4 votes, 1 up, 3 down (75% down)" in lines
     assert lines[-2:] == [f"  down 2×  青浦有多少套公租房 → 青浦：共100套 ({SAMPLE_NAME})",
                           "  down 1×  全市有多少个快递网点 → 共1800个"]
+
+
+# ---- through the bot ----------------------------------------------------------------------------------------------
+
+
+def rows(message: dict[str, Any]) -> list[list[str]]:
+    """The message's buttons as shown, row by row."""
+    return [[b["text"] for b in row] for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])]
+
+
+def shown(fake: FakeBotAPI, message: dict[str, Any]) -> dict[str, Any]:
+    """The message as it stands now (after edits)."""
+    return next(m for m in fake.sent(message["chat"]["id"]) if m["message_id"] == message["message_id"])
+
+
+def toasts(fake: FakeBotAPI) -> list[tuple[str | None, bool]]:
+    return [(c.get("text"), bool(c.get("show_alert"))) for c in fake.calls("answerCallbackQuery")]
+
+
+async def press(fake: FakeBotAPI, message: dict[str, Any], data: str, *, user_id: int = USER) -> None:
+    """Press a button as user_id and wait until the bot has answered the press."""
+    pressed = len(fake.calls("answerCallbackQuery"))
+    fake.press(data, message_id=message["message_id"], user_id=user_id, chat_id=message["chat"]["id"])
+    await fake.wait_for(lambda: len(fake.calls("answerCallbackQuery")) > pressed)
+
+
+def stored(db: Path) -> list[tuple[Any, ...]]:
+    return query(db, "SELECT answer_key, user_hash, vote, question, answer, document, chunk_id FROM feedback"
+                     " ORDER BY id")
+
+
+def test_a_found_answer_has_vote_buttons_and_a_not_found_one_has_none(fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_text(QUESTION)
+        [found] = await reply(fake, USER)
+        assert rows(found) == [["原文", "更多"], ["👍", "👎"]]
+        keys = buttons(found)
+        key = keys["原文"].removeprefix("src:")
+        assert (keys["👍"], keys["👎"]) == (f"vote:{key}:up", f"vote:{key}:down")
+        assert all(len(data.encode()) <= 64 for data in keys.values())
+        fake.send_text(NOT_FOUND[0])
+        _, missing = await reply(fake, USER, 2)
+        assert "reply_markup" not in missing
+
+    run(fake, db, scenario)
+
+
+def test_votes_of_two_people_and_a_changed_vote_are_stored_and_shown(fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_text(f"/ask {QUESTION}", chat_id=GROUP, chat_type="group")
+        [answer] = await reply(fake, GROUP)
+        up, down = buttons(answer)["👍"], buttons(answer)["👎"]
+        key = up.split(":")[1]
+        await press(fake, answer, up)
+        await fake.wait_for(lambda: rows(shown(fake, answer)) == [["原文", "更多"], ["👍 ✓", "👎"]])
+        await press(fake, answer, down, user_id=OTHER)
+        await fake.wait_for(lambda: rows(shown(fake, answer)) == [["原文", "更多"], ["👍", "👎 ✓"]])
+        await press(fake, answer, down)  # changed its mind: the same row, now 👎
+        await fake.wait_for(lambda: [r[2] for r in stored(db)] == [-1, -1])
+        assert toasts(fake) == [(THANKS[True], False), (THANKS[False], False), (THANKS[False], False)]
+        assert buttons(shown(fake, answer)) == {"原文": f"src:{key}", "更多": f"more:{key}:1",
+                                                "👍": up, "👎 ✓": down}  # the same buttons, the choice marked
+
+    run(fake, db, scenario)
+    headline = fake.sent(GROUP)[0]["text"].split("\n")[0]
+    assert headline.startswith("青浦：共100套")
+    votes = stored(db)
+    assert len(votes) == 2
+    assert {r[0] for r in votes} == {buttons(fake.sent(GROUP)[0])["原文"].removeprefix("src:")}  # one answer
+    assert len({r[1] for r in votes}) == 2  # two people, hashed
+    assert all(r[1] not in (str(USER), str(OTHER)) for r in votes)
+    assert {r[3:6] for r in votes} == {(QUESTION, headline, SAMPLE_NAME)}
+    [(chunk_id,)] = {r[6:] for r in votes}
+    assert query(db, "SELECT text LIKE '%100套%' FROM chunks WHERE id = ?", chunk_id) == [(1,)]
+    assert len(fake.calls("editMessageReplyMarkup")) == 2  # the third press changed nothing to show
+
+
+def test_the_source_button_keeps_the_vote_row_and_a_vote_after_it_keeps_more(fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_text(QUESTION)
+        [answer] = await reply(fake, USER)
+        keys = buttons(answer)
+        await press(fake, answer, keys["👎"])
+        await fake.wait_for(lambda: rows(shown(fake, answer)) == [["原文", "更多"], ["👍", "👎 ✓"]])
+        await press(fake, answer, keys["原文"])
+        await fake.wait_for(lambda: len(fake.edits()) == 1)
+        assert "<blockquote>" in shown(fake, answer)["html"]
+        assert rows(shown(fake, answer)) == [["更多"], ["👍", "👎 ✓"]]
+        await press(fake, answer, keys["👍"])
+        await fake.wait_for(lambda: rows(shown(fake, answer)) == [["更多"], ["👍 ✓", "👎"]])
+        await press(fake, answer, keys["👍"])  # the same again: thanked, nothing to edit
+        assert "<blockquote>" in shown(fake, answer)["html"]  # the passage stays
+
+    run(fake, db, scenario)
+    assert [r[2] for r in stored(db)] == [1]
+    assert toasts(fake)[-1] == (THANKS[True], False)
+
+
+def test_an_expired_or_junk_vote_stores_nothing_and_logs_no_error(fake: FakeBotAPI, db: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    answers: list[dict[str, Any]] = []
+
+    async def ask(app: Application) -> None:
+        fake.send_text(QUESTION)
+        answers.extend(await reply(fake, USER))
+        key = buttons(answers[0])["原文"].removeprefix("src:")
+        for junk in (f"vote:{key}:sideways", f"vote:{key}", f"vote:{key}:up:up", "vote:", "vote:abc:sideways",
+                     "vote:" + "x" * 40 + ":up", "vote:../../etc:down"):
+            await press(fake, answers[0], junk)
+
+    async def after_a_restart(app: Application) -> None:  # a new bot: it remembers no answers
+        await press(fake, answers[0], buttons(answers[0])["👍"])
+
+    with caplog.at_level(logging.INFO):
+        run(fake, db, ask)
+        run(fake, db, after_a_restart)
+    assert toasts(fake) == [(EXPIRED, True)] * 8
+    assert stored(db) == []
+    assert fake.calls("editMessageReplyMarkup") == []
+    assert rows(fake.sent(USER)[0]) == [["原文", "更多"], ["👍", "👎"]]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "Traceback" not in caplog.text
+
+
+def test_a_vote_the_database_refuses_is_still_thanked_and_logged_as_a_warning(
+        fake: FakeBotAPI, db: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with sqlite3.connect(db) as conn:  # a real failing write, as from a full disk
+        conn.execute("CREATE TRIGGER full BEFORE INSERT ON feedback BEGIN SELECT RAISE(ABORT, 'disk is full'); END")
+    conn.close()
+
+    async def scenario(app: Application) -> None:
+        fake.send_text(QUESTION)
+        [answer] = await reply(fake, USER)
+        await press(fake, answer, buttons(answer)["👎"])
+        await fake.wait_for(lambda: any("could not store a vote" in r.getMessage() for r in caplog.records))
+        fake.send_text(QUESTION)  # and the bot answers on
+        assert (await reply(fake, USER, 2))[-1]["text"].startswith("青浦：共100套")
+
+    with caplog.at_level(logging.INFO):
+        run(fake, db, scenario)
+    assert toasts(fake) == [(THANKS[False], False)]
+    assert stored(db) == []
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning.levelno == logging.WARNING
+    assert "disk is full" in warning.getMessage()
+    assert "Traceback" not in caplog.text
+
+
+def test_stats_show_the_share_of_downvotes_and_the_most_downvoted_answer(
+        fake: FakeBotAPI, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_text(QUESTION)
+        fake.send_text("浦东邮政管理局哪天与区总工会召开专题会议")
+        qingpu, pudong = await reply(fake, USER, 2)
+        fake.send_text(QUESTION, user_id=OTHER)
+        [other] = await reply(fake, OTHER)
+        for message, choice, user in ((qingpu, "👎", USER), (pudong, "👍", USER), (other, "👎", OTHER)):
+            await press(fake, message, buttons(message)[choice], user_id=user)
+            await fake.wait_for(lambda m=message, c=choice: f"{c} ✓" in buttons(shown(fake, m)))  # stored by then
+        fake.send_text("/stats", user_id=ADMIN)
+        [report] = await reply(fake, ADMIN)
+        headline = qingpu["text"].split("\n")[0]
+        lines = report["text"].split("\n")
+        assert "反馈 3 次：👍 1，👎 2（👎 占 67%）。" in lines
+        assert lines[-2:] == ["被点 👎 最多的回答：", f"2 次 👎 · {QUESTION} → {headline}（{SAMPLE_NAME}）"]
+
+    run(fake, db, scenario)
+    rc, out, _ = run_cli(capsys, "--db", db, "stats")
+    assert rc == 0
+    assert "feedback  3 votes, 1 up, 2 down (67% down)" in out.splitlines()
+    assert f"  down 2×  {QUESTION} → " in out
