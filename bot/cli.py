@@ -256,6 +256,7 @@ async def _reindex(store: Store) -> int:
 async def _stats(store: Store) -> int:
     s = await store.stats()
     q = await store.question_stats(top=3)
+    f = await store.feedback_stats(top=3)
     print(f"issues    {s.issues}\narticles  {s.articles}\nchunks    {s.chunks}\nfigures   {s.figures}\n"
           f"newest issue date  {s.newest_issue or '-'}\nlast ingest        {_age(s.last_ingest)}\n"
           f"questions (Telegram)  {q.asked} asked, {q.answered} answered, {q.not_found} not found")
@@ -263,6 +264,10 @@ async def _stats(store: Store) -> int:
         print(f"stored out of the index  {s.out_of_index} (older versions and removed issues: `bulletin list`)")
     for question, n in q.top_not_found:
         print(f"  not found {n}×  {question}")
+    share = f" ({f.down / f.votes:.0%} down)" if f.votes else ""
+    print(f"feedback  {f.votes} votes, {f.up} up, {f.down} down{share}")
+    for d in f.most_down:
+        print(f"  down {d.downs}×  {d.question} → {d.answer}" + (f" ({d.document})" if d.document else ""))
     return 0
 
 

@@ -8,7 +8,7 @@ from html import escape
 
 from bot.answer import Answer
 from bot.render import cite, series_line, shorten
-from index import Chunk, IngestResult, QuestionStats, ReindexResult, Removed, Stats, StoredIssue
+from index import Chunk, FeedbackStats, IngestResult, QuestionStats, ReindexResult, Removed, Stats, StoredIssue
 
 LIMIT = 4096  # Telegram counts a message's visible text; we count UTF-16 units, which is safe either way
 MAX_MESSAGES = 3  # a reply longer than this many messages is cut, not flooded into the chat
@@ -154,8 +154,8 @@ def help_blocks(stats: Stats, examples: Sequence[str], *, admin: bool) -> list[t
     return blocks
 
 
-def stats_blocks(stats: Stats, asked: QuestionStats) -> list[tuple[str, str]]:
-    """Index counts and how the asking went, with the questions people asked that found nothing."""
+def stats_blocks(stats: Stats, asked: QuestionStats, feedback: FeedbackStats) -> list[tuple[str, str]]:
+    """Index counts, how the asking went, the questions that found nothing, and the answers voted 👎."""
     share = f"（{asked.not_found / asked.asked:.0%}）" if asked.asked else ""
     blocks = [
         _block("使用情况", "b"),
@@ -166,6 +166,15 @@ def stats_blocks(stats: Stats, asked: QuestionStats) -> list[tuple[str, str]]:
     if asked.top_not_found:
         blocks.append(_block("最常问却没找到的问题：", "b"))
         blocks.extend(_block(f"{n} 次 · {shorten(q, None, 60)}") for q, n in asked.top_not_found)
+    if not feedback.votes:
+        blocks.append(_block("还没有人点过回答下方的 👍/👎。"))
+        return blocks
+    blocks.append(_block(f"反馈 {feedback.votes} 次：👍 {feedback.up}，👎 {feedback.down}"
+                         f"（👎 占 {feedback.down / feedback.votes:.0%}）。"))
+    if feedback.most_down:
+        blocks.append(_block("被点 👎 最多的回答：", "b"))
+        blocks.extend(_block(f"{d.downs} 次 👎 · {shorten(d.question, None, 40)} → {shorten(d.answer, None, 40)}"
+                             + (f"（{d.document}）" if d.document else "")) for d in feedback.most_down)
     return blocks
 
 

@@ -18,6 +18,7 @@ from index import (
     LIMITS,
     AskedQuestion,
     BulletinError,
+    FeedbackStats,
     IngestResult,
     Library,
     Limits,
@@ -27,6 +28,7 @@ from index import (
     Segmenter,
     Stats,
     Store,
+    Vote,
     ingest_bytes,
     open_library,
     reindex,
@@ -138,6 +140,19 @@ class Service:
             except Exception:  # nor may anything else: the log is a side line, the answers are the product
                 log.exception("could not log %d questions", len(batch))
 
+    async def vote(self, key: str, answer: Answer, user_id: int, up: bool) -> None:
+        """Store a 👍 or 👎 on the answer behind key at once (votes are rare); a failed write is logged, not raised."""
+        chunk = answer.chunk
+        vote = Vote(voted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), answer_key=key,
+                    user_hash=self.user_hash(user_id), up=up, question=answer.question.text, answer=answer.headline,
+                    document=chunk.document if chunk else None, chunk_id=chunk.id if chunk and chunk.id else None)
+        try:
+            await self.store.record_vote(vote)
+        except BulletinError as e:  # the person was thanked already: a full disk costs one vote, not the bot
+            log.warning("could not store a vote: %s", e)
+        except Exception:  # a side line, as the question log is
+            log.exception("could not store a vote")
+
     async def ingest(self, data: bytes, document: str) -> IngestResult:
         """Ingest one document; when it is added, answer from the new snapshot from then on."""
         async with self._writing:
@@ -166,10 +181,10 @@ class Service:
         """What the index holds (the last committed state: a reindex in progress is not seen half-done)."""
         return await self.store.stats()
 
-    async def usage(self) -> tuple[Stats, QuestionStats]:
-        """What the index holds, and how the asking went, including questions not yet written."""
+    async def usage(self) -> tuple[Stats, QuestionStats, FeedbackStats]:
+        """What the index holds, how the asking went (questions not yet written included), and the 👍/👎."""
         await self.flush()
-        return await self.store.stats(), await self.store.question_stats()
+        return await self.store.stats(), await self.store.question_stats(), await self.store.feedback_stats()
 
     async def _reload(self) -> None:
         # the generation is read first: a change committed meanwhile is loaded now and seen again next time

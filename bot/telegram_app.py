@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import messages
+from bot import feedback, messages
 from bot.answer import Answer
 from bot.engine import EmptyQuestion
 from bot.examples import example_questions
@@ -140,6 +140,7 @@ def add_handlers(app: Application, admin_ids: frozenset[int]) -> None:
     app.add_handler(MessageHandler(new & private & filters.COMMAND, on_unknown_command))
     app.add_handler(MessageHandler(new & private & ~filters.TEXT & ~filters.Document.ALL, on_not_text))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(src|more|ask):"))
+    app.add_handler(CallbackQueryHandler(feedback.on_vote, pattern=feedback.PATTERN))
     app.add_error_handler(on_error)
 
 
@@ -201,7 +202,7 @@ async def on_mention(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-    """Answer one question with the figure, its sentence and source, and 原文/更多 buttons."""
+    """Answer one question with the figure, its sentence and source, 原文/更多 buttons, and 👍/👎 if found."""
     message = update.effective_message
     assert message is not None
     user_id = update.effective_user.id if update.effective_user else 0
@@ -222,7 +223,10 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
         buttons.append(InlineKeyboardButton("原文", callback_data=f"src:{key}"))
     if answer.found and messages.candidates(answer):
         buttons.append(InlineKeyboardButton("更多", callback_data=f"more:{key}:1"))
-    await send(message, messages.answer_blocks(answer), InlineKeyboardMarkup([buttons]) if buttons else None)
+    rows = [buttons] if buttons else []
+    if answer.found:  # a not-found answer gets no votes: it is counted as not found already
+        rows.append(feedback.vote_row(key))
+    await send(message, messages.answer_blocks(answer), InlineKeyboardMarkup(rows) if rows else None)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -246,10 +250,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if action == "src" and answer.chunk is not None:
         passage = answer.chunk.text
         blocks = messages.pack(messages.source_blocks(answer, passage))
-        markup = message.reply_markup
-        rest_buttons = [b for row in (markup.inline_keyboard if markup else ()) for b in row
-                        if b.callback_data != query.data]
-        new_markup = InlineKeyboardMarkup([rest_buttons]) if rest_buttons else None
+        new_markup = feedback.without(message.reply_markup, query.data)  # 更多 and the votes stay, row by row
         if len(blocks) == 1:
             try:
                 await message.edit_text(blocks[0], reply_markup=new_markup)
@@ -282,10 +283,10 @@ async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stats (admins): index counts, questions asked, answered and not found."""
+    """/stats (admins): index counts, questions asked, answered and not found, and the 👍/👎."""
     if update.effective_message is not None:
-        stats, asked = await _service(context).usage()
-        await send(update.effective_message, messages.stats_blocks(stats, asked))
+        stats, asked, votes = await _service(context).usage()
+        await send(update.effective_message, messages.stats_blocks(stats, asked, votes))
 
 
 async def on_issues(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -28,7 +28,7 @@ from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
 from index.numerals import format_amount, parse_amount, parse_number
 from index.places import DISTRICTS, TOWNS, canonical, place_names_in, places_in
-from index.records import AskedQuestion, QuestionStats, Stats, StoredIssue
+from index.records import AskedQuestion, Downvoted, FeedbackStats, QuestionStats, Stats, StoredIssue, Vote
 from index.resources import data_path, sample_bulletins
 from index.segment import Segmenter
 from index.snapshot import open_library
@@ -49,8 +49,10 @@ __all__ = [
     "BulletinError",
     "Chunk",
     "Copied",
+    "Downvoted",
     "DuplicateBulletin",
     "EmptyDocument",
+    "FeedbackStats",
     "Figure",
     "Hit",
     "IngestResult",
@@ -69,6 +71,7 @@ __all__ = [
     "StoredIssue",
     "UnreadableFile",
     "UnsupportedFile",
+    "Vote",
     "backup",
     "canonical",
     "check_copy",

@@ -152,6 +152,41 @@ class QuestionStats:
 
 
 @dataclass(frozen=True, slots=True)
+class Vote:
+    """One person's 👍 or 👎 on an answer: who (hashed), which answer, what it said and where it came from."""
+
+    voted_at: str
+    answer_key: str
+    user_hash: str
+    up: bool
+    question: str
+    answer: str  # the headline shown
+    document: str | None
+    chunk_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Downvoted:
+    """An answer people voted 👎 on: the question, the headline, its source, and the votes it got."""
+
+    question: str
+    answer: str
+    document: str | None
+    downs: int
+    ups: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackStats:
+    """How the answers were voted on: counts and the most-downvoted answers."""
+
+    votes: int
+    up: int
+    down: int
+    most_down: tuple[Downvoted, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Stats:
     """Counts over the stored corpus."""
 

@@ -71,5 +71,22 @@ CREATE INDEX bulletins_issue_key ON bulletins(issue_key, state);
 INSERT OR IGNORE INTO settings VALUES ('generation', '1');
 """
 
+# 👍/👎 on the bot's answers, for /stats: one vote per person per answer (a second tap changes it), user ids hashed.
+# chunk_id is no foreign key: a reindex renumbers the chunks, and the vote must outlive them.
+_M005 = """
+CREATE TABLE feedback (
+    id INTEGER PRIMARY KEY,
+    voted_at TEXT NOT NULL,
+    answer_key TEXT NOT NULL,  -- the answer's button key: one per answer shown
+    user_hash TEXT NOT NULL,
+    vote INTEGER NOT NULL CHECK (vote IN (1, -1)),
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,  -- the headline shown
+    document TEXT,  -- the bulletin the answer came from
+    chunk_id INTEGER,
+    UNIQUE (answer_key, user_hash)
+);
+"""
+
 # Append-only: migration N is MIGRATIONS[N - 1]. Never edit one that has shipped.
-MIGRATIONS: tuple[str, ...] = (_M001, _M002, _M003, _M004)
+MIGRATIONS: tuple[str, ...] = (_M001, _M002, _M003, _M004, _M005)

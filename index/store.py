@@ -23,6 +23,8 @@ from index.errors import DuplicateBulletin, StoreError
 from index.models import Chunk, Figure
 from index.records import (
     AskedQuestion,
+    Downvoted,
+    FeedbackStats,
     IndexRows,
     NewArticle,
     NewBulletin,
@@ -33,6 +35,7 @@ from index.records import (
     StoredChunk,
     StoredIssue,
     StoredSource,
+    Vote,
 )
 from index.schema import MIGRATIONS
 
@@ -342,6 +345,32 @@ class Store:
                     " GROUP BY question ORDER BY n DESC, max(id) DESC LIMIT ?", (top,)) as cur:
                 missing = tuple([(str(r[0]), int(r[1])) async for r in cur])
         return QuestionStats(asked=asked, answered=answered, not_found=asked - answered, top_not_found=missing)
+
+    async def record_vote(self, vote: Vote) -> None:
+        """Store a 👍 or 👎 at once; the same person's second vote on the same answer replaces the first."""
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO feedback (voted_at, answer_key, user_hash, vote, question, answer, document, chunk_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_key, user_hash)"
+                " DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at",
+                (vote.voted_at, vote.answer_key, vote.user_hash, 1 if vote.up else -1, vote.question, vote.answer,
+                 vote.document, vote.chunk_id))
+
+        await self._write(work)
+
+    async def feedback_stats(self, *, top: int = 5) -> FeedbackStats:
+        """Count the votes, and list the answers voted 👎 most (the same question, answer and source together)."""
+        async with self._snapshot() as db:
+            async with db.execute("SELECT count(*), coalesce(sum(vote > 0), 0) FROM feedback") as cur:
+                row = await cur.fetchone()
+            votes, up = (row[0], row[1]) if row else (0, 0)
+            async with db.execute(
+                    "SELECT question, answer, document, sum(vote < 0) AS downs, sum(vote > 0) FROM feedback"
+                    " GROUP BY question, answer, document HAVING downs > 0"
+                    " ORDER BY downs DESC, max(voted_at) DESC, max(id) DESC LIMIT ?", (top,)) as cur:
+                worst = tuple([Downvoted(str(r[0]), str(r[1]), r[2], int(r[3]), int(r[4])) async for r in cur])
+        return FeedbackStats(votes=votes, up=up, down=votes - up, most_down=worst)
 
     async def index_key(self) -> str:
         """Name the index's state: its generation and when it last changed (a restored copy is told apart)."""

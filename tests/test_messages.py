@@ -29,7 +29,7 @@ from bot.messages import (
 )
 from fakebot import parse_html
 from helpers import FIGURE_ANSWERS, NOT_FOUND, segmenter
-from index import Chunk, IngestResult, QuestionStats, Stats, Store
+from index import Chunk, Downvoted, FeedbackStats, IngestResult, QuestionStats, Stats, Store
 
 SENTENCE = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=300)
 
@@ -179,10 +179,13 @@ def test_more_pages_through_the_other_candidates(engine: Engine) -> None:
 def test_reports_are_valid_html() -> None:
     stats = Stats(issues=2, articles=6, chunks=15, figures=15, newest_issue="2023-05-20", last_ingest=None)
     asked = QuestionStats(asked=10, answered=7, not_found=3, top_not_found=(("<b>松江 & 宝山" * 40, 2),))
-    text = visible(pack(stats_blocks(stats, asked))[0])
+    votes = FeedbackStats(votes=4, up=1, down=3, most_down=(Downvoted("<i>青浦 & 松江", "共<100>套", "a&b.txt", 3, 1),))
+    text = visible(pack(stats_blocks(stats, asked, votes))[0])
     assert "共提问 10 次" in text
     assert "30%" in text
     assert "<b>松江 & 宝山" in text
+    assert "反馈 4 次：👍 1，👎 3（👎 占 75%）" in text
+    assert "3 次 👎 · <i>青浦 & 松江 → 共<100>套（a&b.txt）" in text
     for result in (IngestResult("x<y>.pdf", "refused", reason="the PDF is encrypted", error="UnreadableFile"),
                    IngestResult("a.txt", "added", issue="简报 第5期 2023-05-20", articles=1, chunks=1, figures=3),
                    IngestResult("a.txt", "unchanged", reason="same content as b.txt, already stored")):

@@ -38,7 +38,7 @@ def test_questions_are_logged_with_outcome_latency_and_a_hashed_user(db: Path,
         try:
             for question in [*FIGURE_ANSWERS, NOT_FOUND[0], NOT_FOUND[0], NOT_FOUND[1]]:
                 service.ask(question, user_id=4242)
-            _, asked = await service.usage()
+            _, asked, _ = await service.usage()
             assert (asked.asked, asked.answered, asked.not_found) == (len(FIGURE_ANSWERS) + 3, len(FIGURE_ANSWERS), 3)
             assert asked.top_not_found == ((NOT_FOUND[0], 2), (NOT_FOUND[1], 1))
         finally:

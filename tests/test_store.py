@@ -79,6 +79,7 @@ def test_migrations_table_records_every_version(tmp_path: Path) -> None:
 def test_an_older_database_is_upgraded_in_place_keeping_its_bulletins(db_copy: Path) -> None:
     before = counts(db_copy)
     with sqlite3.connect(db_copy) as conn:  # take it back to schema 1, as the first release left it
+        conn.execute("DROP TABLE feedback")
         conn.execute("DROP TABLE questions")
         conn.execute("DROP INDEX figures_measure")
         conn.execute("ALTER TABLE figures DROP COLUMN measure")

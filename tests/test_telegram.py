@@ -87,7 +87,7 @@ def test_a_question_gets_the_figure_its_sentence_and_buttons(fake: FakeBotAPI, d
         assert "“" in answer["text"]
         assert "000_1fd2e1b186c74ed6.txt" in answer["text"]
         keys = buttons(answer)
-        assert set(keys) == {"原文", "更多"}
+        assert set(keys) == {"原文", "更多", "👍", "👎"}
         assert all(len(data.encode()) <= 64 for data in keys.values())
 
         fake.press(keys["原文"], message_id=answer["message_id"])  # the answer grows its whole passage
@@ -95,7 +95,7 @@ def test_a_question_gets_the_figure_its_sentence_and_buttons(fake: FakeBotAPI, d
         [expanded] = fake.sent(USER)
         assert "<blockquote>" in expanded["html"]
         assert "合计租赁面积6044.86平方米" in expanded["text"]
-        assert set(buttons(expanded)) == {"更多"}
+        assert set(buttons(expanded)) == {"更多", "👍", "👎"}
 
         fake.press(keys["更多"], message_id=answer["message_id"])
         _, more = await reply(fake, USER, 2)
