@@ -30,7 +30,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BULLETIN_CACHE_DIR", "~/.cache/bulletin", "where jieba keeps its dictionary cache"),
     Setting("TELEGRAM_BOT_TOKEN", "(required by `serve`)", "the bot's token from @BotFather; never logged"),
     Setting("BULLETIN_ADMIN_IDS", "(none)",
-            "comma-separated Telegram user ids allowed to upload bulletins, `/reindex` and `/stats`"),
+            "comma-separated Telegram user ids allowed to upload bulletins and use `/reindex`, `/stats`, `/issues`, `/remove`"),
     Setting("TELEGRAM_BASE_URL", "https://api.telegram.org/bot", "Bot API endpoint (a local Bot API server)"),
     Setting("TELEGRAM_BASE_FILE_URL", "https://api.telegram.org/file/bot", "Bot API file download endpoint"),
     Setting("BULLETIN_MAX_FILE_MB", "20", "largest bulletin file accepted (Telegram bots can download 20 MB at most)"),
