@@ -368,11 +368,11 @@ def test_a_burst_of_sixty_questions_from_twelve_users_is_all_answered(fake: Fake
     assert len(fake.calls("sendMessage")) == 60
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize(("stop", "level"), [(signal.SIGTERM, ""), (signal.SIGINT, "warning")])
 def test_bulletin_serve_polls_answers_and_stops_cleanly_on_a_signal(fake: FakeBotAPI, db: Path, tmp_path: Path,
-                                                                    stop: signal.Signals) -> None:
+                                                                    stop: signal.Signals, level: str) -> None:
     script = Path(sys.executable).parent / "bulletin"
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
+    env = {**os.environ, "BULLETIN_LOG_LEVEL": level, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
            "TELEGRAM_BASE_FILE_URL": fake.base_file_url, "BULLETIN_DB": str(db), "BULLETIN_ADMIN_IDS": str(ADMIN)}
     proc = subprocess.Popen([str(script), "serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -393,11 +393,15 @@ def test_bulletin_serve_polls_answers_and_stops_cleanly_on_a_signal(fake: FakeBo
     assert proc.returncode == 0, err
     assert "100套" in fake.sent(USER)[0]["text"]
     # one structured line per question: time, hashed user, length, outcome, latency, document; never the token
-    [line] = [line for line in err.splitlines() if " question " in line]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO bulletin\.telegram: question "
-                        rf"user=[0-9a-f]{{12}} chars=9 outcome=answered latency_ms=\d+\.\d\d document={SAMPLE_NAME}",
-                        line), line
-    assert str(USER) not in line
+    lines = [line for line in err.splitlines() if " question " in line]
+    if level == "warning":  # BULLETIN_LOG_LEVEL=warning: no line per question, nothing at INFO
+        assert lines == []
+        assert " INFO " not in err
+    else:
+        [line] = lines
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO bulletin\.telegram: question user=[0-9a-f]{12} "
+                            rf"chars=9 outcome=answered latency_ms=\d+\.\d\d document={SAMPLE_NAME}", line), line
+        assert str(USER) not in line
     assert TOKEN not in out + err
     assert not heartbeat_path(db).exists()  # a clean stop takes the heartbeat away
     assert "Traceback" not in err
