@@ -9,7 +9,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -20,7 +20,6 @@ import aiosqlite
 from index.corpus import StoredFigureRow
 from index.dbfile import copy_into
 from index.errors import DuplicateBulletin, StoreError
-from index.models import Chunk, Figure
 from index.records import (
     AskedQuestion,
     Downvoted,
@@ -32,7 +31,6 @@ from index.records import (
     Reparsed,
     Stats,
     Stored,
-    StoredChunk,
     StoredIssue,
     StoredSource,
     Vote,
@@ -409,28 +407,6 @@ class Store:
                         figures = cast(list[StoredFigureRow], await cur.fetchall())  # plain tuples: no row factory
                     yield IndexRows(key, [r[:8] for r in rows], figures, [r[8] for r in rows])
 
-    async def load_chunks(self) -> list[StoredChunk]:
-        """Load every chunk with its terms, its article and bulletin, and its figures."""
-        async with self._snapshot() as db:
-            return await self._load_chunks(db)
-
-    @staticmethod
-    async def _load_chunks(db: aiosqlite.Connection) -> list[StoredChunk]:
-        # fetchall: one await per query (each await is a turn a busy bot gives to questions)
-        async with db.execute(
-                'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier, approx,'
-                " words_before, words_after, places, period, measure FROM figures"
-                " WHERE chunk_id IN (SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id"
-                "   JOIN bulletins b ON b.id = a.bulletin_id WHERE b.state = 'indexed') ORDER BY id") as cur:
-            figure_rows = await cur.fetchall()
-        async with db.execute(
-                "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date, c.tokens"
-                " FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
-                " WHERE b.state = 'indexed' ORDER BY b.id, a.ordinal, c.ordinal") as cur:
-            chunk_rows = await cur.fetchall()
-        # making tens of thousands of objects is CPU work: off the event loop
-        return await asyncio.to_thread(_stored_chunks, figure_rows, chunk_rows)
-
     async def stats(self) -> Stats:
         """Return counts of issues, articles, chunks and figures, and the index's age."""
         async with self._snapshot() as db:
@@ -452,21 +428,6 @@ class Store:
         newest, out, built = (row[0], row[1], row[2]) if row else (None, 0, None)
         return Stats(issues=counts[0], articles=counts[1], chunks=counts[2], figures=counts[3],
                      newest_issue=newest, last_ingest=built, out_of_index=out)
-
-
-def _stored_chunks(figure_rows: Iterable[sqlite3.Row], chunk_rows: Iterable[sqlite3.Row]) -> list[StoredChunk]:
-    figures: dict[int, list[Figure]] = {}
-    for r in figure_rows:
-        figures.setdefault(r[0], []).append(Figure(
-            text=r[1], value=r[2], value_max=r[3], unit=r[4], kind=r[5], start=r[6], end=r[7], sentence=r[8],
-            qualifier=r[9], approx=r[10], before=r[11], after=r[12], places=tuple(p for p in r[13].split(",") if p),
-            period=r[14], chunk_id=r[0], measure=r[15]))
-    out = []
-    for r in chunk_rows:
-        chunk = Chunk(id=r[0], document=r[1], title=r[2], text=r[3], ordinal=r[4], article_id=r[5], place=r[6],
-                      issue_date=dt.date.fromisoformat(r[7]) if r[7] else None)
-        out.append(StoredChunk(chunk, tuple(r[8].split()), tuple(figures.get(r[0], ()))))
-    return out
 
 
 async def _add_bulletin(db: aiosqlite.Connection, new: NewBulletin) -> Stored:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import io
 import json
@@ -316,3 +317,30 @@ def db_fingerprint(db: Path) -> tuple[dict[str, int], list[tuple[str, str]]]:
     with closing(sqlite3.connect(db)) as conn:
         docs = conn.execute("SELECT document, sha256 FROM bulletins ORDER BY id").fetchall()
     return counts(db), docs
+
+
+def stored_chunks(db: Path) -> list[Any]:
+    """Every indexed chunk with its terms and figures, read straight from the SQLite file: an oracle for the index."""
+    from index.models import Chunk, Figure
+    from index.records import StoredChunk
+
+    with closing(sqlite3.connect(db)) as conn:
+        figure_rows = conn.execute(
+            'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier, approx,'
+            " words_before, words_after, places, period, measure FROM figures"
+            " WHERE chunk_id IN (SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id"
+            "   JOIN bulletins b ON b.id = a.bulletin_id WHERE b.state = 'indexed') ORDER BY id").fetchall()
+        chunk_rows = conn.execute(
+            "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date, c.tokens"
+            " FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
+            " WHERE b.state = 'indexed' ORDER BY b.id, a.ordinal, c.ordinal").fetchall()
+    figures: dict[int, list[Figure]] = {}
+    for r in figure_rows:
+        figures.setdefault(r[0], []).append(Figure(
+            text=r[1], value=r[2], value_max=r[3], unit=r[4], kind=r[5], start=r[6], end=r[7], sentence=r[8],
+            qualifier=r[9], approx=r[10], before=r[11], after=r[12], places=tuple(p for p in r[13].split(",") if p),
+            period=r[14], chunk_id=r[0], measure=r[15]))
+    return [StoredChunk(Chunk(id=r[0], document=r[1], title=r[2], text=r[3], ordinal=r[4], article_id=r[5],
+                              place=r[6], issue_date=dt.date.fromisoformat(r[7]) if r[7] else None),
+                        tuple(r[8].split()), tuple(figures.get(r[0], ())))
+            for r in chunk_rows]

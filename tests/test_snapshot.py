@@ -32,11 +32,7 @@ def corpus_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _stored(db: Path) -> list[StoredChunk]:
-    async def load() -> list[StoredChunk]:
-        async with await Store.open(db) as store:
-            return await store.load_chunks()
-
-    return asyncio.run(load())
+    return helpers.stored_chunks(db)
 
 
 def _open(db: Path) -> tuple[str, Library]:

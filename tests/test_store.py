@@ -22,6 +22,7 @@ from helpers import (
     ingest_files,
     query,
     run_cli,
+    stored_chunks,
 )
 from index import RULES, Figure, Store, StoreError
 from index.records import Derived, NewArticle, NewBulletin, NewChunk, figure_row
@@ -137,12 +138,12 @@ def test_failed_add_bulletin_rolls_back_everything(db_copy: Path) -> None:
 def test_stored_bulletin_round_trips(tmp_path: Path) -> None:
     db = tmp_path / "rt.db"
 
-    async def run() -> list[object]:
+    async def run() -> None:
         async with await Store.open(db) as store:
             await add(store, "rt", article(figure(100), figure(6044.86, "合计租赁面积6044.86平方米。")))
-            return list(await store.load_chunks())
 
-    [stored] = asyncio.run(run())
+    asyncio.run(run())
+    [stored] = stored_chunks(db)
     assert stored.chunk.document == "rt.txt"
     assert stored.chunk.issue_date == dt.date(2023, 5, 4)
     assert stored.terms == ("青浦", "公租房")
