@@ -45,16 +45,27 @@ class Copied:
                 f"{self.size / 1e6:.1f} MB, integrity ok, in {self.seconds:.2f} s")
 
 
+def check_file(path: Path, *, create: bool) -> None:
+    """Refuse a path that cannot be a database before SQLite touches it."""
+    if not create and not path.exists():
+        raise StoreError(f"no database at {path}; ingest some bulletins first")
+    try:
+        if path.exists() and not path.is_file():
+            raise StoreError(f"{path} is not a file")
+        if path.is_file() and path.stat().st_size:
+            with path.open("rb") as f:
+                if f.read(16) != b"SQLite format 3\x00":
+                    raise StoreError(f"{path} is not an SQLite database")
+    except OSError as e:
+        raise StoreError(f"cannot read {path}: {e.strerror or e}") from None
+
+
 @contextlib.contextmanager
 def read_only(path: Path) -> Iterator[sqlite3.Connection]:
     """Open a database read-only (never created, never migrated); a missing or foreign file is a StoreError."""
-    if not path.is_file():
-        raise StoreError(f"no database at {path}")
-    if path.stat().st_size == 0:
+    check_file(path, create=False)
+    if path.stat().st_size == 0:  # what sqlite3 leaves of a path it was pointed at before anything was written
         raise StoreError(f"{path} is empty: no bulletins ingested yet")
-    with path.open("rb") as f:
-        if f.read(16) != b"SQLite format 3\x00":
-            raise StoreError(f"{path} is not an SQLite database")
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
     except sqlite3.Error as e:

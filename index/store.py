@@ -18,7 +18,7 @@ from typing import Any, cast
 import aiosqlite
 
 from index.corpus import StoredFigureRow
-from index.dbfile import copy_into
+from index.dbfile import check_file, copy_into
 from index.errors import DuplicateBulletin, StoreError
 from index.records import (
     AskedQuestion,
@@ -66,7 +66,7 @@ class Store:
 
         on_wait is called when a write has to wait for another process's (an ingest or a reindex).
         """
-        _check_file(path, create=create)
+        check_file(path, create=create)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = await aiosqlite.connect(path, timeout=10, isolation_level=None)
@@ -527,21 +527,6 @@ def _open_lock(path: Path) -> int | None:
         return os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError:
         return None  # then writes wait on SQLite's busy timeout alone (and in a read-only folder fail anyway)
-
-
-def _check_file(path: Path, *, create: bool) -> None:
-    """Refuse a path that cannot be a database before SQLite touches it."""
-    if not create and not path.exists():
-        raise StoreError(f"no database at {path}; ingest some bulletins first")
-    try:
-        if path.exists() and not path.is_file():
-            raise StoreError(f"{path} is not a file")
-        if path.is_file() and path.stat().st_size:
-            with path.open("rb") as f:
-                if f.read(16) != b"SQLite format 3\x00":
-                    raise StoreError(f"{path} is not an SQLite database")
-    except OSError as e:
-        raise StoreError(f"cannot read {path}: {e.strerror or e}") from None
 
 
 def _now() -> str:
