@@ -19,32 +19,17 @@ from typing import Any
 import numpy as np
 
 from index.models import Chunk, Figure
-from index.places import DISTRICTS, places_in
+from index.places import places_in
 
 MEASURE_CACHE = 10_000  # words remembered with the measures containing them
-PLACES: tuple[str, ...] = tuple(DISTRICTS)  # bit i of a place mask stands for PLACES[i]
-_BIT = {place: 1 << i for i, place in enumerate(PLACES)}
-_ARRAYS = ("ids", "ordinals", "article_of", "text_at", "text", "figures_at", "figures", "chunk_places",
+_ARRAYS = ("ids", "ordinals", "article_of", "text_at", "text", "figures_at", "figures", "place_at", "place_pos",
            "art_start", "art_ids", "art_title", "art_document", "art_place", "art_date",
-           "measure_at", "m_pos", "m_fig", "m_places", "m_first", "m_date")
+           "measure_at", "m_pos", "m_fig", "m_places", "m_first", "m_date", "set_at", "set_places")
 
 ChunkRow = tuple[int, str, str, str, int, int, str | None, str | None]  # id, document, title, text, ordinal,
 # article id, place, issue date: in corpus order (bulletin, article, chunk), an article's chunks together
 StoredFigureRow = tuple[int, str, float, float | None, str | None, str, int, int, str, str | None, str | None, str, str,
                   str, str | None, str]  # chunk id, then Figure's fields in order (places comma-joined), no chunk_id
-
-
-def mask(places: Iterable[str]) -> int:
-    """Return the place mask of the districts named (unknown names are ignored)."""
-    out = 0
-    for place in places:
-        out |= _BIT.get(place, 0)
-    return out
-
-
-def unmask(bits: int) -> tuple[str, ...]:
-    """Return the districts of a place mask."""
-    return tuple(p for p in PLACES if bits & _BIT[p])
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,21 +43,25 @@ class Corpus:
     text: np.ndarray
     figures_at: np.ndarray  # the chunk's figures, one JSON list, likewise
     figures: np.ndarray
-    chunk_places: np.ndarray  # place mask of the districts a chunk names or its article is about
+    place_at: np.ndarray  # the chunks about place p (naming it, or in an article about it) are
+    place_pos: np.ndarray  # place_pos[place_at[p]:place_at[p + 1]], ascending positions
     art_start: np.ndarray  # article row a holds positions art_start[a]..art_start[a + 1] - 1
     art_ids: np.ndarray
     art_title: np.ndarray  # index into strings
     art_document: np.ndarray  # index into strings
-    art_place: np.ndarray  # index into PLACES, or -1
+    art_place: np.ndarray  # index into places, or -1
     art_date: np.ndarray  # the issue's date as a proleptic ordinal, 0 for none
     measure_at: np.ndarray  # entries of measures[m] are measure_at[m]..measure_at[m + 1] - 1, newest first
     m_pos: np.ndarray  # the entry's chunk position
     m_fig: np.ndarray  # the figure's place in its chunk's list
-    m_places: np.ndarray  # the figure's place mask
-    m_first: np.ndarray  # the first district the figure's sentence names (index into PLACES), or -1
+    m_places: np.ndarray  # the figure's set of places, s: set_places[set_at[s]:set_at[s + 1]]
+    m_first: np.ndarray  # the first place the figure's sentence names (index into places), or -1
     m_date: np.ndarray  # the figure's issue date ordinal
+    set_at: np.ndarray
+    set_places: np.ndarray
     strings: tuple[str, ...]
     measures: tuple[str, ...]
+    places: tuple[str, ...]  # every place key met, in order of first meeting: ids of any number
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -84,7 +73,7 @@ class Corpus:
         return Chunk(id=int(self.ids[pos]), document=self.strings[self.art_document[a]],
                      title=self.strings[self.art_title[a]], text=_slice(self.text, self.text_at, pos),
                      ordinal=int(self.ordinals[pos]), article_id=int(self.art_ids[a]),
-                     place=PLACES[place] if place >= 0 else None,
+                     place=self.places[place] if place >= 0 else None,
                      issue_date=dt.date.fromordinal(date) if date else None)
 
     def figures_of(self, pos: int) -> tuple[Figure, ...]:
@@ -108,13 +97,27 @@ class Corpus:
         row = int(self._article_order[a])
         return range(int(self.art_start[row]), int(self.art_start[row + 1]))
 
+    def place_ids(self, places: Iterable[str]) -> list[int]:
+        """Return the ids of the places named (unknown ones are left out)."""
+        ids: dict[str, int] = self.__dict__.get("_place_ids") or {p: i for i, p in enumerate(self.places)}
+        self.__dict__.setdefault("_place_ids", ids)
+        return [ids[p] for p in places if p in ids]
+
     def positions_about(self, places: Sequence[str]) -> np.ndarray:
         """Return the positions of the chunks that name one of the places or whose article is about one."""
-        return np.flatnonzero(self.chunk_places & mask(places)).astype(np.int64)
+        runs = [self.place_pos[int(self.place_at[i]):int(self.place_at[i + 1])] for i in self.place_ids(places)]
+        if not runs:
+            return np.zeros(0, dtype=np.int64)
+        return (runs[0] if len(runs) == 1 else np.unique(np.concatenate(runs))).astype(np.int64)
+
+    def places_at(self, pos: int) -> tuple[str, ...]:
+        """Return the places the chunk at a position names or is about."""
+        return tuple(p for i, p in enumerate(self.places)
+                     if _holds(self.place_pos[int(self.place_at[i]):int(self.place_at[i + 1])], pos))
 
     def named_places(self) -> frozenset[str]:
-        """Return every district some chunk names or is about."""
-        return frozenset(unmask(int(np.bitwise_or.reduce(self.chunk_places)) if len(self) else 0))
+        """Return every place some chunk names or is about."""
+        return frozenset(p for i, p in enumerate(self.places) if self.place_at[i + 1] > self.place_at[i])
 
     def newest(self) -> dt.date | None:
         """Return the newest issue date."""
@@ -133,9 +136,10 @@ class Corpus:
             return np.zeros(0, dtype=np.int64)
         entries = np.concatenate([np.arange(self.measure_at[m], self.measure_at[m + 1]) for m in runs])
         if places:
-            bits = self.m_places[entries].astype(np.int64)
-            asked = bits & mask(places)
-            entries = entries[(bits != 0) & (asked == 0)] if other_places else entries[asked != 0]
+            sets = self.m_places[entries]
+            named = self._sets_naming(tuple(places))
+            has_place = self.set_at[sets + 1] > self.set_at[sets]
+            entries = entries[has_place & ~named[sets]] if other_places else entries[named[sets]]
         # newest first across measures, then corpus order
         entries = entries[np.lexsort((self.m_fig[entries], self.m_pos[entries],
                                       -self.m_date[entries].astype(np.int64)))]
@@ -148,6 +152,14 @@ class Corpus:
             keep[by_place[rank < per_place]] = True
             entries = entries[keep]
         return entries
+
+    def _sets_naming(self, places: tuple[str, ...]) -> np.ndarray:
+        """Return, for each set of places, whether it holds one of the places."""
+        ids = np.asarray(self.place_ids(places), dtype=np.int32)
+        owner = np.repeat(np.arange(len(self.set_at) - 1), np.diff(self.set_at))  # the set each member is of
+        out = np.zeros(len(self.set_at) - 1, dtype=bool)
+        out[owner[np.isin(self.set_places, ids)]] = True
+        return out
 
     def _measures_with(self, word: str) -> tuple[int, ...]:
         """Return the indexes of the measures containing a word (remembered: a scan of every measure per question
@@ -165,30 +177,31 @@ class Corpus:
         folder.mkdir(parents=True, exist_ok=True)
         for name in _ARRAYS:
             np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
-        (folder / "strings.json").write_text(json.dumps([self.strings, self.measures], ensure_ascii=False),
-                                             encoding="utf-8")
+        (folder / "strings.json").write_text(json.dumps([self.strings, self.measures, self.places],
+                                                        ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> Corpus:
         """Read a saved corpus; the arrays are memory-mapped, so pages are read as questions need them."""
-        strings, measures = json.loads((folder / "strings.json").read_text(encoding="utf-8"))
+        strings, measures, places = json.loads((folder / "strings.json").read_text(encoding="utf-8"))
         # plain ndarray views of the maps: numpy's memmap class costs microseconds per element read
         arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
                   for name in _ARRAYS}
-        corpus = cls(**arrays, strings=tuple(strings), measures=tuple(measures))
+        corpus = cls(**arrays, strings=tuple(strings), measures=tuple(measures), places=tuple(places))
         corpus._check()
         return corpus
 
     def _check(self) -> None:
         """Raise ValueError unless the arrays agree with each other (a damaged or mixed-up save)."""
         n, articles, entries = len(self.ids), len(self.art_ids), len(self.m_pos)
-        sizes = {"ordinals": n, "article_of": n, "chunk_places": n, "text_at": n + 1, "figures_at": n + 1,
+        sizes = {"ordinals": n, "article_of": n, "place_at": len(self.places) + 1, "text_at": n + 1, "figures_at": n + 1,
                  "art_start": articles + 1, "art_title": articles, "art_document": articles, "art_place": articles,
                  "art_date": articles, "measure_at": len(self.measures) + 1, "m_fig": entries, "m_places": entries,
                  "m_first": entries, "m_date": entries}
         wrong = [name for name, size in sizes.items() if len(getattr(self, name)) != size]
         if wrong or int(self.text_at[-1]) != len(self.text) or int(self.figures_at[-1]) != len(self.figures) \
-                or int(self.measure_at[-1]) != entries or int(self.art_start[-1]) != n:
+                or int(self.measure_at[-1]) != entries or int(self.art_start[-1]) != n \
+                or int(self.place_at[-1]) != len(self.place_pos) or int(self.set_at[-1]) != len(self.set_places):
             raise ValueError(f"the saved corpus' arrays do not agree ({', '.join(wrong) or 'offsets'})")
 
     @classmethod
@@ -224,6 +237,11 @@ class Corpus:
         return cached
 
 
+def _holds(sorted_positions: np.ndarray, pos: int) -> bool:
+    at = int(np.searchsorted(sorted_positions, pos))
+    return at < len(sorted_positions) and int(sorted_positions[at]) == pos
+
+
 def _slice(blob: np.ndarray, at: np.ndarray, pos: int) -> str:
     return blob[int(at[pos]):int(at[pos + 1])].tobytes().decode("utf-8")
 
@@ -234,17 +252,27 @@ class CorpusBuilder:
     def __init__(self) -> None:
         self.strings: dict[str, int] = {}
         self.measure_ids: dict[str, int] = {}
-        self.ids, self.ordinals, self.article_of, self.chunk_places = array("q"), array("i"), array("i"), array("I")
+        self.place_ids: dict[str, int] = {}
+        self.place_sets: dict[tuple[int, ...], int] = {(): 0}
+        self.ids, self.ordinals, self.article_of = array("q"), array("i"), array("i")
+        self.chunk_of_place, self.place_of_chunk = array("i"), array("i")  # (position, place) pairs
         self.texts: list[bytes] = []
         self.figure_blobs: list[bytes] = []
         self.art_start, self.art_ids, self.art_title, self.art_document = array("q"), array("q"), array("i"), array("i")
-        self.art_place, self.art_date = array("b"), array("i")
-        # the figure index, a column each: measure id, issue date, chunk position, figure, place mask, first place
+        self.art_place, self.art_date = array("i"), array("i")
+        # the figure index, a column each: measure id, issue date, chunk position, figure, place set, first place
         self.e_measure, self.e_date, self.e_pos, self.e_fig = array("i"), array("i"), array("i"), array("i")
-        self.e_places, self.e_first = array("I"), array("b")
+        self.e_places, self.e_first = array("i"), array("i")
 
     def string(self, text: str) -> int:
         return self.strings.setdefault(text, len(self.strings))
+
+    def place(self, key: str) -> int:
+        return self.place_ids.setdefault(key, len(self.place_ids))
+
+    def place_set(self, keys: Iterable[str]) -> int:
+        ids = tuple(sorted({self.place(k) for k in keys}))
+        return self.place_sets.setdefault(ids, len(self.place_sets))
 
     def add(self, chunk_rows: Iterable[ChunkRow], figure_rows: Iterable[StoredFigureRow]) -> None:
         """Add chunks in corpus order (an article's chunks together) with the figure rows of those chunks."""
@@ -258,14 +286,18 @@ class CorpusBuilder:
                 self.art_ids.append(article_id)
                 self.art_title.append(self.string(title))
                 self.art_document.append(self.string(document))
-                self.art_place.append(PLACES.index(place) if place in _BIT else -1)
+                self.art_place.append(self.place(place) if place else -1)
                 self.art_date.append(dt.date.fromisoformat(date).toordinal() if date else 0)
             self.ids.append(chunk_id)
             self.ordinals.append(ordinal)
             self.article_of.append(len(self.art_ids) - 1)
-            self.chunk_places.append(mask(places_in(text)) | (_BIT.get(place, 0) if place else 0))
-            self.texts.append(text.encode("utf-8"))
             rows = figures.get(chunk_id, [])
+            about = {self.place(p) for p in places_in(text)} | ({self.place(place)} if place else set())
+            about |= {self.place(p) for row in rows for p in row[12]}  # 我市 resolved at ingest: the home place
+            for i in sorted(about):
+                self.chunk_of_place.append(pos)
+                self.place_of_chunk.append(i)
+            self.texts.append(text.encode("utf-8"))
             # marshal: a figure's fields as a tuple, read back ten times faster than JSON and with its types
             self.figure_blobs.append(marshal.dumps(tuple(rows)))
             for i, row in enumerate(rows):
@@ -275,8 +307,8 @@ class CorpusBuilder:
                     self.e_date.append(self.art_date[-1])
                     self.e_pos.append(pos)
                     self.e_fig.append(i)
-                    self.e_places.append(mask(places))
-                    self.e_first.append(PLACES.index(places[0]) if places and places[0] in _BIT else -1)
+                    self.e_places.append(self.place_set(places))
+                    self.e_first.append(self.place(places[0]) if places else -1)
 
     def finish(self) -> Corpus:
         """Return the Corpus of everything added."""
@@ -289,20 +321,27 @@ class CorpusBuilder:
         fig = np.frombuffer(self.e_fig, dtype=np.int32)
         order = np.lexsort((fig, pos, -date.astype(np.int64), measure))  # by measure, newest first, then in order
         art_start = np.append(np.frombuffer(self.art_start, dtype=np.int64), len(self.ids)).astype(np.int64)
+        # each place's chunk positions, ascending: a place-filtered search reads its own list, not every chunk
+        owner = np.frombuffer(self.place_of_chunk, dtype=np.int32)
+        by_place = np.lexsort((np.frombuffer(self.chunk_of_place, dtype=np.int32), owner))
+        sets = sorted(self.place_sets, key=self.place_sets.__getitem__)
         return Corpus(
             ids=np.frombuffer(self.ids, dtype=np.int64), ordinals=np.frombuffer(self.ordinals, dtype=np.int32),
             article_of=np.frombuffer(self.article_of, dtype=np.int32),
             text_at=_offsets([len(t) for t in self.texts]), text=_blob(self.texts),
             figures_at=_offsets([len(f) for f in self.figure_blobs]), figures=_blob(self.figure_blobs),
-            chunk_places=np.frombuffer(self.chunk_places, dtype=np.uint32),
+            place_at=_offsets(np.bincount(owner, minlength=len(self.place_ids)).tolist()),
+            place_pos=np.frombuffer(self.chunk_of_place, dtype=np.int32)[by_place].astype(np.int32),
             art_start=art_start, art_ids=np.frombuffer(self.art_ids, dtype=np.int64),
             art_title=np.frombuffer(self.art_title, dtype=np.int32),
             art_document=np.frombuffer(self.art_document, dtype=np.int32),
-            art_place=np.frombuffer(self.art_place, dtype=np.int8), art_date=np.frombuffer(self.art_date, dtype=np.int32),
+            art_place=np.frombuffer(self.art_place, dtype=np.int32), art_date=np.frombuffer(self.art_date, dtype=np.int32),
             measure_at=_offsets(np.bincount(measure, minlength=len(measures)).tolist()),
-            m_pos=pos[order], m_fig=fig[order], m_places=np.frombuffer(self.e_places, dtype=np.uint32)[order],
-            m_first=np.frombuffer(self.e_first, dtype=np.int8)[order], m_date=date[order],
-            strings=tuple(self.strings), measures=tuple(measures))
+            m_pos=pos[order], m_fig=fig[order], m_places=np.frombuffer(self.e_places, dtype=np.int32)[order],
+            m_first=np.frombuffer(self.e_first, dtype=np.int32)[order], m_date=date[order],
+            set_at=_offsets([len(s) for s in sets]),
+            set_places=np.array([i for s in sets for i in s], dtype=np.int32),
+            strings=tuple(self.strings), measures=tuple(measures), places=tuple(self.place_ids))
 
 
 def _offsets(lengths: Sequence[int]) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import overload
 
 import numpy as np
 
-from index.corpus import ChunkRow, Corpus, StoredFigureRow, unmask
+from index.corpus import ChunkRow, Corpus, StoredFigureRow
 from index.models import Chunk, Figure, Hit
 from index.records import StoredChunk
 from index.searcher import Postings, Searcher
@@ -197,9 +197,9 @@ class Library:
         return [self.corpus.chunk(int(p)) for p in order]
 
     def places_of(self, chunk_id: int) -> tuple[str, ...]:
-        """Return the districts a chunk names or whose article is about (in the gazetteer's order)."""
+        """Return the places a chunk names or whose article is about (in the order the corpus met them)."""
         pos = self.corpus.position(chunk_id)
-        return () if pos is None else unmask(int(self.corpus.chunk_places[pos]))
+        return () if pos is None else self.corpus.places_at(pos)
 
     def mentions(self, place: str) -> bool:
         """Tell whether any chunk names the place or is about it."""

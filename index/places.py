@@ -1,8 +1,14 @@
-"""A gazetteer of Shanghai's districts and towns: which district a piece of text is about."""
+"""Which places a piece of text names: China's divisions down to county level, and Shanghai's towns."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from index import gazetteer
 
 # Canonical short name -> the district's full name. 浦东 is 浦东新区, the only irregular one.
 DISTRICTS: dict[str, str] = {
@@ -39,37 +45,139 @@ TOWNS: dict[str, str] = {
     **dict.fromkeys(["五角场街道", "殷行街道", "控江路街道", "延吉新村街道", "长白新村街道", "新江湾城街道"], "杨浦"),
 }
 
-_ALIASES: dict[str, str] = {}
-for _short, _full in DISTRICTS.items():
-    # 青浦 = 青浦区 = 青浦局 (a district postal office's own short name) = 青浦邮政管理局
-    for _alias in (_short, _full, f"{_short}局", f"{_short}邮政管理局"):
-        _ALIASES[_alias] = _short
-_ALIASES.update(TOWNS)
 
-_PATTERN = re.compile("|".join(sorted(map(re.escape, _ALIASES), key=len, reverse=True)))
+# Shanghai's district postal offices go by their district's name: 青浦局 = 青浦邮政管理局 = 青浦
+_OFFICES = ("局", "邮政管理局")
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """Return a regex matching any of the words, longest first, as a trie (one branch per character, not per word)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def walk(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return walk(trie)
+
+
+@dataclass(frozen=True, slots=True)
+class _Gazetteer:
+    """Every name a place is written by, with the place key (short form) it stands for."""
+
+    keys: dict[str, str]  # a name as written -> the place's key
+    loose: frozenset[str]  # names that also occur inside other words: a county's short form, a two-character name
+    divisions: dict[str, gazetteer.Division]  # a key -> its division (of homonyms the highest level)
+    pattern: re.Pattern[str]
+
+
+@functools.cache
+def _load() -> _Gazetteer:
+    keys: dict[str, str] = {}
+    by_key: dict[str, gazetteer.Division] = {}
+    loose: set[str] = set()
+    for name, division, safe in sorted(gazetteer.aliases(), key=lambda a: a[1].level):
+        if safe:
+            if name not in keys and division.level == 3 and (name != division.name or len(name) == 2):
+                loose.add(name)
+            keys.setdefault(name, division.key)  # of homonyms (长沙市, 长沙县) the higher level names it
+            by_key.setdefault(division.key, division)
+    for short, full in DISTRICTS.items():
+        keys[full] = keys[short] = short
+        for office in _OFFICES:
+            keys[f"{short}{office}"] = short
+    keys.update(TOWNS)
+    loose -= set(TOWNS) | set(DISTRICTS) | set(DISTRICTS.values())
+    return _Gazetteer(keys=keys, divisions=by_key, loose=frozenset(loose), pattern=re.compile(_trie_pattern(list(keys))))
+
+
+# what may stand right before a loosely matched name (a county's short form): the start, a mark, a place just named,
+# or a word that introduces a place; inside a run of other characters it is part of a word (白云和平 holds no 云和)
+_BEFORE_LOOSE = set("的和与及在对向从于至到、，。；：（）“”《》【】 \t\n省市州盟区县旗")
+# a name followed by these is another place of the same name (新昌镇 is no 新昌县) or a street (中山路)
+_AFTER_LOOSE = re.compile(r"镇|乡|村|街|社区|路|大道|小区|公园|广场|花园|大桥|园区|片区|居委")
+
+
+def _matches(text: str) -> Iterator[re.Match[str]]:
+    """Yield the place names in text, leaving out loose names that are part of other words."""
+    g = _load()
+    last_end, at = -1, 0
+    while (found := g.pattern.search(text, at)) is not None:
+        m: re.Match[str] = found
+        # a longer name beginning inside this one is the name (长宁区和田林街道: 田林街道, not 和田)
+        for i in range(m.start() + 1, m.end()):
+            if (inner := g.pattern.match(text, i)) is not None and inner.end() > m.end():
+                m = inner
+                break
+        at = m.end()
+        if m.group() in g.loose:
+            before = text[m.start() - 1] if m.start() else ""
+            if (before and before not in _BEFORE_LOOSE and m.start() != last_end and "\u3400" <= before <= "\u9fff") \
+                    or _AFTER_LOOSE.match(text, m.end()):
+                continue
+        last_end = m.end()
+        yield m
 
 
 def place_words() -> list[str]:
-    """Return every alias, for teaching the tokenizer."""
-    return list(_ALIASES)
+    """Return every name a place is written by, for teaching the tokenizer."""
+    return list(_load().keys)
 
 
 def places_in(text: str) -> tuple[str, ...]:
-    """Return the districts text names, canonical short forms, in order of first mention."""
-    found: list[str] = []
-    for m in _PATTERN.finditer(text):
-        district = _ALIASES[m.group()]
-        # 浦东 inside 浦东国际机场 is still 浦东; 金山 inside 金山银山 is not worth a special case here
-        if district not in found:
-            found.append(district)
-    return tuple(found)
+    """Return the places text names, as keys (short forms), in order of first mention."""
+    keys = _load().keys
+    return tuple(dict.fromkeys(keys[m.group()] for m in _matches(text)))
 
 
 def place_names_in(text: str) -> list[str]:
-    """Return the place names text contains as written (南桥镇, 青浦区 …), in order, each once."""
-    return list(dict.fromkeys(m.group() for m in _PATTERN.finditer(text)))
+    """Return the place names text contains as written (南桥镇, 青浦区, 宜丰县 …), in order, each once."""
+    return list(dict.fromkeys(m.group() for m in _matches(text)))
 
 
 def canonical(name: str) -> str | None:
-    """Return the district a name stands for (青浦区 -> 青浦), or None."""
-    return _ALIASES.get(name)
+    """Return the key of the place a name stands for (青浦区 -> 青浦, 宜丰县 -> 宜丰), or None."""
+    return _load().keys.get(name)
+
+
+def division(key: str) -> gazetteer.Division | None:
+    """Return the administrative division a place key stands for (None for a town or an unknown name)."""
+    return _load().divisions.get(key)
+
+
+def parents(key: str) -> tuple[str, ...]:
+    """Return the keys of the places a place lies in, nearest first (七宝镇 -> 闵行, 上海; 宜丰 -> 宜春, 江西)."""
+    if key in TOWNS:
+        return (TOWNS[key], *parents(TOWNS[key]))
+    found = division(key)
+    return tuple(d.key for d in gazetteer.ancestors(found.code)) if found else ()
+
+
+def within(key: str, ancestor: str) -> bool:
+    """Tell whether a place lies in another (宜丰 in 宜春, 青浦 in 上海); a place is not within itself."""
+    return ancestor in parents(key)
+
+
+def scope_of(word: str, about: tuple[str, ...]) -> str | None:
+    """Return the place a scope word means (我市, 全县, 全区, 本市 …) given the places the text is about, nearest
+    first: the first of them, or of what they lie in, whose name ends so (全市 in an article about 徐汇 is 上海)."""
+    suffix = gazetteer.level_word(word)
+    if suffix is None:
+        return None
+    for key in about:
+        for candidate in (key, *parents(key)):
+            found = division(candidate)
+            if found is not None and found.name.endswith(suffix):
+                return candidate
+            if found is not None and suffix == "区" and found.name.endswith(("自治区", "新区")):
+                return candidate
+    return None

@@ -90,7 +90,8 @@ def test_gazetteer_short_forms_name_one_district() -> None:
     assert canonical("浦东新区") == "浦东"
     assert canonical("南桥镇") == "奉贤"
     assert places_in("徐汇局会同长宁区和田林街道") == ("徐汇", "长宁")
-    assert canonical("北京") is None
+    assert canonical("北京市") == canonical("北京") == "北京"  # every division of China, not Shanghai's alone
+    assert canonical("某某区") is None
 
 
 # --- time and place ---------------------------------------------------------------------------------------

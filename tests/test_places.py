@@ -1,0 +1,55 @@
+"""Places from anywhere in China, at every level: the gazetteer, short and full forms, hierarchy, scope words."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.gazetteer import divisions, short_form
+from index.places import canonical, parents, place_names_in, places_in, scope_of, within
+
+
+@pytest.mark.parametrize(("full", "short"), [
+    ("衡东县", "衡东"), ("赤峰市", "赤峰"), ("巴彦淖尔市", "巴彦淖尔"), ("内蒙古自治区", "内蒙古"),
+    ("连南瑶族自治县", "连南"), ("广西壮族自治区", "广西"), ("浦东新区", "浦东"), ("乌拉特中旗", "乌拉特中旗"),
+    ("东区", "东区"),
+])
+def test_short_and_full_forms_name_one_place(full: str, short: str) -> None:
+    assert canonical(full) == canonical(short) == short
+    assert places_in(f"涉及{full}5件") == places_in(f"{short}5月") == (short,)
+
+
+def test_the_table_holds_every_level_with_its_parent() -> None:
+    table = divisions()
+    assert len(table) > 3000  # provinces, prefectures and counties of all China
+    yifeng = next(d for d in table.values() if d.name == "宜丰县")
+    assert (yifeng.level, table[yifeng.parent or 0].name) == (3, "宜春市")
+    assert short_form("延边朝鲜族自治州", ("朝鲜族",)) == "延边"
+
+
+def test_hierarchy_a_county_lies_in_its_city_and_a_town_in_its_district() -> None:
+    assert parents("宜丰") == ("宜春", "江西")
+    assert within("乌拉特中旗", "巴彦淖尔")
+    assert within("七宝镇", "闵行")
+    assert within("青浦", "上海")
+    assert not within("宜春", "宜丰")
+    assert not within("杨浦", "五角场街道")
+
+
+def test_scope_words_mean_the_place_the_text_is_about() -> None:
+    assert scope_of("我市", ("丰城",)) == "丰城"  # a county-level city is a 市
+    assert scope_of("全市", ("徐汇",)) == "上海"  # a district's article: 全市 is its city
+    assert scope_of("我县", ("连南",)) == "连南"
+    assert scope_of("全区", ("西区",)) == "西区"
+    assert scope_of("全区", ("内蒙古",)) == "内蒙古"  # an autonomous region's bulletin
+    assert scope_of("大会", ("丰城",)) is None
+
+
+@pytest.mark.parametrize("text", ["蓝天白云和平发展", "华东区域", "资源共享", "新昌镇的工单"])
+def test_names_inside_other_words_are_no_places(text: str) -> None:
+    # a county's short form or a two-character name inside a word, or a town of the same name, is no county
+    assert places_in(text) == ()
+
+
+def test_a_longer_name_beginning_inside_a_shorter_wins() -> None:
+    assert place_names_in("长宁区和田林街道") == ["长宁区", "田林街道"]
+    assert places_in("攀枝花东区2022年9月") == ("攀枝花", "东区")
