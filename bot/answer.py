@@ -22,7 +22,7 @@ from bot.fit import coverage, fit, kind_fits, weight, year_of
 from bot.models import Answer, FigureHit
 from bot.passages import passage_answer
 from bot.question import Question
-from index import TOTAL_WORDS, Chunk, Hit, Library, resolve_period, same_unit, unit_kind
+from index import TOTAL_WORDS, Chunk, Hit, Library, local, resolve_period, same_unit, unit_kind
 
 HITS = 10  # passages whose figures are considered
 INDEXED = 0.8  # the relevance of a passage found through the figure index, as a share of the best passage's
@@ -78,7 +78,9 @@ def _city_wide(question: Question, library: Library) -> Answer | None:
     """Answer from the city's own figures (全市共有…: no district), or None when the bulletins have none of it."""
     result = answer(replace(question, every_place=False, city=False), library, look_elsewhere=False)
     wanted = "new" if question.qualifier == "新增" else None
-    city = [f for f in result.figures if not f.figure.places and names_measure(question, f.figure)
+    # the city's own: its figure names no district (全市, 上海市), nor the country
+    city = [f for f in result.figures if not any(local(p) or p == "全国" for p in f.figure.places)
+            and names_measure(question, f.figure)
             and (wanted is None or kind_of_count(f.figure) == wanted)
             and (f.figure.kind != "percent" or question.unit_kind == "percent")]
     if not result.found or not city:

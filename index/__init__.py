@@ -27,7 +27,7 @@ from index.ingest import RULES, IngestResult, ReindexResult, ingest_bytes, inges
 from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
 from index.numerals import format_amount, parse_amount, parse_number
-from index.places import DISTRICTS, TOWNS, canonical, place_names_in, places_in
+from index.places import DISTRICTS, TOWNS, canonical, local, place_names_in, places_in
 from index.records import AskedQuestion, Downvoted, FeedbackStats, QuestionStats, Stats, StoredIssue, Vote
 from index.resources import data_path, sample_bulletins
 from index.segment import Segmenter
@@ -82,6 +82,7 @@ __all__ = [
     "format_amount",
     "ingest_bytes",
     "ingest_paths",
+    "local",
     "normalize_chars",
     "open_library",
     "parse_amount",

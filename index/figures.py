@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from index.models import Figure
 from index.numerals import parse_number, scaled
-from index.places import place_names_in, places_in
+from index.places import canonical, place_names_in, places_in, scope_of
 from index.records import FigureRow
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
@@ -146,7 +146,8 @@ def sentences(text: str) -> list[str]:
     return [m.group() for m in _SENTENCE.finditer(text) if m.group().strip()]
 
 
-def extract_figures(text: str, *, issue_date: dt.date | None = None, place: str | None = None) -> list[Figure]:
+def extract_figures(text: str, *, issue_date: dt.date | None = None, place: str | None = None,
+                    home: str | None = None) -> list[Figure]:
     """Return every figure in text in reading order.
 
     今年/去年 resolve against issue_date when known; a sentence that names no district belongs to place, the
@@ -154,18 +155,21 @@ def extract_figures(text: str, *, issue_date: dt.date | None = None, place: str 
     """
     return [Figure(text=r[0], value=r[1], value_max=r[2], unit=r[3], kind=r[4], start=r[5], end=r[6], sentence=r[7],
                    qualifier=r[8], approx=r[9], before=r[10], after=r[11], places=r[12], period=r[13], measure=r[14])
-            for r in figure_rows(text, issue_date=issue_date, place=place)]
+            for r in figure_rows(text, issue_date=issue_date, place=place, home=home)]
 
 
-def figure_rows(text: str, *, issue_date: dt.date | None = None, place: str | None = None) -> list[FigureRow]:
+def figure_rows(text: str, *, issue_date: dt.date | None = None, place: str | None = None,
+                home: str | None = None) -> list[FigureRow]:
     """Return every figure in text in reading order as a FigureRow: the fields extract_figures gives each Figure.
 
+    place is the article's (its title's) place, home the bulletin's: 我市/全县 are resolved against them.
     Ingest stores these: a Figure made of each would cost as much again as finding it.
     """
     rows: list[FigureRow] = []
+    about = tuple(dict.fromkeys(p for p in (place, home) if p))
     context: str | None = None  # an undated bulletin's figures are about the year its text last named
     for sentence in sentences(text):
-        places = places_in(sentence)
+        places = _sentence_places(sentence, about)
         previous: tuple[str | None, str] | None = None  # the unit and measure of the figure before
         wide: re.Match[str] | None = None  # the sentence's own _WIDER match, once looked for
         wide_looked = False
@@ -189,14 +193,29 @@ def figure_rows(text: str, *, issue_date: dt.date | None = None, place: str | No
                 if not wide_looked:
                     wide, wide_looked = _WIDER.search(sentence), True
                 wider = wide
-            own = (place,) if place and not wider else ("全国",) if wider and wider.group() in ("全国", "全省") else ()
+            own: tuple[str, ...] = (place,) if place else ()
+            if wider is not None:
+                scope = "全国" if wider.group() == "全国" else scope_of(wider.group(), about)
+                own = (scope,) if scope else ()
             rows.append((f.text, f.value, f.value_max, f.unit, kind, f.start, f.end, sentence, f.qualifier, f.approx,
                          f.before, f.after, places or own, period, measure))
     return rows
 
 
-# a sentence about the whole city (or country) is not about the article's district; 市局 is an office, not a scope
-_WIDER = re.compile(r"全市|本市|我市|全上海|上海市(?!邮政)|全国|全省")
+def _sentence_places(sentence: str, about: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the places a sentence names, 我市/全县 as the place they mean, in order of mention."""
+    named = places_in(sentence)
+    if not about or not _SCOPE_WORD.search(sentence):
+        return named
+    found = [(m.start(), key) for m in _SCOPE_WORD.finditer(sentence) if (key := scope_of(m.group(), about))]
+    found += [(sentence.find(name), key) for name in place_names_in(sentence) if (key := canonical(name))]
+    return tuple(dict.fromkeys(key for _, key in sorted(found)))
+
+
+# a sentence about the whole city (or country) is not about the article's district
+_WIDER = re.compile(r"全市|本市|我市|全县|本县|我县|全区|本区|我区|全旗|全国|全省|本省|我省")
+# 我市, 全县, 本区: the bulletin's own place, by its level
+_SCOPE_WORD = re.compile(r"[我本全][市县区旗省州盟]")
 # Words that end a measure phrase on its left (设有快递网点130个 -> 快递网点) or its right (100套公租房租赁给 -> 公租房).
 _CUT_LEFT_WORDS = (
     r"(?:新增|累计|合计|共计|共有|总计|一共|总共|其中|设有|建有|建成|拥有|推动|完成|实现|达到|超过|约为|约有|全区|辖区|"

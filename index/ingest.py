@@ -23,7 +23,9 @@ from index.chunk import chunk_paragraphs
 from index.clean import parse_bulletin
 from index.errors import BulletinError, DuplicateBulletin
 from index.figures import figure_rows
-from index.models import Bulletin, IssueMeta
+from index.home import home_place
+from index.models import Article, Bulletin, IssueMeta
+from index.places import places_in, within
 from index.records import Derived, NewArticle, NewBulletin, NewChunk, Reparsed, Stored, StoredSource
 from index.segment import Segmenter
 from index.sources import LIMITS, Limits, extract_text, find_documents, read_bytes
@@ -31,8 +33,9 @@ from index.store import Store
 
 # The version of the derivation rules (cleaning, chunking, figures): bump it when they change, and every
 # database re-derives its bulletins from their stored text when next opened for asking.
-# 2: the figure index. 3: the issue key that tells a corrected version of an issue.
-RULES = 3
+# 2: the figure index. 3: the issue key that tells a corrected version of an issue. 4: places of all China, a
+# bulletin's home place (我市, 全县).
+RULES = 4
 
 # A reindex of more text than this runs in child processes, which leave the bot's process (and the GIL) to its
 # questions; below it, a thread: a child costs about a second to start (Python, the index package, jieba).
@@ -99,7 +102,9 @@ def derive(bulletin: Bulletin, segmenter: Segmenter) -> Derived:
 def analyse(bulletin: Bulletin, segmenter: Segmenter) -> tuple[NewArticle, ...]:
     """Chunk every article, and find each chunk's index terms and figures."""
     articles = []
+    home = bulletin_home(bulletin)
     for article in bulletin.articles:
+        place = article_place(article, home)
         # a real title is indexed with every chunk of its article; a file name standing in for one is not. The
         # terms of title + "\n" + text are the title's then the text's (a line break ends every word and run), so
         # the title is tokenized once for all its chunks
@@ -107,10 +112,28 @@ def analyse(bulletin: Bulletin, segmenter: Segmenter) -> tuple[NewArticle, ...]:
         chunks = []
         for text in chunk_paragraphs(article.paragraphs):
             tokens = " ".join(title + segmenter.terms(text))
-            figures = figure_rows(text, issue_date=bulletin.meta.date, place=article.place)
+            figures = figure_rows(text, issue_date=bulletin.meta.date, place=place, home=home)
             chunks.append(NewChunk(text=text, tokens=tokens, figures=tuple(figures)))
-        articles.append(NewArticle(title=article.title, place=article.place, chunks=tuple(chunks)))
+        articles.append(NewArticle(title=article.title, place=place, chunks=tuple(chunks)))
     return tuple(articles)
+
+
+def bulletin_home(bulletin: Bulletin) -> str | None:
+    """Return the place a bulletin is about: its masthead's, its file name's, its text's."""
+    first = bulletin.articles[0] if bulletin.articles else None
+    head = [bulletin.meta.name or "", *((first.title, *first.paragraphs[:2]) if first else ())]
+    text = "\n".join(f"{a.title}\n{a.text}" for a in bulletin.articles)
+    return home_place([line[:60] for line in head], text, bulletin.document)
+
+
+def article_place(article: Article, home: str | None) -> str | None:
+    """Return the place an article is about: its title's; else its opening's, unless that is only the home's city
+    (受理宜春下派工单 in 高安's bulletin is 高安's work); else the bulletin's home."""
+    if article.place is None or home is None:
+        return article.place or home
+    if places_in(article.title) or not within(home, article.place):
+        return article.place
+    return home
 
 
 async def ingest_bytes(store: Store, segmenter: Segmenter, data: bytes, document: str,

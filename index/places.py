@@ -76,28 +76,29 @@ class _Gazetteer:
 
     keys: dict[str, str]  # a name as written -> the place's key
     loose: frozenset[str]  # names that also occur inside other words: a county's short form, a two-character name
-    divisions: dict[str, gazetteer.Division]  # a key -> its division (of homonyms the highest level)
+    divisions: dict[str, tuple[gazetteer.Division, ...]]  # a key -> the divisions so named, highest level first
     pattern: re.Pattern[str]
 
 
 @functools.cache
 def _load() -> _Gazetteer:
     keys: dict[str, str] = {}
-    by_key: dict[str, gazetteer.Division] = {}
+    by_key: dict[str, list[gazetteer.Division]] = {}
     loose: set[str] = set()
     for name, division, safe in sorted(gazetteer.aliases(), key=lambda a: a[1].level):
         if safe:
             if name not in keys and division.level == 3 and (name != division.name or len(name) == 2):
                 loose.add(name)
             keys.setdefault(name, division.key)  # of homonyms (长沙市, 长沙县) the higher level names it
-            by_key.setdefault(division.key, division)
+            if division not in by_key.setdefault(division.key, []):
+                by_key[division.key].append(division)  # homonyms: 长宁 is 长宁区 (上海) and 长宁县 (四川)
     for short, full in DISTRICTS.items():
         keys[full] = keys[short] = short
         for office in _OFFICES:
             keys[f"{short}{office}"] = short
     keys.update(TOWNS)
     loose -= set(TOWNS) | set(DISTRICTS) | set(DISTRICTS.values())
-    return _Gazetteer(keys=keys, divisions=by_key, loose=frozenset(loose), pattern=re.compile(_trie_pattern(list(keys))))
+    return _Gazetteer(keys=keys, divisions={k: tuple(v) for k, v in by_key.items()}, loose=frozenset(loose), pattern=re.compile(_trie_pattern(list(keys))))
 
 
 # what may stand right before a loosely matched name (a county's short form): the start, a mark, a place just named,
@@ -150,16 +151,28 @@ def canonical(name: str) -> str | None:
 
 
 def division(key: str) -> gazetteer.Division | None:
-    """Return the administrative division a place key stands for (None for a town or an unknown name)."""
-    return _load().divisions.get(key)
+    """Return the administrative division a place key stands for (of homonyms the highest level; None for a town
+    or an unknown name)."""
+    found = _load().divisions.get(key)
+    return found[0] if found else None
 
 
-def parents(key: str) -> tuple[str, ...]:
-    """Return the keys of the places a place lies in, nearest first (七宝镇 -> 闵行, 上海; 宜丰 -> 宜春, 江西)."""
+def homonyms(key: str) -> tuple[gazetteer.Division, ...]:
+    """Return every division a place key may stand for (长宁: 长宁区 of 上海 and 长宁县 of 四川)."""
+    return _load().divisions.get(key, ())
+
+
+def parents(key: str, context: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Return the keys of the places a place lies in, nearest first (七宝镇 -> 闵行, 上海; 宜丰 -> 宜春, 江西).
+
+    Of homonyms, the ones lying in a place of context (长宁 with 上海: 长宁区); with no context, all of them.
+    """
     if key in TOWNS:
         return (TOWNS[key], *parents(TOWNS[key]))
-    found = division(key)
-    return tuple(d.key for d in gazetteer.ancestors(found.code)) if found else ()
+    lines = [tuple(d.key for d in gazetteer.ancestors(found.code)) for found in homonyms(key)]
+    if context and len(lines) > 1:
+        lines = [line for line in lines if set(line) & set(context)] or lines
+    return tuple(dict.fromkeys(p for line in lines for p in line))
 
 
 def within(key: str, ancestor: str) -> bool:
@@ -174,10 +187,15 @@ def scope_of(word: str, about: tuple[str, ...]) -> str | None:
     if suffix is None:
         return None
     for key in about:
-        for candidate in (key, *parents(key)):
-            found = division(candidate)
-            if found is not None and found.name.endswith(suffix):
-                return candidate
-            if found is not None and suffix == "区" and found.name.endswith(("自治区", "新区")):
-                return candidate
+        for candidate in (key, *parents(key, about)):
+            for found in homonyms(candidate):
+                if found.name.endswith(suffix) or (suffix == "区" and found.name.endswith(("自治区", "新区"))):
+                    return candidate
     return None
+
+
+def local(key: str) -> bool:
+    """Tell whether a place is a county-level one or smaller (a district, a county, a town), not a city or wider."""
+    if key in TOWNS:
+        return True
+    return any(found.level == 3 for found in homonyms(key))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.gazetteer import divisions, short_form
-from index.places import canonical, parents, place_names_in, places_in, scope_of, within
+from index.places import canonical, homonyms, parents, place_names_in, places_in, scope_of, within
 
 
 @pytest.mark.parametrize(("full", "short"), [
@@ -53,3 +53,12 @@ def test_names_inside_other_words_are_no_places(text: str) -> None:
 def test_a_longer_name_beginning_inside_a_shorter_wins() -> None:
     assert place_names_in("长宁区和田林街道") == ["长宁区", "田林街道"]
     assert places_in("攀枝花东区2022年9月") == ("攀枝花", "东区")
+
+
+def test_homonyms_are_told_apart_by_the_places_around_them() -> None:
+    # 长宁 is a district of 上海 and a county of 四川宜宾: 全区 in an article about 长宁 and 上海 is 长宁区
+    assert {d.name for d in homonyms("长宁")} == {"长宁区", "长宁县"}
+    assert parents("长宁", ("上海",)) == ("上海",)
+    assert parents("长宁", ("宜宾",)) == ("宜宾", "四川")
+    assert scope_of("全区", ("长宁", "上海")) == "长宁"
+    assert scope_of("我县", ("长宁", "宜宾")) == "长宁"
