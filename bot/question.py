@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
-from index import TOTAL_WORDS, TOWNS, Segmenter, place_names_in, places_in, unit_kind, unit_names
+from index import (
+    TOTAL_WORDS,
+    TOWNS,
+    Segmenter,
+    canonical,
+    place_matches,
+    place_names_in,
+    places_in,
+    unit_kind,
+    unit_names,
+    within,
+)
 
 UNITS = unit_names()
 
@@ -70,7 +82,7 @@ class Question:
 
 def analyze(text: str, segmenter: Segmenter) -> Question:
     """Analyse a question's text (already stripped and non-empty)."""
-    places = places_in(text)
+    places = _asked_places(text)
     period_m = _PERIOD.search(text)
     qualifier = "新增" if "新增" in text else ("total" if _TOTAL_CUE.search(text) else None)
     if _DATE_CUE.search(text):
@@ -125,6 +137,28 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
                     focus=_ASK_WORDS.sub(" ", text), every_place=bool(_EVERY_PLACE.search(text)),
                     city=bool(_CITY.search(text)), towns=tuple(n for n in place_names_in(text) if n in TOWNS),
                     sum_asked=bool(_SUM_CUE.search(text) or _CITY.search(text)) and not _EACH_CUE.search(text))
+
+
+_COORDINATED = re.compile(r"^(?:和|与|及|以及|、|，|跟|同|还有|或|对比|比)$")
+
+
+def _asked_places(text: str) -> tuple[str, ...]:
+    """Return the places a question is about: the most specific of nested ones (攀枝花西区 is 西区; 宜春 in
+    高安…受理宜春下派工单 is where the work came from), and several only when coordinated (徐汇和长宁)."""
+    found = [(m.start(), m.end(), key) for m in place_matches(text) if (key := canonical(m.group()))]
+    keys = [k for _, _, k in found]
+    nested = {k for k in keys if any(within(other, k, keys) for other in keys if other != k)}
+    kept = [(a, b, k) for a, b, k in found if k not in nested]
+    if not kept:
+        return ()
+    out = [kept[0][2]]
+    for (_, end, _), (start, _, key) in itertools.pairwise(kept):
+        if key in out:
+            continue
+        if not _COORDINATED.match(text[end:start]):
+            break  # 棠浦镇 … 市监局: only places listed together are asked together
+        out.append(key)
+    return tuple(out)
 
 
 def _asked(text: str, words: list[str]) -> tuple[int, int, str | None, str | None, bool]:

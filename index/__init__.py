@@ -27,7 +27,7 @@ from index.ingest import RULES, IngestResult, ReindexResult, ingest_bytes, inges
 from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
 from index.numerals import format_amount, parse_amount, parse_number
-from index.places import DISTRICTS, TOWNS, canonical, local, place_names_in, places_in
+from index.places import DISTRICTS, TOWNS, canonical, local, place_matches, place_names_in, places_in, within
 from index.records import AskedQuestion, Downvoted, FeedbackStats, QuestionStats, Stats, StoredIssue, Vote
 from index.resources import data_path, sample_bulletins
 from index.segment import Segmenter
@@ -87,6 +87,7 @@ __all__ = [
     "open_library",
     "parse_amount",
     "parse_number",
+    "place_matches",
     "place_names_in",
     "places_in",
     "probe",
@@ -102,4 +103,5 @@ __all__ = [
     "table",
     "unit_kind",
     "unit_names",
+    "within",
 ]

@@ -175,9 +175,14 @@ def parents(key: str, context: tuple[str, ...] = ()) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for line in lines for p in line))
 
 
-def within(key: str, ancestor: str) -> bool:
+def within(key: str, ancestor: str, context: tuple[str, ...] | list[str] = ()) -> bool:
     """Tell whether a place lies in another (宜丰 in 宜春, 青浦 in 上海); a place is not within itself."""
-    return ancestor in parents(key)
+    return ancestor in parents(key, tuple(context))
+
+
+def place_matches(text: str) -> list[re.Match[str]]:
+    """Return the place names in text as matches, in order (each with its span)."""
+    return list(_matches(text))
 
 
 def scope_of(word: str, about: tuple[str, ...]) -> str | None:
