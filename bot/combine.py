@@ -11,7 +11,6 @@ from bot.fit import year_of
 from bot.models import Answer, FigureHit
 from bot.question import Question
 from index import (
-    DISTRICTS,
     TOTAL_WORDS,
     TOWNS,
     Chunk,
@@ -21,6 +20,7 @@ from index import (
     canonical,
     clause_before,
     format_amount,
+    local,
     place_names_in,
     same_unit,
 )
@@ -124,7 +124,7 @@ def combine(question: Question, library: Library, ask: Ask) -> Answer:
     places = question.towns or question.places  # 七宝镇和莘庄镇: the towns, each with its district
     if not places:  # 各区: the districts the figure index has this measure for
         having = {place for _, fig in measured(question, library) for place in fig.places[:1]}
-        places = tuple(p for p in DISTRICTS if p in having)
+        places = tuple(p for p in library.corpus.places if p in having and local(p))  # districts, counties
     answers = {p: ask(replace(question, places=(canonical(p) or p,), towns=(p,) if p in TOWNS else (),
                               every_place=False, city=False), library) for p in places}
     # 新增多少: a place whose best figure is a total has no 新增 figure to give

@@ -36,8 +36,8 @@ _TEXT_CUE = re.compile(r"是什么|哪个|哪位|谁|什么")
 _TOTAL_CUE = re.compile("|".join([*sorted(TOTAL_WORDS - {"共"}, key=len, reverse=True), "全部", "有多少"]))
 # asking words blanked out of the focus text, so their trigrams (有多少) do not count as the subject's
 _ASK_WORDS = re.compile(r"多少|什么|哪里|哪个|哪些|哪一|为什么|怎样|怎么|是谁|谁|几|吗|呢|如何")
-_EVERY_PLACE = re.compile(r"各区|各个区|全市|所有区|每个区|各区县|全上海|本市")
-_CITY = re.compile(r"全市|全上海|本市")
+_EVERY_PLACE = re.compile(r"各区|各个区|全市|所有区|每个区|各区县|各县区|各县市区|各县市|各旗县|各县|本市")
+_CITY = re.compile(r"全市|本市")
 _SUM_CUE = re.compile(r"一共|合计|总共|共计|总计|加起来|共有|累计|总数|总量|共多少|共几")
 _EACH_CUE = re.compile(r"各有|分别|各自|各是|各为")
 _PERIOD = re.compile(r"(?:19|20)\d{2}年(?:上半年|下半年)?|今年|去年|前年|明年|本年度")
@@ -76,7 +76,7 @@ class Question:
     focus: str = ""  # the question with its asking words blanked out, for phrase matching
     towns: tuple[str, ...] = ()  # towns named (七宝镇): their own figures, not their districts'
     every_place: bool = False  # 各区/全市: the figure of every district that has one
-    city: bool = False  # 全市/全上海: a city-wide figure, else the districts' sum
+    city: bool = False  # 全市/本市: a city-wide figure, else the districts' sum
     sum_asked: bool = False  # 一共/合计 over several places (not 各有/分别, which asks each place's own)
 
 
