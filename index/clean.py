@@ -6,12 +6,12 @@ lines broken mid-sentence, spaces around numbers, page footers, a masthead and a
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import statistics
 from dataclasses import dataclass
 
 from index.errors import EmptyDocument
+from index.issues import read_issue
 from index.models import Article, Bulletin, IssueMeta
 from index.places import places_in
 from index.text import clean_line, fix_spacing, normalize_chars  # also imported from here by callers
@@ -22,9 +22,7 @@ _NOT_TITLE_END = "。！？；，、：,;:!?"
 _FOOTER = re.compile(r"^(?:[-—－–]{1,2}\s*\d{1,3}\s*[-—－–]{1,2}|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|"
                      r"\d{1,3}\s*/\s*\d{1,3}|\d{1,3})$")
 _DISTRIBUTION = re.compile(r"^(?:报|送|抄送|抄报|发|分送)\s*[：:]")
-_ISSUE_NO = re.compile(r"(?:\d{4}\s*年\s*)?第\s*([\d一二三四五六七八九十百]+)\s*期")
 _SECTION = re.compile(r"^[一二三四五六七八九十]{1,3}[、．.]\S{1,12}$")
-_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 
 
 @dataclass
@@ -77,46 +75,17 @@ def _is_title(block: list[str], full: float) -> bool:
     return len(block) == 1 or all(len(line) < max(full * 0.95, 20) for line in block)
 
 
-def _is_masthead(text: str) -> bool:
-    """Tell a masthead line: the bulletin's name, its number, or its date with at most the issuing office."""
-    if re.search(r"简报|快报|通讯|动态|工作信息", text) or _ISSUE_NO.search(text):
-        return True
-    rest = _DATE.sub("", text).strip()
-    return bool(_DATE.search(text)) and (not rest or bool(re.search(r"(局|委|办|会|室|部|厅|处|中心|编|印发?)$", rest)))
-
-
 def split_masthead(lines: list[str]) -> tuple[IssueMeta, list[str]]:
-    """Take the issue's name, number and date from the masthead lines at the top; return the rest."""
-    name = number = None
-    date: dt.date | None = None
-    taken: set[int] = set()
-    # the masthead is the unbroken run of short masthead-like lines at the very top, nothing further down
-    for i, line in enumerate(lines):
-        text = clean_line(line)
-        if not text:
-            continue
-        if len(taken) >= 6 or len(text) > 40 or text[-1] in "。，；" or not _is_masthead(text):
-            break
-        taken.add(i)
-        if (m := _DATE.search(text)) and date is None:
-            try:
-                date = dt.date(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError:
-                date = None
-        if (m := _ISSUE_NO.search(text)) and number is None:
-            number = f"第{m[1]}期"
-        rest = _DATE.sub("", _ISSUE_NO.sub("", text)).strip(" （）()")
-        if rest and name is None and re.search("简报|快报|通讯|动态|信息", rest):
-            name = rest
-    return IssueMeta(name=name, number=number, date=date), [ln for i, ln in enumerate(lines) if i not in taken]
+    """Take the issue's series, number, date and period from its header; return them and the lines less the masthead."""
+    return read_issue(lines)
 
 
 def parse_bulletin(text: str, document: str) -> Bulletin:
-    """Parse a bulletin's text into its masthead, articles and distribution list."""
+    """Parse a bulletin's text into its issue (series, number, date, period), articles and distribution list."""
     lines = normalize_chars(text).split("\n")
     cut = next((i for i, ln in enumerate(lines) if _DISTRIBUTION.match(ln.strip())), len(lines))
     distribution = "\n".join(clean_line(ln) for ln in lines[cut:] if ln.strip())
-    meta, body = split_masthead(lines[:cut])
+    meta, body = read_issue(lines[:cut])
     marked, full = _lines(body)
 
     blocks: list[list[str]] = []
