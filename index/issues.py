@@ -10,8 +10,18 @@ from index.models import IssueMeta
 from index.numerals import parse_number
 from index.text import clean_line
 
-# Where Chinese bulletins put these: the masthead (name, 第N期, issuing office and date) in the first lines; a
-# signature date (office, date) in the last ones; the period covered in the title or the report's opening clause.
+# Where Chinese bulletins put these, and so the rules:
+# - the masthead is the run of short lines at the top (at most _HEAD_LINES, up to the first sentence or section
+#   heading): the series' name, 第N期, the issuing office with the date, or a web page's 来源：… 时间：… line. Its lines
+#   leave the text. The series is what stands above the number (however worded), or a line ending with what the
+#   publication is (…简报, …通报, …工作信息); a headline above a mere date line stays the text's title.
+# - the date is the masthead's date line's; else a signature (a date line among the last _TAIL_LINES lines, which
+#   stays in the text). A date in running text (2022年3月7日，浦东局召开…) is an event, not the issue's date, with one
+#   exception: an issue with a series but no date line takes the day its opening clause reports on (截至2022年8月18日).
+# - the period is the title's or number line's (2017年7月社会服务统计月报), else the one beginning a clause in the
+#   opening (after headings, its title or first line of text: 2024年12月，我市…); a single day there is an event,
+#   not a period. A period without a year takes the issue's: its date's (a period never begins after the issue is
+#   dated), else its number's (〔2019〕第11期).
 _HEAD_LINES = 8
 _TAIL_LINES = 6
 
@@ -29,8 +39,8 @@ _LABEL = re.compile(r"(?:信息来源|来源|发布时间|发布日期|发布单
 _OFFICE = re.compile(r"(?:局|委|办|会|室|部|厅|处|中心|组|站|所|院|队|政府|编|编印|印发?|主办)$")
 _OFFICE_ONLY = re.compile(r"(?:办公室|编印|印发|主办|编)$")
 # publications name themselves by their kind; 报告/情况 also end article titles, so they need a number or date too
-_SERIES_WORD = re.compile(r"(?:简报|快报|通报|月报|周报|日报|旬报|季报|年报|专报|要情|信息|动态|通讯|摘报)$")
-_SERIES_WORD_WEAK = re.compile(r"(?:报告|情况)$")
+_SERIES_WORD = re.compile(r"(?:简报|快报|通报|月报|周报|日报|旬报|季报|年报|专报|要情|信息|动态|通讯|摘报)(?:[（(].*[)）])?$")
+_SERIES_WORD_WEAK = re.compile(r"(?:报告|情况)(?:[（(].*[)）])?$")
 _SENTENCE = re.compile(r"[。！？；，]")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十\d]{1,3}[)）])")
 _LIST_MARK = re.compile(r"^(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]{1,3}[)）])")
@@ -81,8 +91,9 @@ class _Line:
 def read_issue(lines: list[str]) -> tuple[IssueMeta, list[str]]:
     """Read an issue's series, number, date and period; return them and the lines less the masthead."""
     filled = [i for i, ln in enumerate(lines) if ln.strip()]
-    masthead, titles = _masthead([(i, clean_line(lines[i])) for i in filled[:_HEAD_LINES]])
-    heads = [(t, _line(t)) for t in (clean_line(lines[i]) for i in sorted(masthead))]
+    head = [(i, clean_line(lines[i])) for i in filled[:_HEAD_LINES]]
+    masthead, titles = _masthead(head)
+    heads = [(t, _line(t)) for i, t in head if i in masthead]
     body = [i for i in filled if i not in masthead]
     series = "".join(titles) or None
     number, number_year = next(((f.number, f.year) for _, f in heads if f.number), (None, None))
@@ -131,6 +142,8 @@ def _masthead(head: list[tuple[int, str]]) -> tuple[set[int], list[str]]:
         titles.append(named)
     titles += [f.title for _, _, f in run[first:last + 1]
                if f.number and (_SERIES_WORD.search(f.title) or _SERIES_WORD_WEAK.search(f.title))]
+    if not titles:  # 第3期 above the name: a name between masthead lines
+        titles = [t for _, t, f in run[first:last + 1] if not f.anchor and _SERIES_WORD.search(t)][:1]
     return taken, titles
 
 
@@ -235,7 +248,8 @@ def _period(g: dict[str, str | None]) -> _Period | None:
     if d1 is None:
         if m2 is None or (m2 == m1 and not across):
             return _Period(f"{m1}月", year, m1, upto, this_year=this_year)
-        return _Period(f"{m1}至{across}{m2}月", year, m1, upto, this_year=this_year) if across or m2 > m1 else None
+        text = f"{m1}月至{across}{m2}月" if across else f"{m1}至{m2}月"  # 2022年12月至2023年1月; 1至5月
+        return _Period(text, year, m1, upto, this_year=this_year) if across or m2 > m1 else None
     if d2 is None:
         text, end = f"{m1}月{d1}日", _day(year, m1, d1)
     else:
