@@ -208,7 +208,7 @@ def issues_blocks(issues: Sequence[StoredIssue]) -> list[tuple[str, str]]:
         return [_block("还没有收录任何简报。发送 .txt/.pdf/.docx 文件即可收录。")]
     blocks = [_block(f"已保存的简报（{len(issues)} 份）", "b")]
     for issue in list(reversed(issues))[:ISSUES_SHOWN]:
-        name = " ".join(p for p in (issue.issue_name, issue.issue_number) if p)
+        name = " ".join(p for p in (issue.issue_name, issue.issue_number, issue.issue_period) if p)
         state = _STATES.get(issue.state, issue.state)
         if issue.replaced_by:
             state += f"（{issue.replaced_by}）"
@@ -222,7 +222,7 @@ def issues_blocks(issues: Sequence[StoredIssue]) -> list[tuple[str, str]]:
 def removed_blocks(removed: Removed) -> list[tuple[str, str]]:
     """Say which issue went out of the index, and how to bring it back."""
     issue = removed.issue
-    name = " ".join(p for p in (issue.issue_name, issue.issue_number, issue.issue_date) if p)
+    name = " ".join(p for p in (issue.issue_name, issue.issue_number, issue.issue_date, issue.issue_period) if p)
     return [_block(f"已移出索引：#{issue.id} {issue.document}" + (f"（{name}）" if name else ""), "b"),
             _block("它仍保存在数据库中，不再用于回答；重新发送同一文件即可恢复。")]
 

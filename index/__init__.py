@@ -1,7 +1,6 @@
 """The corpus side: reading bulletins, cleaning, chunking, tokenizing, storing and ranking."""
 
 from index.catalog import Removed, remove_issue, table
-from index.clean import normalize_chars
 from index.dbfile import Copied, Probe, backup, check_copy, probe, read_only
 from index.errors import (
     BulletinError,
@@ -34,6 +33,7 @@ from index.segment import Segmenter
 from index.snapshot import open_library
 from index.sources import LIMITS, MAX_BYTES, SUFFIXES, Limits, find_documents
 from index.store import Store
+from index.text import normalize_chars
 
 __all__ = [
     "DISTRICTS",

@@ -25,16 +25,16 @@ class Removed:
 
 
 def describe(issue: StoredIssue) -> str:
-    """Name an issue briefly: #id document (name number date)."""
-    parts = " ".join(p for p in (issue.issue_name, issue.issue_number, issue.issue_date) if p)
+    """Name an issue briefly: #id document (series number date period)."""
+    parts = " ".join(p for p in (issue.issue_name, issue.issue_number, issue.issue_date, issue.issue_period) if p)
     return f"#{issue.id} {issue.document}" + (f" ({parts})" if parts else "")
 
 
 def matches(issue: StoredIssue, name: str) -> bool:
-    """Whether name names this issue: its id (#3 or 3), file name or stem, issue number (第3期) or date."""
+    """Whether name names this issue: its id (#3 or 3), file name or stem, issue number (第3期), date or period."""
     name = name.strip()
     return name in (f"#{issue.id}", str(issue.id), issue.document, Path(issue.document).stem, issue.issue_number,
-                    issue.issue_date)
+                    issue.issue_date, issue.issue_period)
 
 
 def choose(issues: list[StoredIssue], name: str, *, purge: bool) -> StoredIssue:
@@ -61,8 +61,8 @@ async def remove_issue(store: Store, name: str, *, purge: bool = False) -> Remov
 
 def table(issues: list[StoredIssue]) -> list[str]:
     """Lay out the stored issues as the lines of `bulletin list`."""
-    header = ("#", "date", "issue", "document", "articles", "figures", "ingested", "state")
-    rows = [(f"#{i.id}", i.issue_date or "-", " ".join(p for p in (i.issue_name, i.issue_number) if p) or "-",
+    header = ("#", "date", "series", "number", "period", "document", "articles", "figures", "ingested", "state")
+    rows = [(f"#{i.id}", i.issue_date or "-", i.issue_name or "-", i.issue_number or "-", i.issue_period or "-",
              i.document, str(i.articles), str(i.figures), i.ingested_at.replace("T", " ")[:16],
              i.state + (f" by {i.replaced_by}" if i.replaced_by else "")) for i in issues]
     widths = [max(_width(r[k]) for r in [header, *rows]) for k in range(len(header))]

@@ -6,90 +6,23 @@ lines broken mid-sentence, spaces around numbers, page footers, a masthead and a
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 import re
 import statistics
 from dataclasses import dataclass
 
 from index.errors import EmptyDocument
+from index.issues import read_issue
 from index.models import Article, Bulletin, IssueMeta
 from index.places import places_in
+from index.text import clean_line, fix_spacing, normalize_chars  # also imported from here by callers
 
-CJK = "\u3400-\u9fff\uf900-\ufaff"
-CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’—…·《》〈〉「」『』【】"
 _END_PUNCT = "。！？；”’）」』】!?;)"
 _NOT_TITLE_END = "。！？；，、：,;:!?"
-
-_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_ODD_SPACE = re.compile("[\u00a0\u2000-\u200a\u3000\u202f\u205f]")
-_FULLWIDTH_CHARS = [chr(c) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]]
-_FULLWIDTH = str.maketrans({c: chr(ord(c) - 0xFEE0) for c in _FULLWIDTH_CHARS})
 
 _FOOTER = re.compile(r"^(?:[-—－–]{1,2}\s*\d{1,3}\s*[-—－–]{1,2}|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|"
                      r"\d{1,3}\s*/\s*\d{1,3}|\d{1,3})$")
 _DISTRIBUTION = re.compile(r"^(?:报|送|抄送|抄报|发|分送)\s*[：:]")
-_ISSUE_NO = re.compile(r"(?:\d{4}\s*年\s*)?第\s*([\d一二三四五六七八九十百]+)\s*期")
 _SECTION = re.compile(r"^[一二三四五六七八九十]{1,3}[、．.]\S{1,12}$")
-_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-
-
-def normalize_chars(text: str) -> str:
-    """Normalise characters: newlines, zero-width and control characters, odd spaces, full-width digits."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ZERO_WIDTH.sub("", text)
-    text = _CONTROL.sub("", text)
-    text = _ODD_SPACE.sub(" ", text)
-    # translating looks every character up: only text that has a full-width letter or digit needs it
-    return text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
-
-
-_HAS_FULLWIDTH = re.compile(f"[{''.join(_FULLWIDTH_CHARS)}]")
-
-
-_SP_CJK_L = re.compile(f"(?<=[{CJK}{CJK_PUNCT}]) +(?=[0-9A-Za-z%{CJK}{CJK_PUNCT}])")
-_SP_CJK_R = re.compile(f"(?<=[0-9A-Za-z%.]) +(?=[{CJK}{CJK_PUNCT}])")
-_SP_RANGE = re.compile(r"(?<=\d) *([-~～—–至]) *(?=\d)")
-_SP_DECIMAL = re.compile(r"(?<=\d) \. (?=\d)")  # 6044 . 86, but not a list's "100. 2022年"
-_SPACES = re.compile(r" {2,}")
-_LETTER_SPACED = re.compile(r"(?:(?<=\s)|^)((?:\S ){3,}\S)(?=\s|$)")
-
-
-def fix_spacing(text: str) -> str:
-    """Remove the spaces extractors put around numbers and between CJK characters."""
-    # Only spaces ever disappear, so repeating the pass until nothing changes ends: one removal can expose the
-    # next (青 - - 0 0 青), and the result must be a fixed point. A space between two digits is kept.
-    while (fixed := _spacing_pass(text)) != text:
-        text = fixed
-    return fixed
-
-
-def _spacing_pass(text: str) -> str:
-    if " " not in text:
-        return text.strip()  # every pattern below needs a space to match (or, _SP_RANGE, to change anything)
-    text = _SPACES.sub(" ", text)
-    text = _LETTER_SPACED.sub(_join_letter_spaced, text)
-    text = _SP_CJK_L.sub("", text)
-    text = _SP_CJK_R.sub("", text)
-    text = _SP_RANGE.sub(r"\1", text)
-    return _SP_DECIMAL.sub(".", text).strip()
-
-
-def _join_letter_spaced(m: re.Match[str]) -> str:
-    run = m.group(1)
-    tokens = run.split(" ")
-    # 6 0 4 4 . 8 6 or 工 作 简 报: characters spaced out one by one (letter-spacing). Digits side by side
-    # are separate numbers (共 3 4 个, a table row 3 5 8 2 1 6 人) unless a decimal point makes them one.
-    digits_apart = any(a.isdigit() and b.isdigit() for a, b in itertools.pairwise(tokens))
-    if not digits_apart or "." in tokens:
-        return run.replace(" ", "")
-    return run
-
-
-def clean_line(text: str) -> str:
-    """Clean one line or paragraph of running text (characters and spacing)."""
-    return fix_spacing(normalize_chars(text))
 
 
 @dataclass
@@ -142,46 +75,17 @@ def _is_title(block: list[str], full: float) -> bool:
     return len(block) == 1 or all(len(line) < max(full * 0.95, 20) for line in block)
 
 
-def _is_masthead(text: str) -> bool:
-    """Tell a masthead line: the bulletin's name, its number, or its date with at most the issuing office."""
-    if re.search(r"简报|快报|通讯|动态|工作信息", text) or _ISSUE_NO.search(text):
-        return True
-    rest = _DATE.sub("", text).strip()
-    return bool(_DATE.search(text)) and (not rest or bool(re.search(r"(局|委|办|会|室|部|厅|处|中心|编|印发?)$", rest)))
-
-
 def split_masthead(lines: list[str]) -> tuple[IssueMeta, list[str]]:
-    """Take the issue's name, number and date from the masthead lines at the top; return the rest."""
-    name = number = None
-    date: dt.date | None = None
-    taken: set[int] = set()
-    # the masthead is the unbroken run of short masthead-like lines at the very top, nothing further down
-    for i, line in enumerate(lines):
-        text = clean_line(line)
-        if not text:
-            continue
-        if len(taken) >= 6 or len(text) > 40 or text[-1] in "。，；" or not _is_masthead(text):
-            break
-        taken.add(i)
-        if (m := _DATE.search(text)) and date is None:
-            try:
-                date = dt.date(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError:
-                date = None
-        if (m := _ISSUE_NO.search(text)) and number is None:
-            number = f"第{m[1]}期"
-        rest = _DATE.sub("", _ISSUE_NO.sub("", text)).strip(" （）()")
-        if rest and name is None and re.search("简报|快报|通讯|动态|信息", rest):
-            name = rest
-    return IssueMeta(name=name, number=number, date=date), [ln for i, ln in enumerate(lines) if i not in taken]
+    """Take the issue's series, number, date and period from its header; return them and the lines less the masthead."""
+    return read_issue(lines)
 
 
 def parse_bulletin(text: str, document: str) -> Bulletin:
-    """Parse a bulletin's text into its masthead, articles and distribution list."""
+    """Parse a bulletin's text into its issue (series, number, date, period), articles and distribution list."""
     lines = normalize_chars(text).split("\n")
     cut = next((i for i, ln in enumerate(lines) if _DISTRIBUTION.match(ln.strip())), len(lines))
     distribution = "\n".join(clean_line(ln) for ln in lines[cut:] if ln.strip())
-    meta, body = split_masthead(lines[:cut])
+    meta, body = read_issue(lines[:cut])
     marked, full = _lines(body)
 
     blocks: list[list[str]] = []

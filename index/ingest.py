@@ -33,8 +33,9 @@ from index.store import Store
 
 # The version of the derivation rules (cleaning, chunking, figures): bump it when they change, and every
 # database re-derives its bulletins from their stored text when next opened for asking.
-# 2: the figure index. 3: the issue key that tells a corrected version of an issue. 4: places of all China, a
-# bulletin's home place (我市, 全县).
+# 2: the figure index. 3: the issue key that tells a corrected version of an issue. 4: the issue's series, number,
+# date and period read from any header (index/issues.py), not only a masthead shaped like the sample's; places of
+# all China and a bulletin's home place (我市, 全县).
 RULES = 4
 
 # A reindex of more text than this runs in child processes, which leave the bot's process (and the GIL) to its
@@ -77,10 +78,14 @@ class IngestResult:
 
 
 def issue_key(meta: IssueMeta, document: str) -> str:
-    """What makes two files the same issue: the masthead's name, number and date; else the file's name."""
+    """What makes two files the same issue: its series, number and date (undated: number and period); else the file."""
     # the date is required: two offices may both send a 工作简报 第3期, and replacing one by the other would hide it
-    if meta.name and meta.date:
-        return f"issue:{meta.name}|{meta.number or ''}|{meta.date}"
+    if meta.series and meta.date:
+        return f"issue:{meta.series}|{meta.number or ''}|{meta.date}"
+    # undated, a numbered issue is told by the period it covers when that names its year (第7期 2022年7月1日至31日):
+    # a number alone comes back every year
+    if meta.series and meta.number and meta.period and "年" in meta.period:
+        return f"issue:{meta.series}|{meta.number}|{meta.period}"
     return f"file:{document}"
 
 
@@ -94,9 +99,9 @@ async def refresh(store: Store, segmenter: Segmenter) -> ReindexResult | None:
 def derive(bulletin: Bulletin, segmenter: Segmenter) -> Derived:
     """Derive what is stored from a parsed bulletin by these rules: its issue fields, articles, terms, figures."""
     meta = bulletin.meta
-    return Derived(issue_name=meta.name, issue_number=meta.number, issue_date=meta.date,
+    return Derived(issue_name=meta.series, issue_number=meta.number, issue_date=meta.date,
                    issue_key=issue_key(meta, bulletin.document), distribution=bulletin.distribution,
-                   articles=analyse(bulletin, segmenter), rules=RULES)
+                   articles=analyse(bulletin, segmenter), rules=RULES, issue_period=meta.period)
 
 
 def analyse(bulletin: Bulletin, segmenter: Segmenter) -> tuple[NewArticle, ...]:
@@ -178,7 +183,8 @@ def _outcome(new: NewBulletin, stored: Stored | BulletinError) -> IngestResult:
     if isinstance(stored, BulletinError):
         return _refused(new.document, stored)
     derived = new.derived
-    issue = " ".join(str(p) for p in (derived.issue_name, derived.issue_number, derived.issue_date) if p)
+    issue = " ".join(str(p) for p in (derived.issue_name, derived.issue_number, derived.issue_date,
+                                      derived.issue_period) if p)
     chunks = [c for a in derived.articles for c in a.chunks]
     return IngestResult(new.document, stored.status, issue=issue, articles=len(derived.articles), chunks=len(chunks),
                         figures=sum(len(c.figures) for c in chunks), replaced=stored.replaced)

@@ -8,11 +8,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class IssueMeta:
-    """What a bulletin's masthead says about the issue (each part optional)."""
+    """What a bulletin's header says about the issue (each part optional)."""
 
-    name: str | None = None  # e.g. 上海邮政快递行业精神文明建设工作简报
-    number: str | None = None  # e.g. 第3期
-    date: dt.date | None = None
+    series: str | None = None  # the publication's name, e.g. 上海邮政快递行业精神文明建设工作简报, 安全生产形势通报
+    number: str | None = None  # e.g. 第3期 (Chinese numerals written as digits: 第十六期 -> 第16期)
+    date: dt.date | None = None  # the date it was issued
+    period: str | None = None  # the period it covers, e.g. 2024年12月, 2025年1至5月, 2020年一季度, 截至2023年6月23日
+
+    @property
+    def name(self) -> str | None:
+        """The series: what the masthead names the publication (the name this field had before series)."""
+        return self.series
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,18 +43,20 @@ class NewArticle:
 class Derived:
     """What the rules derive from a bulletin's text: its issue fields and its articles (a version of RULES)."""
 
-    issue_name: str | None
+    issue_name: str | None  # the series: the publication's name
     issue_number: str | None
     issue_date: dt.date | None
     issue_key: str  # the same issue in another file (a corrected version) has the same key
     distribution: str
     articles: tuple[NewArticle, ...]
     rules: int
+    issue_period: str | None = None  # the period the issue covers, normalised: 2024年12月, 2020年一季度
 
     def fields(self) -> tuple[object, ...]:
-        """The bulletins columns it sets: issue_name, issue_number, issue_date, distribution, derived_with, issue_key."""
+        """The bulletins columns it sets: issue_name, issue_number, issue_date, distribution, derived_with, issue_key,
+        issue_period."""
         return (self.issue_name, self.issue_number, self.issue_date.isoformat() if self.issue_date else None,
-                self.distribution, self.rules, self.issue_key)
+                self.distribution, self.rules, self.issue_key, self.issue_period)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,7 @@ class StoredIssue:
     id: int
     document: str
     state: str  # indexed, replaced (by a newer version of the issue) or removed
-    issue_name: str | None
+    issue_name: str | None  # the series
     issue_number: str | None
     issue_date: str | None
     ingested_at: str
@@ -91,6 +93,7 @@ class StoredIssue:
     articles: int
     chunks: int
     figures: int
+    issue_period: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,5 +88,11 @@ CREATE TABLE feedback (
 );
 """
 
+# The period an issue covers, as its header or opening clause says it (2024年12月, 2020年一季度, 截至2023年6月23日);
+# its series is issue_name. Filled when the bulletins are re-derived (the rules version went up with it).
+_M006 = """
+ALTER TABLE bulletins ADD COLUMN issue_period TEXT;
+"""
+
 # Append-only: migration N is MIGRATIONS[N - 1]. Never edit one that has shipped.
-MIGRATIONS: tuple[str, ...] = (_M001, _M002, _M003, _M004, _M005)
+MIGRATIONS: tuple[str, ...] = (_M001, _M002, _M003, _M004, _M005, _M006)

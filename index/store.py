@@ -43,7 +43,7 @@ _NEXT_GENERATION = ("INSERT INTO settings VALUES ('generation', '1')"
 _INDEX_CHANGED = "INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)"
 # the columns Derived.fields() sets, in its order
 _SET_DERIVED = ("UPDATE bulletins SET issue_name = ?, issue_number = ?, issue_date = ?, distribution = ?,"
-                " derived_with = ?, issue_key = ?")
+                " derived_with = ?, issue_key = ?, issue_period = ?")
 
 
 class Store:
@@ -250,11 +250,11 @@ class Store:
                 " (SELECT count(*) FROM articles a WHERE a.bulletin_id = b.id),"
                 " (SELECT count(*) FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.bulletin_id = b.id),"
                 " (SELECT count(*) FROM figures f JOIN chunks c ON c.id = f.chunk_id"
-                "   JOIN articles a ON a.id = c.article_id WHERE a.bulletin_id = b.id)"
+                "   JOIN articles a ON a.id = c.article_id WHERE a.bulletin_id = b.id), b.issue_period"
                 " FROM bulletins b ORDER BY b.issue_date IS NULL, b.issue_date, b.id") as cur:
             return [StoredIssue(id=r[0], document=r[1], state=r[2], issue_name=r[3], issue_number=r[4],
                                 issue_date=r[5], ingested_at=r[6], replaced_by=r[7], articles=r[8], chunks=r[9],
-                                figures=r[10]) for r in await cur.fetchall()]
+                                figures=r[10], issue_period=r[11]) for r in await cur.fetchall()]
 
     async def remove(self, bulletin_id: int, *, purge: bool) -> None:
         """Take a bulletin out of the index (kept stored as 'removed'), or with purge delete it altogether."""
@@ -452,7 +452,7 @@ async def _add_bulletin(db: aiosqlite.Connection, new: NewBulletin) -> Stored:
     else:
         cur = await db.execute(
             "INSERT INTO bulletins (issue_name, issue_number, issue_date, distribution, derived_with,"
-            " issue_key, document, sha256, raw_text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " issue_key, issue_period, document, sha256, raw_text, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*derived.fields(), new.document, new.sha256, new.raw_text, _now()))
         bulletin_id = cur.lastrowid or 0
     if older:

@@ -91,11 +91,11 @@ def test_a_database_of_the_previous_schema_gains_the_feedback_table(db: Path) ->
     before = counts(db)
     with sqlite3.connect(db) as conn:  # take it back to schema 4, as the release before votes left it
         conn.execute("DROP TABLE feedback")
-        conn.execute("DELETE FROM _migrations WHERE version = 5")
+        conn.execute("ALTER TABLE bulletins DROP COLUMN issue_period")  # migration 6
+        conn.execute("DELETE FROM _migrations WHERE version >= 5")
     conn.close()
-    assert len(MIGRATIONS) == 5
     stats = record(db, vote("k1", "alice", False))
-    assert [r[0] for r in query(db, "SELECT version FROM _migrations")] == [1, 2, 3, 4, 5]
+    assert [r[0] for r in query(db, "SELECT version FROM _migrations")] == list(range(1, len(MIGRATIONS) + 1))
     assert (stats.votes, stats.down) == (1, 1)
     assert counts(db) == before  # the bulletins are kept
     columns = [r[1] for r in query(db, "PRAGMA table_info(feedback)")]

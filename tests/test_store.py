@@ -86,7 +86,7 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_bulletins(db_copy: P
         conn.execute("ALTER TABLE figures DROP COLUMN measure")
         conn.execute("ALTER TABLE bulletins DROP COLUMN derived_with")
         conn.execute("DROP INDEX bulletins_issue_key")
-        for column in ("issue_key", "state", "replaced_by"):
+        for column in ("issue_key", "state", "replaced_by", "issue_period"):
             conn.execute(f"ALTER TABLE bulletins DROP COLUMN {column}")
         conn.execute("DELETE FROM settings WHERE key = 'generation'")
         conn.execute("DELETE FROM _migrations WHERE version > 1")

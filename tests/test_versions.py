@@ -99,7 +99,8 @@ def test_list_shows_every_stored_issue_with_its_state(db: Path, capsys: pytest.C
 
     assert (rc, err) == (0, "")
     header, *rows = out.splitlines()
-    assert header.split() == ["#", "date", "issue", "document", "articles", "figures", "ingested", "state"]
+    assert header.split() == ["#", "date", "series", "number", "period", "document", "articles", "figures", "ingested",
+                              "state"]
     assert len(rows) == 3
     sample = next(r for r in rows if SAMPLE_NAME in r)
     old = next(r for r in rows if f" {JIADING_NAME} " in r)
@@ -107,7 +108,7 @@ def test_list_shows_every_stored_issue_with_its_state(db: Path, capsys: pytest.C
     assert sample.split()[-1] == "indexed"
     assert old.endswith(f"replaced by {CORRECTED_NAME}")
     assert "2023-05-20" in new
-    assert "邮政管理工作简报 第5期" in new
+    assert new.split()[2:5] == ["邮政管理工作简报", "第5期", "-"]  # series, number, period (none said)
     assert new.endswith("indexed")
     assert rows.index(sample) == 2  # dated issues first, oldest first; the undated sample last
 
