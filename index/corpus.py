@@ -23,11 +23,12 @@ from index.places import places_in
 
 MEASURE_CACHE = 10_000  # words remembered with the measures containing them
 _ARRAYS = ("ids", "ordinals", "article_of", "text_at", "text", "figures_at", "figures", "place_at", "place_pos",
-           "art_start", "art_ids", "art_title", "art_document", "art_place", "art_date",
+           "art_start", "art_ids", "art_title", "art_document", "art_place", "art_date", "art_issue", "art_period",
            "measure_at", "m_pos", "m_fig", "m_places", "m_first", "m_date", "set_at", "set_places")
 
-ChunkRow = tuple[int, str, str, str, int, int, str | None, str | None]  # id, document, title, text, ordinal,
-# article id, place, issue date: in corpus order (bulletin, article, chunk), an article's chunks together
+ChunkRow = tuple[int, str, str, str, int, int, str | None, str | None, str | None, str | None]  # id, document, title,
+# text, ordinal, article id, place, issue date, issue (series and number), issue period: in corpus order (bulletin,
+# article, chunk), an article's chunks together
 StoredFigureRow = tuple[int, str, float, float | None, str | None, str, int, int, str, str | None, str | None, str, str,
                   str, str | None, str]  # chunk id, then Figure's fields in order (places comma-joined), no chunk_id
 
@@ -51,6 +52,8 @@ class Corpus:
     art_document: np.ndarray  # index into strings
     art_place: np.ndarray  # index into places, or -1
     art_date: np.ndarray  # the issue's date as a proleptic ordinal, 0 for none
+    art_issue: np.ndarray  # index into strings: the issue's series and number ("" for none)
+    art_period: np.ndarray  # index into strings: the period the issue covers ("" for none)
     measure_at: np.ndarray  # entries of measures[m] are measure_at[m]..measure_at[m + 1] - 1, newest first
     m_pos: np.ndarray  # the entry's chunk position
     m_fig: np.ndarray  # the figure's place in its chunk's list
@@ -74,7 +77,8 @@ class Corpus:
                      title=self.strings[self.art_title[a]], text=_slice(self.text, self.text_at, pos),
                      ordinal=int(self.ordinals[pos]), article_id=int(self.art_ids[a]),
                      place=self.places[place] if place >= 0 else None,
-                     issue_date=dt.date.fromordinal(date) if date else None)
+                     issue_date=dt.date.fromordinal(date) if date else None,
+                     issue=self.strings[self.art_issue[a]] or None, issue_period=self.strings[self.art_period[a]] or None)
 
     def figures_of(self, pos: int) -> tuple[Figure, ...]:
         """Return the figures of the chunk at a position, in text order."""
@@ -196,7 +200,7 @@ class Corpus:
         n, articles, entries = len(self.ids), len(self.art_ids), len(self.m_pos)
         sizes = {"ordinals": n, "article_of": n, "place_at": len(self.places) + 1, "text_at": n + 1, "figures_at": n + 1,
                  "art_start": articles + 1, "art_title": articles, "art_document": articles, "art_place": articles,
-                 "art_date": articles, "measure_at": len(self.measures) + 1, "m_fig": entries, "m_places": entries,
+                 "art_date": articles, "art_issue": articles, "art_period": articles, "measure_at": len(self.measures) + 1, "m_fig": entries, "m_places": entries,
                  "m_first": entries, "m_date": entries}
         wrong = [name for name, size in sizes.items() if len(getattr(self, name)) != size]
         if wrong or int(self.text_at[-1]) != len(self.text) or int(self.figures_at[-1]) != len(self.figures) \
@@ -259,7 +263,7 @@ class CorpusBuilder:
         self.texts: list[bytes] = []
         self.figure_blobs: list[bytes] = []
         self.art_start, self.art_ids, self.art_title, self.art_document = array("q"), array("q"), array("i"), array("i")
-        self.art_place, self.art_date = array("i"), array("i")
+        self.art_place, self.art_date, self.art_issue, self.art_period = array("i"), array("i"), array("i"), array("i")
         # the figure index, a column each: measure id, issue date, chunk position, figure, place set, first place
         self.e_measure, self.e_date, self.e_pos, self.e_fig = array("i"), array("i"), array("i"), array("i")
         self.e_places, self.e_first = array("i"), array("i")
@@ -279,7 +283,7 @@ class CorpusBuilder:
         figures: dict[int, list[tuple[Any, ...]]] = {}
         for r in figure_rows:
             figures.setdefault(r[0], []).append((*r[1:13], tuple(p for p in r[13].split(",") if p), r[14], r[15]))
-        for chunk_id, document, title, text, ordinal, article_id, place, date in chunk_rows:
+        for chunk_id, document, title, text, ordinal, article_id, place, date, issue, period in chunk_rows:
             pos = len(self.ids)
             if not self.art_ids or self.art_ids[-1] != article_id:
                 self.art_start.append(pos)
@@ -288,6 +292,8 @@ class CorpusBuilder:
                 self.art_document.append(self.string(document))
                 self.art_place.append(self.place(place) if place else -1)
                 self.art_date.append(dt.date.fromisoformat(date).toordinal() if date else 0)
+                self.art_issue.append(self.string(issue or ""))
+                self.art_period.append(self.string(period or ""))
             self.ids.append(chunk_id)
             self.ordinals.append(ordinal)
             self.article_of.append(len(self.art_ids) - 1)
@@ -336,6 +342,7 @@ class CorpusBuilder:
             art_title=np.frombuffer(self.art_title, dtype=np.int32),
             art_document=np.frombuffer(self.art_document, dtype=np.int32),
             art_place=np.frombuffer(self.art_place, dtype=np.int32), art_date=np.frombuffer(self.art_date, dtype=np.int32),
+            art_issue=np.frombuffer(self.art_issue, dtype=np.int32), art_period=np.frombuffer(self.art_period, dtype=np.int32),
             measure_at=_offsets(np.bincount(measure, minlength=len(measures)).tolist()),
             m_pos=pos[order], m_fig=fig[order], m_places=np.frombuffer(self.e_places, dtype=np.int32)[order],
             m_first=np.frombuffer(self.e_first, dtype=np.int32)[order], m_date=date[order],

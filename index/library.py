@@ -99,7 +99,8 @@ class Library:
         """Build the snapshot from chunks with their terms and figures (as tests and small corpora have them)."""
         chunk_rows: list[ChunkRow] = [
             (s.chunk.id, s.chunk.document, s.chunk.title, s.chunk.text, s.chunk.ordinal, s.chunk.article_id,
-             s.chunk.place, s.chunk.issue_date.isoformat() if s.chunk.issue_date else None) for s in stored]
+             s.chunk.place, s.chunk.issue_date.isoformat() if s.chunk.issue_date else None, s.chunk.issue,
+             s.chunk.issue_period) for s in stored]
         figure_rows: list[StoredFigureRow] = [
             (f.chunk_id or s.chunk.id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
              f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period, f.measure)

@@ -57,6 +57,8 @@ class Chunk:
     article_id: int = 0
     place: str | None = None
     issue_date: dt.date | None = None
+    issue: str | None = None  # the issue's series and number (宜丰县政府服务热线诉求情况报告 第7期)
+    issue_period: str | None = None  # the period the issue covers (2024年12月, 2019年1至11月)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from index.records import IndexRows
 from index.searcher import Searcher, TermIds
 from index.store import Store
 
-FORMAT = 2  # bump when the saved layout changes: older snapshots are then rebuilt
+FORMAT = 3  # bump when the saved layout changes: older snapshots are then rebuilt (3: places as ids, issues)
 BATCH = 5000  # chunks read and laid out at a time: memory stays that of the index, not of its rows
 ABANDONED_SECONDS = 3600  # a temporary folder this old was left by a save that never finished
 log = logging.getLogger(__name__)

@@ -392,7 +392,8 @@ class Store:
         async with self._snapshot() as db:
             key = await self._index_key(db)
             async with db.execute(
-                    "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date, c.tokens"
+                    "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date,"
+                    " trim(coalesce(b.issue_name, '') || ' ' || coalesce(b.issue_number, '')), b.issue_period, c.tokens"
                     " FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
                     " WHERE b.state = 'indexed' ORDER BY b.id, a.ordinal, c.ordinal") as chunks:
                 while rows := await chunks.fetchmany(size):
@@ -405,7 +406,7 @@ class Store:
                             " FROM figures INDEXED BY figures_chunk"
                             f" WHERE chunk_id IN ({','.join(map(str, ids))}) ORDER BY chunk_id, id") as cur:
                         figures = cast(list[StoredFigureRow], await cur.fetchall())  # plain tuples: no row factory
-                    yield IndexRows(key, [r[:8] for r in rows], figures, [r[8] for r in rows])
+                    yield IndexRows(key, [r[:10] for r in rows], figures, [r[10] for r in rows])
 
     async def stats(self) -> Stats:
         """Return counts of issues, articles, chunks and figures, and the index's age."""

@@ -331,7 +331,8 @@ def stored_chunks(db: Path) -> list[Any]:
             " WHERE chunk_id IN (SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id"
             "   JOIN bulletins b ON b.id = a.bulletin_id WHERE b.state = 'indexed') ORDER BY id").fetchall()
         chunk_rows = conn.execute(
-            "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date, c.tokens"
+            "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date,"
+            " trim(coalesce(b.issue_name, '') || ' ' || coalesce(b.issue_number, '')), b.issue_period, c.tokens"
             " FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
             " WHERE b.state = 'indexed' ORDER BY b.id, a.ordinal, c.ordinal").fetchall()
     figures: dict[int, list[Figure]] = {}
@@ -341,6 +342,7 @@ def stored_chunks(db: Path) -> list[Any]:
             qualifier=r[9], approx=r[10], before=r[11], after=r[12], places=tuple(p for p in r[13].split(",") if p),
             period=r[14], chunk_id=r[0], measure=r[15]))
     return [StoredChunk(Chunk(id=r[0], document=r[1], title=r[2], text=r[3], ordinal=r[4], article_id=r[5],
-                              place=r[6], issue_date=dt.date.fromisoformat(r[7]) if r[7] else None),
-                        tuple(r[8].split()), tuple(figures.get(r[0], ())))
+                              place=r[6], issue_date=dt.date.fromisoformat(r[7]) if r[7] else None,
+                              issue=r[8] or None, issue_period=r[9]),
+                        tuple(r[10].split()), tuple(figures.get(r[0], ())))
             for r in chunk_rows]
