@@ -106,6 +106,9 @@ def _load() -> _Gazetteer:
 _BEFORE_LOOSE = set("的和与及在对向从于至到、，。；：（）“”《》【】 \t\n省市州盟区县旗")
 # a name followed by these is another place of the same name (新昌镇 is no 新昌县) or a street (中山路)
 _AFTER_LOOSE = re.compile(r"镇|乡|村|街|社区|路|大道|小区|公园|广场|花园|大桥|园区|片区|居委")
+# any name followed by these names a thing, not the place: 哈尔滨站, 嘉兴南站, 漠河机场, 广州队, 上海话
+_THING_AFTER = re.compile(r"[东南西北]?站|火车站|机场|港(?!澳)|码头|大学|学院|中学|小学|医院|大桥|铁路|高铁|地铁|隧道|"
+                          r"公司|银行|集团|电视台|日报|晚报|队|话|方言|菜|籍")
 
 
 def _matches(text: str) -> Iterator[re.Match[str]]:
@@ -125,6 +128,8 @@ def _matches(text: str) -> Iterator[re.Match[str]]:
             if (before and before not in _BEFORE_LOOSE and m.start() != last_end and "\u3400" <= before <= "\u9fff") \
                     or _AFTER_LOOSE.match(text, m.end()):
                 continue
+        if _THING_AFTER.match(text, m.end()):
+            continue
         last_end = m.end()
         yield m
 

@@ -62,3 +62,8 @@ def test_homonyms_are_told_apart_by_the_places_around_them() -> None:
     assert parents("长宁", ("宜宾",)) == ("宜宾", "四川")
     assert scope_of("全区", ("长宁", "上海")) == "长宁"
     assert scope_of("我县", ("长宁", "宜宾")) == "长宁"
+
+
+@pytest.mark.parametrize("text", ["嘉兴南站有几条线", "哈尔滨站", "漠河机场的投资", "广州队", "上海话"])
+def test_a_place_name_naming_a_thing_is_no_place(text: str) -> None:
+    assert places_in(text) == ()
