@@ -124,7 +124,7 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
             content.append(word)  # single characters (的, 了, 在 …) match everywhere; only runs keep them
             # (a unit that is a noun itself, 几个部门, leaves nothing more to count)
             if asked_at >= 0 and i > max(asked_at, unit_at) and len(unit or "") < 2:
-                if measure is None:
+                if measure is None and word not in _GENERIC_NOUNS:
                     measure, measure_at, measure_words = word, i, 1  # 多少套公租房: the noun after the unit is counted
                 elif measure_at == i - 1 and measure_words == 1 and len(measure) + len(word) <= 6:
                     measure, measure_words = measure + word, 2  # 快递 + 驿站: a compound noun, at most two words
@@ -139,6 +139,8 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
                     sum_asked=bool(_SUM_CUE.search(text) or _CITY.search(text)) and not _EACH_CUE.search(text))
 
 
+# nouns that name a count itself, not what is counted (几种种类, 多少个数量): no measure
+_GENERIC_NOUNS = frozenset("种类 类型 数量 数目 总数 个数 次数 人数 件数 多少 情况".split())
 _COORDINATED = re.compile(r"^(?:和|与|及|以及|、|，|跟|同|还有|或|对比|比)$")
 
 

@@ -198,8 +198,19 @@ def figure_rows(text: str, *, issue_date: dt.date | None = None, place: str | No
                 scope = "全国" if wider.group() == "全国" else scope_of(wider.group(), about)
                 own = (scope,) if scope else ()
             rows.append((f.text, f.value, f.value_max, f.unit, kind, f.start, f.end, sentence, f.qualifier, f.approx,
-                         f.before, f.after, places or own, period, measure))
+                         f.before, f.after, _figure_places(sentence, f.start, places, own, about), period, measure))
     return rows
+
+
+def _figure_places(sentence: str, start: int, places: tuple[str, ...], own: tuple[str, ...],
+                   about: tuple[str, ...]) -> tuple[str, ...]:
+    """Return a figure's places, its subject first: the places its own clause names, else its article's (南接吉林省，
+    西邻内蒙古自治区，土地面积共约47.3万平方公里 is still 黑龙江's), then the others its sentence names."""
+    if not places:
+        return own
+    left, _ = _clause_bounds(sentence, start, start)
+    clause = _sentence_places(sentence[left:start], about) if left < start else ()
+    return tuple(dict.fromkeys((*(clause or own), *places)))
 
 
 def _sentence_places(sentence: str, about: tuple[str, ...]) -> tuple[str, ...]:
@@ -212,8 +223,9 @@ def _sentence_places(sentence: str, about: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(key for _, key in sorted(found)))
 
 
-# a sentence about the whole city (or country) is not about the article's district
-_WIDER = re.compile(r"全市|本市|我市|全县|本县|我县|全区|本区|我区|全旗|全国|全省|本省|我省")
+# a sentence about the whole city (or country) is not about the article's district; but 居全国第6, 占全省的, 全国领先
+# only compare the subject with it
+_WIDER = re.compile(r"(?<![居占列于比在])(?:全市|本市|我市|全县|本县|我县|全区|本区|我区|全旗|全国|全省|本省|我省)(?![第前首之平领])")
 # 我市, 全县, 本区: the bulletin's own place, by its level
 _SCOPE_WORD = re.compile(r"[我本全][市县区旗省州盟]")
 # Words that end a measure phrase on its left (设有快递网点130个 -> 快递网点) or its right (100套公租房租赁给 -> 公租房).

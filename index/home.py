@@ -18,7 +18,7 @@ from index.gazetteer import divisions, level_word
 from index.places import canonical, division, parents, places_in
 
 HEAD_LINES = 6  # the opening lines read as the masthead
-_HEAD_WEIGHT, _FILE_WEIGHT, _TEXT_WEIGHT, _CHILD_WEIGHT, _LEVEL_WEIGHT = 3.0, 8.0, 1.0, 0.5, 2.0
+_HEAD_WEIGHT, _FILE_WEIGHT, _TEXT_WEIGHT, _FIRST_WEIGHT, _CHILD_WEIGHT, _LEVEL_WEIGHT = 3.0, 10.0, 1.0, 2.0, 0.5, 2.0
 _SCOPE = re.compile(r"[我本全]([市县区旗州省盟])")
 _LATIN = re.compile(r"[a-z]+")
 
@@ -56,8 +56,10 @@ def home_place(head: list[str], text: str, document: str) -> str | None:
     named = Counter(p for line in text.split("\n") for p in places_in(line))
     for place, n in named.items():
         score[place] += _TEXT_WEIGHT * n
-        for parent in parents(place):  # 乌拉特中旗 2件、磴口县 1件: a city's bulletin names its counties
+        for parent in parents(place)[:1]:  # 乌拉特中旗 2件、磴口县 1件: a city's bulletin names its counties
             score[parent] += _CHILD_WEIGHT * n
+    if named:
+        score[next(iter(named))] += _FIRST_WEIGHT  # the text's first place is most often its subject
     for line in [ln.strip() for ln in head if ln.strip()][:HEAD_LINES]:
         for place in places_in(line):
             score[place] += _HEAD_WEIGHT
