@@ -126,7 +126,8 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
             if asked_at >= 0 and i > max(asked_at, unit_at) and len(unit or "") < 2:
                 if measure is None and word not in _GENERIC_NOUNS:
                     measure, measure_at, measure_words = word, i, 1  # 多少套公租房: the noun after the unit is counted
-                elif measure_at == i - 1 and measure_words == 1 and len(measure) + len(word) <= 6:
+                elif measure is not None and measure_at == i - 1 and measure_words == 1 \
+                        and len(measure) + len(word) <= 6:
                     measure, measure_words = measure + word, 2  # 快递 + 驿站: a compound noun, at most two words
     return Question(text=text, terms=terms, content=tuple(dict.fromkeys(content)),
                     phrases=tuple(p for p in dict.fromkeys(phrases) if p not in content), wants=wants, measure=measure,
