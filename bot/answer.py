@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import replace
 
@@ -22,7 +23,20 @@ from bot.fit import coverage, fit, kind_fits, weight, year_of
 from bot.models import Answer, FigureHit
 from bot.passages import passage_answer
 from bot.question import Question
-from index import TOTAL_WORDS, Chunk, Hit, Library, local, resolve_period, same_unit, unit_kind
+from index import (
+    TOTAL_WORDS,
+    Chunk,
+    Hit,
+    Library,
+    Period,
+    figure_period,
+    local,
+    matches,
+    parse_period,
+    resolve_period,
+    same_unit,
+    unit_kind,
+)
 
 HITS = 10  # passages whose figures are considered
 INDEXED = 0.8  # the relevance of a passage found through the figure index, as a share of the best passage's
@@ -193,7 +207,25 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
         # 2021年新增 is not answered by 2022年新增: a figure dated to another year is set aside
         other_years = [f for f in scored if year_of(f.figure, f.chunk.issue_date) not in (None, asked_year)]
         scored = [f for f in scored if f not in other_years]
+    if question.asked_period is not None and question.asked_period.grain != "year" and question.wants == "figure":
+        # (a year asked is set aside above, by the year a figure's own words or its issue's date give)
+        # 2025年4月 is not answered by May's figure, nor 11月 by 1-11月's: a figure of another period is set aside
+        asked = question.asked_period
+        other = [f for f in scored if (given := period_of(f)) is not None and not matches(asked, given)]
+        scored = [f for f in scored if f not in other]
+        other_years += other
     return _distinct(scored), _distinct(other_years)
+
+
+def period_of(item: FigureHit) -> Period | None:
+    """Return the period a figure is stated for: its sentence's, else its issue's (None when nothing says)."""
+    return _period_of(item.figure.sentence, item.figure.start, item.chunk.issue_period, item.chunk.issue_date)
+
+
+@functools.lru_cache(maxsize=8192)
+def _period_of(sentence: str, start: int, issue_period: str | None, issue_date: dt.date | None) -> Period | None:
+    issue = parse_period(issue_period, year=issue_date.year if issue_date else None) if issue_period else None
+    return figure_period(sentence, start, issue=issue)
 
 
 def _indexed(question: Question, library: Library, listed: set[int], year: int | None) -> list[Chunk]:

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from index import (
     TOTAL_WORDS,
     TOWNS,
+    Period,
     Segmenter,
     canonical,
+    find_periods,
     place_matches,
     place_names_in,
     places_in,
+    question_period,
     unit_kind,
     unit_names,
     within,
@@ -78,6 +81,7 @@ class Question:
     every_place: bool = False  # 各区/全市: the figure of every district that has one
     city: bool = False  # 全市/本市: a city-wide figure, else the districts' sum
     sum_asked: bool = False  # 一共/合计 over several places (not 各有/分别, which asks each place's own)
+    asked_period: Period | None = None  # the span asked about (2024年12月, 8月19日, 一季度, 1-11月), if any
 
 
 def analyze(text: str, segmenter: Segmenter) -> Question:
@@ -105,6 +109,9 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
         wants = "passage"
     terms = tuple(dict.fromkeys(segmenter.terms(text)))
     words = segmenter.words(text)
+    asked_period = question_period(text)
+    # the words of a period (2024年12月) say when, not what: none of them is a content word
+    in_period = _within(words, [(a, b) for a, b, _ in find_periods(text)])
     asked_at, unit_at, unit, kind, spoken = _asked(text, words)
     content: list[str] = []
     phrases: list[str] = []
@@ -112,7 +119,7 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
     measure: str | None = None
     measure_at, measure_words = -1, 0
     for i, word in enumerate([*words, "的"]):
-        if word in segmenter.stopwords or word in _ASKING or i in (asked_at, unit_at) or word in UNITS \
+        if word in segmenter.stopwords or word in _ASKING or i in (asked_at, unit_at) or word in UNITS or i in in_period \
                 or places_in(word) or _PERIOD.fullmatch(f"{word}年") or _EVERY_PLACE.fullmatch(word) \
                 or _EACH_CUE.fullmatch(word):
             if len(run) > 1 and len("".join(run)) <= 10:
@@ -137,12 +144,23 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
                     period=period_m.group() if period_m else None, qualifier=qualifier,
                     focus=_ASK_WORDS.sub(" ", text), every_place=bool(_EVERY_PLACE.search(text)),
                     city=bool(_CITY.search(text)), towns=tuple(n for n in place_names_in(text) if n in TOWNS),
-                    sum_asked=bool(_SUM_CUE.search(text) or _CITY.search(text)) and not _EACH_CUE.search(text))
+                    sum_asked=bool(_SUM_CUE.search(text) or _CITY.search(text)) and not _EACH_CUE.search(text),
+                    asked_period=asked_period)
 
 
 # nouns that name a count itself, not what is counted (几种种类, 多少个数量): no measure
 _GENERIC_NOUNS = frozenset("种类 类型 数量 数目 总数 个数 次数 人数 件数 多少 情况".split())
 _COORDINATED = re.compile(r"^(?:和|与|及|以及|、|，|跟|同|还有|或|对比|比)$")
+
+
+def _within(words: list[str], spans: list[tuple[int, int]]) -> set[int]:
+    """Return the indexes of the words lying inside any of the character spans (words cover text in order)."""
+    out, at = set(), 0
+    for i, word in enumerate(words):
+        if any(a <= at and at + len(word) <= b for a, b in spans):
+            out.add(i)
+        at += len(word)
+    return out
 
 
 def _asked_places(text: str) -> tuple[str, ...]:

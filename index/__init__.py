@@ -26,6 +26,7 @@ from index.ingest import RULES, IngestResult, ReindexResult, ingest_bytes, inges
 from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
 from index.numerals import format_amount, parse_amount, parse_number
+from index.periods import Period, covers, figure_period, find_periods, matches, parse_period, question_period
 from index.places import DISTRICTS, TOWNS, canonical, local, place_matches, place_names_in, places_in, within
 from index.records import AskedQuestion, Downvoted, FeedbackStats, QuestionStats, Stats, StoredIssue, Vote
 from index.resources import data_path, sample_bulletins
@@ -60,6 +61,7 @@ __all__ = [
     "Library",
     "Limits",
     "NoSuchIssue",
+    "Period",
     "Probe",
     "QuestionStats",
     "ReindexResult",
@@ -76,21 +78,27 @@ __all__ = [
     "canonical",
     "check_copy",
     "clause_before",
+    "covers",
     "data_path",
     "extract_figures",
+    "figure_period",
     "find_documents",
+    "find_periods",
     "format_amount",
     "ingest_bytes",
     "ingest_paths",
     "local",
+    "matches",
     "normalize_chars",
     "open_library",
     "parse_amount",
     "parse_number",
+    "parse_period",
     "place_matches",
     "place_names_in",
     "places_in",
     "probe",
+    "question_period",
     "read_only",
     "refresh",
     "reindex",
