@@ -21,7 +21,7 @@ _KINDS: dict[str, str] = {
 _CANONICAL_SUFFIX = {**dict.fromkeys(["街道办事处", "街道办", "街办"], "街道"), "村民委员会": "村", "村委会": "村", "村委": "村",
                      **dict.fromkeys(["社区居民委员会", "社区居委会", "居民委员会", "居委会", "居委"], "社区")}
 # A one-character suffix is also the end of common words: 局长, 部门, 委托, 办理, 所有, 院长, 队伍 are no bodies.
-_NOT_AFTER = {"局": "长面势部限", "委": "员托屈派", "办": "理结件公事法好实案证照班", "所": "有在属以得谓长需",
+_NOT_AFTER = {"局": "长面势部限", "委": "员托屈派", "办": "理结件公事法好实案证照班了过得的完成妥", "所": "有在属以得谓长需",
               "院": "长士子落内外", "部": "门分署长位件委级", "队": "员伍列长", "中心": "组城区"}
 
 
@@ -52,8 +52,8 @@ _JOIN = "和(?!谐)|与|及(?!时|格)"
 _PORTFOLIO = re.compile("(?:人力资源|住房|自然资源|农业农村|教育|文化|发展|卫生|科学技术|科技|经济|商务|民族|财政|水利|交通|"
                         "工业|应急|市场|司法|规划)\\Z")
 _WORD = re.compile(f"(?P<strong>{_STRONG})|(?P<join>{_JOIN})|{_WEAK}")
-# 各街道, 全镇, 本村, 我局, 该局, 相关部门: a word for "each/all/this/our" before a suffix is no name (全椒县 is lost)
-_DEICTIC = re.compile("各|全|本|我|该|每|此|其他|其余|相关|有关|上述|以上|所属|所在|属地|辖区|部分|多个|个别")
+# 各街道, 全镇, 本村, 我局, 该局, 哪个街道: "each/all/this/our/which" before a suffix is no name (全椒县 is lost)
+_DEICTIC = re.compile("各|全|本|我|该|每|此|哪|什么|几个|多少|其他|其余|相关|有关|上述|以上|所属|所在|属地|辖区|部分|多个|个别")
 # after a number, the unit or date word of the item before it: 市监局521件，… or 4月14日的九龙园区
 _UNIT = re.compile(r"[万亿]?(?:人次|[件个家次人起项户条名份处座台辆套批组例年月日号天元岁期])?[余多]?")
 # kind words only (乡镇园区, 街道社区): a sum of kinds, not a name
@@ -68,8 +68,7 @@ _GENERIC_TAILS = frozenset([*"城乡 家乡 故乡 下乡 老乡 返乡 乡镇 �
 # a kind of place, not a place: 大型居住社区, 示范村, 特色小镇; and a place's generic body: 街道党群服务中心
 _GENERIC_PLACE = re.compile("(?:居住|城市|农村|老旧|新型|大型|周边|重点|示范|试点|文明|和谐|智慧|美丽|数字|平安|特色|偏远|贫困|小)"
                             "(?:社区|村|镇|乡|街道|园区|片区)\\Z|\\A(?:街道|社区|乡镇|村委|居委)")
-# 瑶海区各街道: "each street of" a district, no name
-_DEICTIC_END = re.compile("(?:各|每|该|其他|其余|相关|有关|上述|所属)\\Z")
+_DEICTIC_END = re.compile("(?:各|每|该|其他|其余|相关|有关|上述|所属)\\Z")  # 瑶海区各街道: each street of a district
 # a division is an item of its own only before its figure or as a table's cell (乌拉特中旗2件, 杭锦后旗\t3); else
 # it is where something is (杨浦区新增…), a scope (青浦区内) or a kind of area (设有休息区、充电区)
 _LIST_END = re.compile(r"[ \u3000]*(?:\d|[\t\n]|\Z)")
@@ -293,8 +292,9 @@ def asks_about(question: str, subject: Subject) -> bool:
         return True
     _, stem, _ = _parse(subject.name)
     at = question.find(stem) if len(stem) >= 2 else -1
-    while at >= 0:
-        if _SUFFIX.match(question, at + len(stem)) is None:  # a bare 棠浦, not 棠浦乡 nor 杨浦区
+    while at >= 0:  # the stem bare (棠浦) or with a suffix of the same kind (乌拉特中旗), not 棠浦乡 nor 杨浦区
+        suffix = _SUFFIX.match(question, at + len(stem))
+        if suffix is None or same_subject(stem + suffix.group(), subject.name):
             return True
         at = question.find(stem, at + 1)
     return False

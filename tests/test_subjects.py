@@ -257,6 +257,16 @@ def test_asks_about() -> None:
     [bureau] = [s for s in subjects_in(PANZHIHUA_BODIES) if s.key == "市监局"]
     assert asks_about("市监局的主动评价率是多少", bureau)
     assert not asks_about("杨浦区有多少快递网点", Subject("五角场街道", "street", 0, 5, "五角场街道"))
+    [banner] = subjects_in(BAYANNAOER_LIST)[:1]
+    assert asks_about("乌拉特中旗有几件信访件", banner)  # a division in a question is no list item, but is asked about
+
+
+@pytest.mark.parametrize(("question", "subject"), [
+    ("市监局办了多少件？", "市监局"), ("金沙社区居委会有几个超期件", "金沙社区居委会"), ("杨浦区五角场街道有多少快递网点", "五角场街道"),
+    ("瑞州街办的满意率是多少", "瑞州街办"), ("哪个街道承办的工单最多", None), ("全区有多少超期件", None),
+])
+def test_subjects_in_questions(question: str, subject: str | None) -> None:
+    assert names(question) == ([subject] if subject else [])
 
 
 # --- properties ----------------------------------------------------------------------------------------------
