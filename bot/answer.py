@@ -26,6 +26,7 @@ from bot.question import Question
 from index import (
     TOTAL_WORDS,
     Chunk,
+    Figure,
     Hit,
     Library,
     Period,
@@ -34,7 +35,10 @@ from index import (
     matches,
     parse_period,
     resolve_period,
+    same_subject,
     same_unit,
+    subjects_in,
+    subjects_of,
     unit_kind,
 )
 
@@ -207,6 +211,11 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
         # 2021年新增 is not answered by 2022年新增: a figure dated to another year is set aside
         other_years = [f for f in scored if year_of(f.figure, f.chunk.issue_date) not in (None, asked_year)]
         scored = [f for f in scored if f not in other_years]
+    if question.subjects and question.wants == "figure":
+        # 棠浦镇重复派发了几件: 2件 of 其中棠浦镇2件, not the 5件 of the whole, nor 市监局's 1件
+        # (a figure whose clause names no one counts only when no figure's clause names the subject)
+        own = [f for f in scored if _of_subject(question.subjects, f.figure, strict=True)]
+        scored = own or [f for f in scored if _of_subject(question.subjects, f.figure, strict=False)]
     if question.asked_period is not None and question.asked_period.grain != "year" and question.wants == "figure":
         # (a year asked is set aside above, by the year a figure's own words or its issue's date give)
         # 2025年4月 is not answered by May's figure, nor 11月 by 1-11月's: a figure of another period is set aside
@@ -215,6 +224,15 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
         scored = [f for f in scored if f not in other]
         other_years += other
     return _distinct(scored), _distinct(other_years)
+
+
+def _of_subject(asked: tuple[str, ...], fig: Figure, *, strict: bool) -> bool:
+    """Tell whether a figure belongs to one of the subjects asked: its clause's subject, or (not strict), when its
+    clause names none, a sentence naming the subject."""
+    own = subjects_of(fig.sentence, fig.start, fig.end)
+    if own or strict:
+        return any(same_subject(a, s.name) for a in asked for s in own)
+    return any(same_subject(a, s.name) for a in asked for s in subjects_in(fig.sentence))
 
 
 def period_of(item: FigureHit) -> Period | None:

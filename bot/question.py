@@ -17,6 +17,7 @@ from index import (
     place_names_in,
     places_in,
     question_period,
+    subjects_in,
     unit_kind,
     unit_names,
     within,
@@ -28,7 +29,7 @@ UNITS = unit_names()
 _ASKING = frozenset("多少钱 多少 几 多大 多长 多高 多重 多远 多久 什么时候 哪一天 哪天 哪一年 哪年 何时 叫什么 是什么 "
                     "什么 哪些 哪个 哪里 哪儿 谁 吗 呢 请问 一共 总共 共有 有 是 为 约 大约 大概 约为 左右".split())
 _FIGURE_CUE = re.compile(r"多少|(?<!哪)几(?!乎)|多大|多长|多高|多重|多远|多久|"
-                         r"百分之几|比例|占比|增幅|增长率")
+                         r"百分之几|比例|占比|增幅|增长率|[^\W\d_]率\W*$")  # 高安10月群众满意率: a rate asked
 _DATE_CUE = re.compile(r"哪一?天|哪一?日|什么时候|何时|几月几[日号]|什么日子|日期|什么时间")
 _CODE_CUE = re.compile(r"(?:编号|代号|型号|番号|代码)(?:是|为)?(?:多少|什么)")
 _ORDINAL_CUE = re.compile(r"第几|第多少|排第|排名第几|排名多少|排行第几|排多少位|位列第几|列第几")
@@ -82,6 +83,7 @@ class Question:
     city: bool = False  # 全市/本市: a city-wide figure, else the districts' sum
     sum_asked: bool = False  # 一共/合计 over several places (not 各有/分别, which asks each place's own)
     asked_period: Period | None = None  # the span asked about (2024年12月, 8月19日, 一季度, 1-11月), if any
+    subjects: tuple[str, ...] = ()  # streets, towns, communities, zones and bodies asked about (棠浦镇, 市监局)
 
 
 def analyze(text: str, segmenter: Segmenter) -> Question:
@@ -145,7 +147,7 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
                     focus=_ASK_WORDS.sub(" ", text), every_place=bool(_EVERY_PLACE.search(text)),
                     city=bool(_CITY.search(text)), towns=tuple(n for n in place_names_in(text) if n in TOWNS),
                     sum_asked=bool(_SUM_CUE.search(text) or _CITY.search(text)) and not _EACH_CUE.search(text),
-                    asked_period=asked_period)
+                    asked_period=asked_period, subjects=_asked_subjects(text))
 
 
 # nouns that name a count itself, not what is counted (几种种类, 多少个数量): no measure
@@ -153,11 +155,26 @@ _GENERIC_NOUNS = frozenset("种类 类型 数量 数目 总数 个数 次数 人
 _COORDINATED = re.compile(r"^(?:和|与|及|以及|、|，|跟|同|还有|或|对比|比)$")
 
 
+def _asked_subjects(text: str) -> tuple[str, ...]:
+    """Return the streets, towns, zones and bodies a question names (宜丰新昌镇 is 新昌镇; a district is a place)."""
+    out = []
+    for subject in subjects_in(text):
+        if subject.kind == "division" or subject.name in TOWNS:
+            continue  # counties are places; Shanghai's towns are asked through their districts (towns)
+        name = subject.name
+        for m in place_matches(name):
+            if m.start() == 0 and len(name) - m.end() >= 3:
+                name = name[m.end():]  # 宜丰新昌镇: the county, then its town
+        out.append(name)
+    return tuple(out)
+
+
 def _within(words: list[str], spans: list[tuple[int, int]]) -> set[int]:
-    """Return the indexes of the words lying inside any of the character spans (words cover text in order)."""
+    """Return the indexes of the words reaching into any of the character spans (words cover text in order): jieba
+    may glue a period's last character to the next word (10月市监局 -> 10 月市 监局)."""
     out, at = set(), 0
     for i, word in enumerate(words):
-        if any(a <= at and at + len(word) <= b for a, b in spans):
+        if any(at < b and a < at + len(word) for a, b in spans):
             out.add(i)
         at += len(word)
     return out

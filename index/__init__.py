@@ -34,6 +34,7 @@ from index.segment import Segmenter
 from index.snapshot import open_library
 from index.sources import LIMITS, MAX_BYTES, SUFFIXES, Limits, find_documents
 from index.store import Store
+from index.subjects import Subject, same_subject, subjects_in, subjects_of
 from index.text import normalize_chars
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredIssue",
+    "Subject",
     "UnreadableFile",
     "UnsupportedFile",
     "Vote",
@@ -105,9 +107,12 @@ __all__ = [
     "remove_issue",
     "resolve_period",
     "same_dimension",
+    "same_subject",
     "same_unit",
     "sample_bulletins",
     "sentences",
+    "subjects_in",
+    "subjects_of",
     "table",
     "unit_kind",
     "unit_names",

@@ -37,6 +37,40 @@ def _join(a: str, b: str) -> str:
     return a + b
 
 
+_CELLS = re.compile(r"\t+")
+_NUMERIC = re.compile(r"^[-+]?[\d,]+(?:\.\d+)?[%％]?$")
+
+
+def linearize_tables(lines: list[str]) -> list[str]:
+    """Write each row of a tab-separated table as a sentence naming its columns, the rows of a table one paragraph:
+    单位 办件数量 … 解决率 / 瑞州街办 99 … 64.29% -> 瑞州街办：办件数量99，…，解决率64.29%；"""
+    out: list[str] = []
+    header: list[str] | None = None
+    rows: list[str] = []
+    for line in [*lines, None]:  # None: the end, where a table's last rows are written out
+        cells = [c.strip() for c in _CELLS.split(line.strip())] if line and "\t" in line else []
+        if len(cells) >= 3 and not any(_NUMERIC.match(c) for c in cells):
+            if rows:
+                out.append("".join(rows))
+                rows = []
+            header = cells  # a row of names only: the columns' header
+            continue
+        if header and len(cells) == len(header) and sum(bool(_NUMERIC.match(c)) for c in cells) >= len(cells) // 2:
+            pairs = "，".join(f"{name}{value}" for name, value in zip(header[1:], cells[1:], strict=True))
+            rows.append(f"{cells[0]}：{pairs}；")
+            continue
+        if rows:
+            out.append("".join(rows))  # the table's rows, one paragraph: a list of its row labels stays together
+            rows = []
+        header = None
+        if line is not None:
+            out.append(line)
+    return out
+
+
+_TABLE_ROW = re.compile(r"\S\t+\S.*\t|\S {3,}\S.* {3,}\S")
+
+
 def _lines(body: list[str]) -> tuple[list[_Line], float]:
     """Mark each line as closing its paragraph or not; also return the full line width."""
     raw = [ln for ln in body if ln.strip() and not _FOOTER.match(ln.strip())]
@@ -59,6 +93,8 @@ def _lines(body: list[str]) -> tuple[list[_Line], float]:
             closed = len(text) < full - 1 and (text[-1] in _END_PUNCT or len(text) < 0.85 * full)
         else:
             closed = True  # one paragraph per line (plain text, .docx)
+        if _TABLE_ROW.search(ln) or _TABLE_ROW.search(nxt):
+            closed = True  # a table's row (cells apart by tabs or wide gaps) is a line of its own, never run on
         out.append(_Line(text, closed))
     if out:
         out[-1].closed = True
@@ -86,7 +122,7 @@ def parse_bulletin(text: str, document: str) -> Bulletin:
     cut = next((i for i, ln in enumerate(lines) if _DISTRIBUTION.match(ln.strip())), len(lines))
     distribution = "\n".join(clean_line(ln) for ln in lines[cut:] if ln.strip())
     meta, body = read_issue(lines[:cut])
-    marked, full = _lines(body)
+    marked, full = _lines(linearize_tables(body))
 
     blocks: list[list[str]] = []
     current: list[str] = []

@@ -18,7 +18,7 @@ from index.gazetteer import divisions, level_word
 from index.places import canonical, division, parents, places_in
 
 HEAD_LINES = 6  # the opening lines read as the masthead
-_HEAD_WEIGHT, _FILE_WEIGHT, _TEXT_WEIGHT, _FIRST_WEIGHT, _CHILD_WEIGHT, _LEVEL_WEIGHT = 3.0, 10.0, 1.0, 2.0, 0.5, 2.0
+_HEAD_WEIGHT, _FILE_WEIGHT, _TEXT_WEIGHT, _FIRST_WEIGHT, _CHILD_WEIGHT, _LEVEL_WEIGHT = 3.0, 20.0, 1.0, 2.0, 0.5, 2.0
 _SCOPE = re.compile(r"[我本全]([市县区旗州省盟])")
 _LATIN = re.compile(r"[a-z]+")
 
