@@ -26,10 +26,10 @@ from bot.question import Question
 from index import (
     TOTAL_WORDS,
     Chunk,
-    Figure,
     Hit,
     Library,
     Period,
+    Subject,
     figure_period,
     local,
     matches,
@@ -37,7 +37,6 @@ from index import (
     resolve_period,
     same_subject,
     same_unit,
-    subjects_in,
     subjects_of,
     unit_kind,
 )
@@ -47,6 +46,7 @@ INDEXED = 0.8  # the relevance of a passage found through the figure index, as a
 INDEXED_ISSUES = 12  # at most this many of them: the newest (and as many of the asked year)
 SERIES_MARGIN = 2.0  # how much worse the newest issue's figure may fit and still answer a question with no year
 _WHICH_COUNT = re.compile(r"哪几(个|种|位|项|类|部分|条|家|处|座|所)")
+SUBJECT_NAMED = 1.5  # a figure whose own clause names the subject asked, over one whose clause names nobody
 _COVERAGE = 0.35  # with a place asked, the share of the question's words a figure's sentence must hold
 
 
@@ -211,11 +211,16 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
         # 2021年新增 is not answered by 2022年新增: a figure dated to another year is set aside
         other_years = [f for f in scored if year_of(f.figure, f.chunk.issue_date) not in (None, asked_year)]
         scored = [f for f in scored if f not in other_years]
-    if question.subjects and question.wants == "figure":
-        # 棠浦镇重复派发了几件: 2件 of 其中棠浦镇2件, not the 5件 of the whole, nor 市监局's 1件
-        # (a figure whose clause names no one counts only when no figure's clause names the subject)
-        own = [f for f in scored if _of_subject(question.subjects, f.figure, strict=True)]
-        scored = own or [f for f in scored if _of_subject(question.subjects, f.figure, strict=False)]
+    owners = [_owners(f) for f in scored]
+    if question.subjects and question.wants == "figure" and any(_named(question.subjects, own) for own in owners):
+        # 棠浦镇重复派发了几件: not 市监局's 1件 (a figure of another subject), and 其中棠浦镇2件 before the whole's 5件
+        # (the subject's own figure is preferred in a list or table of several subjects only: in a text about it,
+        # every sentence may open with its name)
+        # (only where some figure is the subject's own: otherwise who a figure is of is not told apart here)
+        listed = any(own and not _named(question.subjects, own) for own in owners)
+        scored = [f if not own else replace(f, score=f.score + SUBJECT_NAMED * listed, reasons=(
+            *f.reasons, ("its subject is the one asked", SUBJECT_NAMED * listed)))
+                  for f, own in zip(scored, owners, strict=True) if not own or _named(question.subjects, own)]
     if question.asked_period is not None and question.asked_period.grain != "year" and question.wants == "figure":
         # (a year asked is set aside above, by the year a figure's own words or its issue's date give)
         # 2025年4月 is not answered by May's figure, nor 11月 by 1-11月's: a figure of another period is set aside
@@ -226,13 +231,20 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
     return _distinct(scored), _distinct(other_years)
 
 
-def _of_subject(asked: tuple[str, ...], fig: Figure, *, strict: bool) -> bool:
-    """Tell whether a figure belongs to one of the subjects asked: its clause's subject, or (not strict), when its
-    clause names none, a sentence naming the subject."""
-    own = subjects_of(fig.sentence, fig.start, fig.end)
-    if own or strict:
-        return any(same_subject(a, s.name) for a in asked for s in own)
-    return any(same_subject(a, s.name) for a in asked for s in subjects_in(fig.sentence))
+def _owners(item: FigureHit) -> tuple[Subject, ...]:
+    """Return whose a figure is: the subjects of its clause, list item or row, read across the ；-parts of its
+    sentence (帅鑫片区1组，…；需整改问61个 is still 帅鑫片区's)."""
+    fig, text = item.figure, item.chunk.text
+    at = text.find(fig.sentence)
+    if at < 0:
+        return subjects_of(fig.sentence, fig.start, fig.end)
+    left = max(text.rfind("。", 0, at), text.rfind("\n", 0, at)) + 1
+    return subjects_of(text[left:at + len(fig.sentence)], at - left + fig.start, at - left + fig.end)
+
+
+def _named(asked: tuple[str, ...], own: tuple[Subject, ...]) -> bool:
+    """Tell whether a figure's subjects (its clause's, list item's or row's) hold one asked."""
+    return any(same_subject(a, s.name) for a in asked for s in own)
 
 
 def period_of(item: FigureHit) -> Period | None:
