@@ -221,11 +221,10 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
         scored = [f if not own else replace(f, score=f.score + SUBJECT_NAMED * listed, reasons=(
             *f.reasons, ("its subject is the one asked", SUBJECT_NAMED * listed)))
                   for f, own in zip(scored, owners, strict=True) if not own or _named(question.subjects, own)]
-    if question.asked_period is not None and question.asked_period.grain != "year" and question.wants == "figure":
-        # (a year asked is set aside above, by the year a figure's own words or its issue's date give)
+    if question.asked_period is not None and question.wants == "figure":
         # 2025年4月 is not answered by May's figure, nor 11月 by 1-11月's: a figure of another period is set aside
         asked = question.asked_period
-        other = [f for f in scored if (given := period_of(f)) is not None and not matches(asked, given)]
+        other = [f for f in scored if (given := period_of(f)) is not None and not _answers(asked, given)]
         scored = [f for f in scored if f not in other]
         other_years += other
     return _distinct(scored), _distinct(other_years)
@@ -247,6 +246,15 @@ def _named(asked: tuple[str, ...], own: tuple[Subject, ...]) -> bool:
     return any(same_subject(a, s.name) for a in asked for s in own)
 
 
+def _answers(asked: Period, given: Period) -> bool:
+    """Tell whether a figure of the given period answers the asked one: the same days, or, for a year asked, a
+    running total reached within that year (长宁2020年有多少个快递网点: the count at 2020's last issue)."""
+    if matches(asked, given):
+        return True
+    return asked.grain == "year" and given.cumulative and asked.year_known and given.year_known \
+        and asked.start <= given.end <= asked.end
+
+
 def period_of(item: FigureHit) -> Period | None:
     """Return the period a figure is stated for: its sentence's, else its issue's (None when nothing says)."""
     return _period_of(item.figure.sentence, item.figure.start, item.chunk.issue_period, item.chunk.issue_date)
@@ -255,6 +263,11 @@ def period_of(item: FigureHit) -> Period | None:
 @functools.lru_cache(maxsize=8192)
 def _period_of(sentence: str, start: int, issue_period: str | None, issue_date: dt.date | None) -> Period | None:
     issue = parse_period(issue_period, year=issue_date.year if issue_date else None) if issue_period else None
+    if issue is not None and issue.cumulative and issue.grain == "day":
+        # a daily report opening 截至8月18日 reports that day: its figures with no period words are the day's own
+        issue = replace(issue, start=issue.end, cumulative=False)
+    elif issue is None and issue_date is not None:
+        issue = parse_period(f"{issue_date.year}年")  # an issue known only by its date: its figures are its year's
     return figure_period(sentence, start, issue=issue)
 
 
