@@ -234,13 +234,24 @@ _SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 _CLAUSE_END = re.compile(r"[，,：:；;。！？!?\n]")
 
 
+def _aside(piece: str, start: int, end: int, at: int) -> bool:
+    """Tell whether a period phrase lies in a bracketed aside closed before at: （限期内200件工单至下月办结） is one,
+    （2022年7月1日至2022年7月31日） after a heading is the period itself."""
+    opened = max(piece.rfind("（", 0, start), piece.rfind("(", 0, start))
+    closed = min((i for i in (piece.find("）", end, at), piece.find(")", end, at)) if i >= 0), default=-1)
+    if opened < 0 or closed < 0 or opened < max(piece.rfind("）", 0, start), piece.rfind(")", 0, start)):
+        return False
+    return len(piece[opened + 1:start]) + len(piece[end:closed]) >= 2  # more than the period in the brackets
+
+
 def figure_period(sentence: str, start: int, *, issue: Period | None) -> Period | None:
     """Return the period of the figure at start: the nearest period phrase before it in its sentence, else issue's."""
     left = max((m.end() for m in _SENTENCE_END.finditer(sentence, 0, start)), default=0)
     right = m.start() if (m := _SENTENCE_END.search(sentence, start)) else len(sentence)
     piece, at = sentence[left:right], start - left
     clause = max((m.end() for m in _CLAUSE_END.finditer(piece, 0, at)), default=0)
-    before = [(s, p) for s, e, p in _find(piece, None, issue, None) if e <= at and not _COMPARED.search(piece[:s])]
+    before = [(s, p) for s, e, p in _find(piece, None, issue, None)
+              if e <= at and not _COMPARED.search(piece[:s]) and not _aside(piece, s, e, at)]
     phrase_at, period = before[-1] if before else (clause, issue)
     if period is None:
         return None  # nothing says when
