@@ -498,4 +498,5 @@ def test_a_period_in_a_bracketed_aside_is_not_the_next_figures() -> None:
     # 丰城 2025-05: 至下月办结 is a deadline inside an aside; 解决率90.05% is still the month's
     sentence = "本月各成员单位办结转派诉求工单共3456件（限期内200件工单至下月办结），已解决3112件，解决率90.05%"
     found = figure_period(sentence, sentence.find("90.05"), issue=parse_period("2025年5月"))
-    assert found is not None and (found.start, found.end) == (dt.date(2025, 5, 1), dt.date(2025, 5, 31))
+    assert found is not None
+    assert (found.start, found.end) == (dt.date(2025, 5, 1), dt.date(2025, 5, 31))
