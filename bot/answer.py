@@ -33,6 +33,7 @@ from index import (
     figure_period,
     local,
     matches,
+    parse_number,
     parse_period,
     resolve_period,
     same_subject,
@@ -58,6 +59,8 @@ def answer(question: Question, library: Library, *, look_elsewhere: bool = True)
     for place in question.places:
         if not library.mentions(place):
             return _not_found(question, f"简报中没有关于{place}的内容。", ())
+    if question.wants == "date" and (published := _issue_date(question, library)) is not None:
+        return published
     if question.wants == "figure" and (len(question.places) > 1 or len(question.towns) > 1):
         return combine(question, library, _part)
     if question.wants == "figure" and question.every_place and not question.places and question.content:
@@ -86,6 +89,35 @@ def answer(question: Question, library: Library, *, look_elsewhere: bool = True)
     weights = {t: weight(t, library) for t in (*question.content, *question.phrases)}
     headline, sentence, chunk = passage_answer(question, hits, weights)
     return Answer(question, True, headline, sentence, chunk, _counted(question, sentence, chunk, library), tuple(hits))
+
+
+_ISSUE_NUMBER = re.compile(r"第\s*([0-9一二三四五六七八九十百]+)\s*期")
+_PUBLISHED = re.compile(r"发|印|出|刊|编|哪天|几号|日期")
+
+
+def _issue_date(question: Question, library: Library) -> Answer | None:
+    """Answer 第11期是哪天发的 from the issues' own dates: the issue of that number (of the year asked, if one is)."""
+    m = _ISSUE_NUMBER.search(question.text)
+    if m is None or not _PUBLISHED.search(question.text[m.end():]) or (number := parse_number(m.group(1))) is None:
+        return None
+    year = question.asked_period.start.year if question.asked_period and question.asked_period.year_known else None
+    found = [c for c in library.issue_chunks() if c.issue and c.issue_date and c.issue.endswith(f"第{int(number)}期")
+             and year in (None, c.issue_date.year, _period_year(c))]
+    if question.places:  # of several series with that number, the asked place's
+        found = [c for c in found if set(question.places) & set(library.places_of(c.id))] or found
+    if len(found) != 1:
+        return None
+    chunk = found[0]
+    when = chunk.issue_date
+    assert when is not None  # (filtered above)
+    headline = f"{chunk.issue}：{when.year}年{when.month}月{when.day}日"
+    return Answer(question, True, headline, "", chunk, (), ())
+
+
+def _period_year(chunk: Chunk) -> int | None:
+    """Return the year of the period an issue covers (a December report is dated the next January)."""
+    found = parse_period(chunk.issue_period) if chunk.issue_period else None
+    return found.start.year if found is not None and found.year_known else None
 
 
 def _part(question: Question, library: Library) -> Answer:

@@ -197,6 +197,12 @@ class Library:
         order = np.lexsort((self.corpus.ids, -dates.astype(np.int64)))[:n]
         return [self.corpus.chunk(int(p)) for p in order]
 
+    def issue_chunks(self) -> list[Chunk]:
+        """Return the first chunk of each indexed bulletin, which carries its issue, date and period."""
+        documents = self.corpus.art_document
+        first = np.flatnonzero(np.r_[True, documents[1:] != documents[:-1]]) if len(documents) else np.zeros(0, int)
+        return [self.chunk_at(int(self.corpus.art_start[a])) for a in first]
+
     def places_of(self, chunk_id: int) -> tuple[str, ...]:
         """Return the places a chunk names or whose article is about (in the order the corpus met them)."""
         pos = self.corpus.position(chunk_id)

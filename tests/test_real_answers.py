@@ -1,0 +1,89 @@
+"""Answers over real bulletins of offices outside Shanghai: which place, which issue, which period, whose figure.
+
+The bulletins are the opening parts of real published ones (tests/data/real); every question is answered through a
+real store and the real engine, as `bulletin ask` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+import helpers
+from bot.engine import Engine
+from bot.models import Answer
+from index import Store, ingest_paths
+
+REAL = Path(__file__).parent / "data" / "real"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    async def load() -> Engine:
+        async with await Store.open(tmp_path_factory.mktemp("real") / "real.db") as store:
+            await ingest_paths(store, helpers.segmenter(), [REAL])
+            return await Engine.load(store, helpers.segmenter())
+
+    return asyncio.run(load())
+
+
+def _value(answer: Answer) -> float:
+    assert answer.found, answer.headline
+    return answer.figures[0].figure.value
+
+
+# --- places ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["樟树市2025年5月12345工单多少件", "衡东县2024年第四季度12345话务总数是多少",
+                                      "乌海市第十一批信访件有多少件"])
+def test_a_place_the_bulletins_never_name_is_not_found(engine: Engine, question: str) -> None:
+    # a neighbouring county's question gets no figure of another county
+    answer = engine.ask(question)
+    assert not answer.found
+    assert "没有关于" in answer.headline
+
+
+def test_a_county_named_only_by_its_file_answers_its_questions(engine: Engine) -> None:
+    # 高安's report never names 高安: 受理宜春下派工单 is its work, the file gaoan-… says whose
+    assert _value(engine.ask("高安10月重派率")) == 0.82
+
+
+def test_a_banner_of_a_city_is_asked_as_itself(engine: Engine) -> None:
+    # 第十六批涉及巴彦淖尔…乌拉特中旗有几件: the banner's 2件, not the city's 5件
+    assert _value(engine.ask("第十六批涉及巴彦淖尔的信访件乌拉特中旗有几件")) == 2
+
+
+# --- periods and issues ------------------------------------------------------------------------------------
+
+
+def test_the_month_asked_is_answered_by_that_months_figure(engine: Engine) -> None:
+    assert _value(engine.ask("丰城2024年12月投诉类占比多少")) == 81.11
+    assert _value(engine.ask("丰城2025年5月投诉类占比多少")) == 80.80
+
+
+@pytest.mark.parametrize("question", ["丰城2025年4月12345接收了多少工单", "高安2023年9月受理宜春下派工单多少件"])
+def test_a_month_no_issue_reports_is_not_found_not_the_nearest(engine: Engine, question: str) -> None:
+    answer = engine.ask(question)
+    assert not answer.found
+    assert "不是所问" in answer.headline or "没有" in answer.headline
+
+
+def test_an_issue_is_dated_from_its_header(engine: Engine) -> None:
+    answer = engine.ask("广州安全生产形势通报2019年第11期是哪天发的")
+    assert answer.found
+    assert "2019年12月15日" in answer.headline
+
+
+def test_a_span_is_not_answered_by_one_month_of_it(engine: Engine) -> None:
+    assert _value(engine.ask("广州2019年1-11月生产安全事故多少起")) == 601
+
+
+# --- subjects ----------------------------------------------------------------------------------------------
+
+
+def test_a_towns_figure_in_a_list_answers_for_the_town(engine: Engine) -> None:
+    # 重复派发工单5件，…其中棠浦镇2件，双峰林场、市监局、供电公司各1件
+    assert _value(engine.ask("棠浦镇重复派发了几件")) == 2
