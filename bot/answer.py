@@ -221,7 +221,7 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
                         question.towns and not set(question.towns) & set(towns_of(fig))):
                     continue  # a town asked (七宝镇): only a figure whose clause names it
                 if question.places and question.unit_spoken and question.unit_kind == "count" and question.measure \
-                        and fig.measure and not names_measure(question, fig):
+                        and fig.measure and not names_measure(question, fig) and question.measure not in fig.sentence:
                     continue  # 多少个快递网点 (a counted noun, spoken) is not answered by a count of 快递驿站
                 if chunk.article_id not in articles:  # looked up once per article, not per figure and word
                     text = library.article_text(chunk.article_id)
