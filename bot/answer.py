@@ -26,6 +26,7 @@ from bot.question import Question
 from index import (
     TOTAL_WORDS,
     Chunk,
+    Figure,
     Hit,
     Library,
     Period,
@@ -256,7 +257,7 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
     if question.asked_period is not None and question.wants == "figure":
         # 2025年4月 is not answered by May's figure, nor 11月 by 1-11月's: a figure of another period is set aside
         asked = question.asked_period
-        other = [f for f in scored if (given := period_of(f)) is not None and not _answers(asked, given)]
+        other = [f for f in scored if (given := period_of(f)) is not None and not _answers(asked, given, f.figure)]
         scored = [f for f in scored if f not in other]
         other_years += other
     return _distinct(scored), _distinct(other_years)
@@ -278,11 +279,15 @@ def _named(asked: tuple[str, ...], own: tuple[Subject, ...]) -> bool:
     return any(same_subject(a, s.name) for a in asked for s in own)
 
 
-def _answers(asked: Period, given: Period) -> bool:
-    """Tell whether a figure of the given period answers the asked one: the same days, or, for a year asked, a
-    running total reached within that year (长宁2020年有多少个快递网点: the count at 2020's last issue)."""
+def _answers(asked: Period, given: Period, fig: Figure) -> bool:
+    """Tell whether a figure of the given period answers the asked one: the same days; for a year asked, a running
+    total reached within that year (长宁2020年有多少个快递网点: the count at 2020's last issue); for a day asked, a
+    rate standing on that day (目前…接种完成率84.31% in the 8月29日 report: a level, where a count would be a flow)."""
     if matches(asked, given):
         return True
+    if asked.grain == "day" and given.cumulative and fig.kind == "percent":
+        return (given.end.month, given.end.day) == (asked.end.month, asked.end.day) and (
+            not asked.year_known or not given.year_known or given.end.year == asked.end.year)
     return asked.grain == "year" and given.cumulative and asked.year_known and given.year_known \
         and asked.start <= given.end <= asked.end
 
