@@ -24,6 +24,7 @@ from bot.models import Answer, FigureHit
 from bot.passages import passage_answer
 from bot.question import Question
 from index import (
+    OPEN_START,
     TOTAL_WORDS,
     Chunk,
     Figure,
@@ -222,7 +223,8 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
                         question.towns and not set(question.towns) & set(towns_of(fig))):
                     continue  # a town asked (七宝镇): only a figure whose clause names it
                 if question.places and question.unit_spoken and question.unit_kind == "count" and question.measure \
-                        and fig.measure and not names_measure(question, fig) and question.measure not in fig.sentence:
+                        and fig.measure and not names_measure(question, fig) \
+                        and not _abbreviated_in(question.measure, fig.sentence):
                     continue  # 多少个快递网点 (a counted noun, spoken) is not answered by a count of 快递驿站
                 if chunk.article_id not in articles:  # looked up once per article, not per figure and word
                     text = library.article_text(chunk.article_id)
@@ -279,17 +281,28 @@ def _named(asked: tuple[str, ...], own: tuple[Subject, ...]) -> bool:
     return any(same_subject(a, s.name) for a in asked for s in own)
 
 
+def _abbreviated_in(word: str, text: str) -> bool:
+    """Tell whether text holds a word or the phrase it abbreviates: its characters in order, close together
+    (违建 in 违法建设, 核酸 in 核酸检测)."""
+    if word in text:
+        return True
+    pattern = ".{0,3}".join(re.escape(ch) for ch in word)
+    return len(word) >= 2 and re.search(pattern, text) is not None
+
+
 def _answers(asked: Period, given: Period, fig: Figure) -> bool:
     """Tell whether a figure of the given period answers the asked one: the same days; for a year asked, a running
     total reached within that year (长宁2020年有多少个快递网点: the count at 2020's last issue); for a day asked, a
     rate standing on that day (目前…接种完成率84.31% in the 8月29日 report: a level, where a count would be a flow)."""
     if matches(asked, given):
         return True
+    if asked.grain == "year" and given.cumulative and given.start == OPEN_START and asked.year_known \
+            and given.year_known:
+        return asked.start <= given.end <= asked.end  # a stock (累计建成) reached within the year asked
     if asked.grain == "day" and given.cumulative and fig.kind == "percent":
         return (given.end.month, given.end.day) == (asked.end.month, asked.end.day) and (
             not asked.year_known or not given.year_known or given.end.year == asked.end.year)
-    return asked.grain == "year" and given.cumulative and asked.year_known and given.year_known \
-        and asked.start <= given.end <= asked.end
+    return False
 
 
 def period_of(item: FigureHit) -> Period | None:

@@ -26,7 +26,16 @@ from index.ingest import RULES, IngestResult, ReindexResult, ingest_bytes, inges
 from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
 from index.numerals import format_amount, parse_amount, parse_number
-from index.periods import Period, covers, figure_period, find_periods, matches, parse_period, question_period
+from index.periods import (
+    OPEN_START,
+    Period,
+    covers,
+    figure_period,
+    find_periods,
+    matches,
+    parse_period,
+    question_period,
+)
 from index.places import DISTRICTS, TOWNS, canonical, local, place_matches, place_names_in, places_in, within
 from index.records import AskedQuestion, Downvoted, FeedbackStats, QuestionStats, Stats, StoredIssue, Vote
 from index.resources import data_path, sample_bulletins
@@ -41,6 +50,7 @@ __all__ = [
     "DISTRICTS",
     "LIMITS",
     "MAX_BYTES",
+    "OPEN_START",
     "RULES",
     "SUFFIXES",
     "TOTAL_WORDS",

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from index.models import Figure
 from index.numerals import parse_number, scaled
-from index.places import canonical, place_names_in, places_in, scope_of
+from index.places import canonical, place_names_in, places_in, scope_of, within
 from index.records import FigureRow
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
@@ -210,6 +210,8 @@ def _figure_places(sentence: str, start: int, places: tuple[str, ...], own: tupl
         return own
     left, _ = _clause_bounds(sentence, start, start)
     clause = _sentence_places(sentence[left:start], about) if left < start else ()
+    if clause and own and all(within(own[0], c) for c in clause):
+        clause = (*own, *clause)  # 受理宜春下派工单 in 高安's bulletin: the city named is where the work came from
     return tuple(dict.fromkeys((*(clause or own), *places)))
 
 
