@@ -112,6 +112,8 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
     terms = tuple(dict.fromkeys(segmenter.terms(text)))
     words = segmenter.words(text)
     asked_period = question_period(text)
+    if asked_period is not None and _BOUND.match(text, text.find(asked_period.text) + len(asked_period.text)):
+        asked_period = None  # 1970年前, 2020年以后: a bound, not the span asked about
     # the words of a period (2024年12月) say when, not what: none of them is a content word
     in_period = _within(words, [(a, b) for a, b, _ in find_periods(text)])
     asked_at, unit_at, unit, kind, spoken = _asked(text, words)
@@ -152,6 +154,7 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
 
 # nouns that name a count itself, not what is counted (几种种类, 多少个数量): no measure
 _GENERIC_NOUNS = frozenset("种类 类型 数量 数目 总数 个数 次数 人数 件数 多少 情况".split())
+_BOUND = re.compile(r"以?[前后]|之[前后]|以来")
 _COORDINATED = re.compile(r"^(?:和|与|及|以及|、|，|跟|同|还有|或|对比|比)$")
 
 
