@@ -113,7 +113,7 @@ def _issue_date(question: Question, library: Library) -> Answer | None:
     when = chunk.issue_date
     assert when is not None  # (filtered above)
     headline = f"{chunk.issue}：{when.year}年{when.month}月{when.day}日"
-    return Answer(question, True, headline, "", chunk, (), ())
+    return Answer(question, True, headline, "", chunk, (), (Hit(chunk, 1.0, 0),))  # the source: the issue itself
 
 
 def _period_year(chunk: Chunk) -> int | None:
