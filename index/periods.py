@@ -297,9 +297,10 @@ def matches(asked: Period, given: Period) -> bool:
     # neighbour, a part or a whole (2019年10月 is not 11月 nor 1-11月). A year-unknown side (8月19日) is those days
     # in any year. Running totals match on their end when either start is unstated (截至8月29日 answers
     # 2021年1月1日至2022年8月29日累计, not 8月29日's own count); an open end (以来, no date) matches any end.
+    # (an open end matches only a total that reaches past its start: 截至2000年6月23日 is no 自2020年以来)
     return any((a.start, a.end) == (g.start, g.end) or (a.cumulative and g.cumulative and (
-        a.end == g.end or OPEN_END in (a.end, g.end)) and (a.start == g.start or OPEN_START in (a.start, g.start)))
-        for a, g in _aligned(asked, given))
+        a.end == g.end or OPEN_END in (a.end, g.end)) and (a.start == g.start or OPEN_START in (a.start, g.start))
+        and a.start <= g.end and g.start <= a.end) for a, g in _aligned(asked, given))
 
 
 def covers(asked: Period, given: Period) -> bool:

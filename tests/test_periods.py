@@ -500,3 +500,12 @@ def test_a_period_in_a_bracketed_aside_is_not_the_next_figures() -> None:
     found = figure_period(sentence, sentence.find("90.05"), issue=parse_period("2025年5月"))
     assert found is not None
     assert (found.start, found.end) == (dt.date(2025, 5, 1), dt.date(2025, 5, 31))
+
+
+def test_an_open_running_total_does_not_match_one_that_ends_before_it_starts() -> None:
+    # found by the property test: 截至6月23日 (of 2000) and 自2020年以来 share no day, so neither answers the other
+    ended, started = parse_period("截至6月23日", year=2000), parse_period("自2020年以来", year=2000)
+    assert ended is not None
+    assert started is not None
+    assert not matches(ended, started)
+    assert not covers(ended, started)
