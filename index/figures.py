@@ -188,7 +188,10 @@ def figure_rows(text: str, *, issue_date: dt.date | None = None, place: str | No
             elif period is None and issue_date is None and kind not in ("date", "year"):
                 period = context
             # 全市共有快递网点1800个 in a 徐汇 article is the city's figure, not 徐汇's; 全国 ones are the country's
-            wider = _WIDER.search(f.before)  # its own clause first: …，全国…20万个
+            # its own clause first (…，全国…20万个), read in the sentence: 排名全国第6 compares, the 第 lies past before
+            wider = _WIDER.search(sentence, f.start - len(f.before), f.start + 1)
+            if wider is not None and wider.end() > f.start:
+                wider = None
             if wider is None:
                 if not wide_looked:
                     wide, wide_looked = _WIDER.search(sentence), True
