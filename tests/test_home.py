@@ -51,7 +51,7 @@ def test_scope_words_take_the_home_so_the_figure_is_the_homes() -> None:
 
 def test_a_comparison_with_the_country_leaves_the_figure_its_own_places() -> None:
     # 排名全国第6 ranks 黑龙江 in the country; 全国共有…20万个 is the country's own figure
-    [rank] = [f for f in extract_figures("土地面积共约47.3万平方公里，排名全国第6。", home="黑龙江") if f.kind == "ordinal"]
+    [rank] = [f for f in extract_figures("土地面积共约47.3万平方公里，排名全国第6。", place="黑龙江") if f.kind == "ordinal"]
     assert rank.places == ("黑龙江",)
     [whole] = extract_figures("全国共有快递网点20万个。", home="上海")
     assert whole.places == ("全国",)
