@@ -207,7 +207,6 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
     weights = {t: weight(t, library) for t in (*question.content, *question.phrases) if not (rate and t in rate)}
     period = resolve_period(question.period, library.newest)  # 今年 = the newest bulletin's year
     asked_year = int(period[:4]) if period and period[:4].isdigit() else None
-    scored: list[FigureHit] = []
     passages = _passages(hits, library)
     if question.places and question.measure:
         # the figure index adds the place's figures of this measure from other issues, not only BM25's best
@@ -215,7 +214,10 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
         passages += [(c, INDEXED * top) for c in _indexed(question, library, {c.id for c, _ in passages}, asked_year)]
     articles: dict[int, frozenset[str]] = {}
     # 几级 may be answered by a bare 7.2, 什么时候 by a year: when nothing fits strictly, the next best may answer
+    # (高安10月市监局办了多少件: 办件数量322 in a table row has no 件)
+    other_years: list[FigureHit] = []
     for relaxed in (False, True):
+        scored: list[FigureHit] = []
         for chunk, relevance in passages:
             for fig in library.figures.get(chunk.id, ()):
                 if not kind_fits(question, fig, relaxed=relaxed) or (
@@ -232,8 +234,17 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
                 reasons = fit(question, fig, weights, article=articles[chunk.article_id], period=period)
                 reasons += (("passage relevance", round(6.0 * relevance / top, 3)),)
                 scored.append(FigureHit(fig, chunk, sum(r[1] for r in reasons), reasons))
+        scored, aside = _set_aside(question, scored, weights, asked_year)
+        other_years = other_years or aside  # what the strict pass set aside stays the answer's "elsewhere"
         if scored or not (question.unit_spoken or question.wants == "date"):
             break
+    return _distinct(scored), _distinct(other_years)
+
+
+def _set_aside(question: Question, scored: list[FigureHit], weights: dict[str, float],
+               asked_year: int | None) -> tuple[list[FigureHit], list[FigureHit]]:
+    """Drop the figures that cannot answer (another kind, another subject's, not about what was asked) and set
+    aside those of another year or period: return the rest and those."""
     if question.wants == "figure" and question.unit_kind and not question.unit_spoken:
         # 多少钱 wants money: figures of another kind are wrong answers (a bare number stays: 人口8.57万)
         scored = [f for f in scored if f.figure.unit is None or unit_kind(f.figure.unit) == question.unit_kind]
@@ -262,7 +273,7 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
         other = [f for f in scored if (given := period_of(f)) is not None and not _answers(asked, given, f.figure)]
         scored = [f for f in scored if f not in other]
         other_years += other
-    return _distinct(scored), _distinct(other_years)
+    return scored, other_years
 
 
 def _owners(item: FigureHit) -> tuple[Subject, ...]:

@@ -87,3 +87,8 @@ def test_a_span_is_not_answered_by_one_month_of_it(engine: Engine) -> None:
 def test_a_towns_figure_in_a_list_answers_for_the_town(engine: Engine) -> None:
     # 重复派发工单5件，…其中棠浦镇2件，双峰林场、市监局、供电公司各1件
     assert _value(engine.ask("棠浦镇重复派发了几件")) == 2
+
+
+def test_a_table_cell_with_no_unit_answers_when_no_figure_with_one_does(engine: Engine) -> None:
+    # 市监局：办件数量322 (a tab-separated row of 高安's table) has no 件; only it is 市监局's and 10月's
+    assert _value(engine.ask("高安10月市监局办了多少件")) == 322
