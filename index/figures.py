@@ -353,6 +353,8 @@ def _figure_from_match(sentence: str, m: re.Match[str], dated: bool) -> _Found |
     ordinal = sentence[m.start() - 1:m.start()] == "第" and not before
     if chinese and not before and _vague(sentence[m.start() - 1:m.start()], num):
         return None  # 数十万, 几百, 上千, 成千: a magnitude, not a figure (建成三个 and 人数二百 are figures)
+    if chinese and not ordinal and unit in _ATTRIBUTIVE_UNITS and _CJK_CHAR.match(sentence, m.end()):
+        return None  # 一级平台, 二类疫苗, 三等奖: a grade that qualifies the noun after it, not a count
     if chinese and not ordinal:  # 排行第三, 第一背鳍: after 第 a numeral is an ordinal, unit or none
         nxt = sentence[m.end("num"):m.end("num") + 1]
         if (unit is None and m["mult"] is None) or (len(num) == 1 and nxt in _CN_WORD_AFTER):
@@ -383,6 +385,8 @@ def _figure_from_match(sentence: str, m: re.Match[str], dated: bool) -> _Found |
 
 
 _DOT_DIGIT = re.compile(r"\.\d")
+_ATTRIBUTIVE_UNITS = frozenset("级 类 等".split())
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _make(sentence: str, start: int, end: int, value: float, value_max: float | None, unit: str | None,

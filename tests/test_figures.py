@@ -367,3 +367,16 @@ def test_the_look_aheads_change_no_match_after_any_word() -> None:
 @given(pattern_text)
 def test_the_look_aheads_change_no_match(text: str) -> None:
     assert_same_matches(text)
+
+
+@pytest.mark.parametrize(("text", "figures"), [
+    ("共办结宜春市一级平台下派工单 553 ，", ["553"]),  # 宜丰's report: 一级平台 is a platform's grade
+    ("设有三级医院5家", ["5家"]),
+    ("分为三级", ["三级"]),  # a grade at the end of its clause is still counted
+])
+def test_a_grade_before_its_noun_is_no_count(text: str, figures: list[str]) -> None:
+    assert [f.text for f in extract_figures(text)] == figures
+
+
+def test_an_ordinal_grade_stays_an_ordinal() -> None:
+    assert [f.text for f in extract_figures("位列第一类组")] == ["第一类"]
