@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import replace
 
@@ -19,28 +18,21 @@ from bot.combine import (
     what_is_asked,
     when,
 )
-from bot.fit import coverage, fit, kind_fits, weight, year_of
+from bot.fit import fit, kind_fits, weight
 from bot.models import Answer, FigureHit
 from bot.passages import passage_answer
 from bot.question import Question
+from bot.scope import abbreviated_in, set_aside
 from index import (
-    OPEN_START,
     TOTAL_WORDS,
     Chunk,
-    Figure,
     Hit,
     Library,
-    Period,
-    Subject,
-    figure_period,
     local,
-    matches,
     parse_number,
     parse_period,
     resolve_period,
-    same_subject,
     same_unit,
-    subjects_of,
     unit_kind,
 )
 
@@ -49,8 +41,6 @@ INDEXED = 0.8  # the relevance of a passage found through the figure index, as a
 INDEXED_ISSUES = 12  # at most this many of them: the newest (and as many of the asked year)
 SERIES_MARGIN = 2.0  # how much worse the newest issue's figure may fit and still answer a question with no year
 _WHICH_COUNT = re.compile(r"哪几(个|种|位|项|类|部分|条|家|处|座|所)")
-SUBJECT_NAMED = 1.5  # a figure whose own clause names the subject asked, over one whose clause names nobody
-_COVERAGE = 0.35  # with a place asked, the share of the question's words a figure's sentence must hold
 
 
 def answer(question: Question, library: Library, *, look_elsewhere: bool = True) -> Answer:
@@ -226,7 +216,7 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
                     continue  # a town asked (七宝镇): only a figure whose clause names it
                 if question.places and question.unit_spoken and question.unit_kind == "count" and question.measure \
                         and fig.measure and not names_measure(question, fig) \
-                        and not _abbreviated_in(question.measure, fig.sentence):
+                        and not abbreviated_in(question.measure, fig.sentence):
                     continue  # 多少个快递网点 (a counted noun, spoken) is not answered by a count of 快递驿站
                 if chunk.article_id not in articles:  # looked up once per article, not per figure and word
                     text = library.article_text(chunk.article_id)
@@ -234,102 +224,11 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
                 reasons = fit(question, fig, weights, article=articles[chunk.article_id], period=period)
                 reasons += (("passage relevance", round(6.0 * relevance / top, 3)),)
                 scored.append(FigureHit(fig, chunk, sum(r[1] for r in reasons), reasons))
-        scored, aside = _set_aside(question, scored, weights, asked_year)
+        scored, aside = set_aside(question, scored, weights, asked_year)
         other_years = other_years or aside  # what the strict pass set aside stays the answer's "elsewhere"
         if scored or not (question.unit_spoken or question.wants == "date"):
             break
     return _distinct(scored), _distinct(other_years)
-
-
-def _set_aside(question: Question, scored: list[FigureHit], weights: dict[str, float],
-               asked_year: int | None) -> tuple[list[FigureHit], list[FigureHit]]:
-    """Drop the figures that cannot answer (another kind, another subject's, not about what was asked) and set
-    aside those of another year or period: return the rest and those."""
-    if question.wants == "figure" and question.unit_kind and not question.unit_spoken:
-        # 多少钱 wants money: figures of another kind are wrong answers (a bare number stays: 人口8.57万)
-        scored = [f for f in scored if f.figure.unit is None or unit_kind(f.figure.unit) == question.unit_kind]
-    if question.places:
-        # a place's figure must be about what was asked: 8000余人 in a 浦东 sentence about union members does not
-        # answer 浦东快递业务量是多少, even though it is 浦东's only figure
-        scored = [f for f in scored if coverage(question, f.figure.sentence, weights) >= _COVERAGE]
-    other_years: list[FigureHit] = []
-    if asked_year is not None and question.wants == "figure":
-        # 2021年新增 is not answered by 2022年新增: a figure dated to another year is set aside
-        other_years = [f for f in scored if year_of(f.figure, f.chunk.issue_date) not in (None, asked_year)]
-        scored = [f for f in scored if f not in other_years]
-    owners = [_owners(f) for f in scored]
-    if question.subjects and question.wants == "figure" and any(_named(question.subjects, own) for own in owners):
-        # 棠浦镇重复派发了几件: not 市监局's 1件 (a figure of another subject), and 其中棠浦镇2件 before the whole's 5件
-        # (the subject's own figure is preferred in a list or table of several subjects only: in a text about it,
-        # every sentence may open with its name)
-        # (only where some figure is the subject's own: otherwise who a figure is of is not told apart here)
-        listed = any(own and not _named(question.subjects, own) for own in owners)
-        scored = [f if not own else replace(f, score=f.score + SUBJECT_NAMED * listed, reasons=(
-            *f.reasons, ("its subject is the one asked", SUBJECT_NAMED * listed)))
-                  for f, own in zip(scored, owners, strict=True) if not own or _named(question.subjects, own)]
-    if question.asked_period is not None and question.wants == "figure":
-        # 2025年4月 is not answered by May's figure, nor 11月 by 1-11月's: a figure of another period is set aside
-        asked = question.asked_period
-        other = [f for f in scored if (given := period_of(f)) is not None and not _answers(asked, given, f.figure)]
-        scored = [f for f in scored if f not in other]
-        other_years += other
-    return scored, other_years
-
-
-def _owners(item: FigureHit) -> tuple[Subject, ...]:
-    """Return whose a figure is: the subjects of its clause, list item or row, read across the ；-parts of its
-    sentence (帅鑫片区1组，…；需整改问61个 is still 帅鑫片区's)."""
-    fig, text = item.figure, item.chunk.text
-    at = text.find(fig.sentence)
-    if at < 0:
-        return subjects_of(fig.sentence, fig.start, fig.end)
-    left = max(text.rfind("。", 0, at), text.rfind("\n", 0, at)) + 1
-    return subjects_of(text[left:at + len(fig.sentence)], at - left + fig.start, at - left + fig.end)
-
-
-def _named(asked: tuple[str, ...], own: tuple[Subject, ...]) -> bool:
-    """Tell whether a figure's subjects (its clause's, list item's or row's) hold one asked."""
-    return any(same_subject(a, s.name) for a in asked for s in own)
-
-
-def _abbreviated_in(word: str, text: str) -> bool:
-    """Tell whether text holds a word or the phrase it abbreviates: its characters in order, close together
-    (违建 in 违法建设, 核酸 in 核酸检测)."""
-    if word in text:
-        return True
-    pattern = ".{0,3}".join(re.escape(ch) for ch in word)
-    return len(word) >= 2 and re.search(pattern, text) is not None
-
-
-def _answers(asked: Period, given: Period, fig: Figure) -> bool:
-    """Tell whether a figure of the given period answers the asked one: the same days; for a year asked, a running
-    total reached within that year (长宁2020年有多少个快递网点: the count at 2020's last issue); for a day asked, a
-    rate standing on that day (目前…接种完成率84.31% in the 8月29日 report: a level, where a count would be a flow)."""
-    if matches(asked, given):
-        return True
-    if asked.grain == "year" and given.cumulative and given.start == OPEN_START and asked.year_known \
-            and given.year_known:
-        return asked.start <= given.end <= asked.end  # a stock (累计建成) reached within the year asked
-    if asked.grain == "day" and given.cumulative and fig.kind == "percent":
-        return (given.end.month, given.end.day) == (asked.end.month, asked.end.day) and (
-            not asked.year_known or not given.year_known or given.end.year == asked.end.year)
-    return False
-
-
-def period_of(item: FigureHit) -> Period | None:
-    """Return the period a figure is stated for: its sentence's, else its issue's (None when nothing says)."""
-    return _period_of(item.figure.sentence, item.figure.start, item.chunk.issue_period, item.chunk.issue_date)
-
-
-@functools.lru_cache(maxsize=8192)
-def _period_of(sentence: str, start: int, issue_period: str | None, issue_date: dt.date | None) -> Period | None:
-    issue = parse_period(issue_period, year=issue_date.year if issue_date else None) if issue_period else None
-    if issue is not None and issue.cumulative and issue.grain == "day":
-        # a daily report opening 截至8月18日 reports that day: its figures with no period words are the day's own
-        issue = replace(issue, start=issue.end, cumulative=False)
-    elif issue is None and issue_date is not None:
-        issue = parse_period(f"{issue_date.year}年")  # an issue known only by its date: its figures are its year's
-    return figure_period(sentence, start, issue=issue)
 
 
 def _indexed(question: Question, library: Library, listed: set[int], year: int | None) -> list[Chunk]:
