@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from index.models import Figure
 from index.numerals import parse_number, scaled
-from index.places import canonical, place_names_in, places_in, scope_of, within
+from index.places import SCOPE_WORD, canonical, place_names_in, places_in, scope_of, within
 from index.records import FigureRow
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
@@ -221,9 +221,9 @@ def _figure_places(sentence: str, start: int, places: tuple[str, ...], own: tupl
 def _sentence_places(sentence: str, about: tuple[str, ...]) -> tuple[str, ...]:
     """Return the places a sentence names, 我市/全县 as the place they mean, in order of mention."""
     named = places_in(sentence)
-    if not about or not _SCOPE_WORD.search(sentence):
+    if not about or not SCOPE_WORD.search(sentence):
         return named
-    found = [(m.start(), key) for m in _SCOPE_WORD.finditer(sentence) if (key := scope_of(m.group(), about))]
+    found = [(m.start(), key) for m in SCOPE_WORD.finditer(sentence) if (key := scope_of(m.group(), about))]
     found += [(sentence.find(name), key) for name in place_names_in(sentence) if (key := canonical(name))]
     return tuple(dict.fromkeys(key for _, key in sorted(found)))
 
@@ -231,8 +231,6 @@ def _sentence_places(sentence: str, about: tuple[str, ...]) -> tuple[str, ...]:
 # a sentence about the whole city (or country) is not about the article's district; but 居全国第6, 占全省的, 全国领先
 # only compare the subject with it
 _WIDER = re.compile(r"(?<![居占列于比在])(?:全市|本市|我市|全县|本县|我县|全区|本区|我区|全旗|全国|全省|本省|我省)(?![第前首之平领])")
-# 我市, 全县, 本区: the bulletin's own place, by its level
-_SCOPE_WORD = re.compile(r"[我本全][市县区旗省州盟]")
 # Words that end a measure phrase on its left (设有快递网点130个 -> 快递网点) or its right (100套公租房租赁给 -> 公租房).
 _CUT_LEFT_WORDS = (
     r"(?:新增|累计|合计|共计|共有|总计|一共|总共|其中|设有|建有|建成|拥有|推动|完成|实现|达到|超过|约为|约有|全区|辖区|"

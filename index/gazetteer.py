@@ -11,7 +11,6 @@ import csv
 import functools
 import importlib.metadata
 import importlib.util
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,11 +152,3 @@ def ancestors(code: int) -> Iterator[Division]:
         yield table[parent]
         parent = table[parent].parent
 
-
-_SUFFIX_OF_WORD = re.compile(r"[省市州盟区县旗]$")
-
-
-def level_word(word: str) -> str | None:
-    """Return the suffix a scope word names: 我市 / 全市 / 本市 -> 市, 我县 -> 县, 全区 -> 区 (None otherwise)."""
-    m = _SUFFIX_OF_WORD.search(word)
-    return m.group() if m else None

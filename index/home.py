@@ -14,12 +14,11 @@ from pathlib import Path
 
 from pypinyin import lazy_pinyin
 
-from index.gazetteer import divisions, level_word
-from index.places import canonical, division, parents, places_in
+from index.gazetteer import divisions
+from index.places import SCOPE_WORD, canonical, division, parents, places_in
 
 HEAD_LINES = 6  # the opening lines read as the masthead
 _HEAD_WEIGHT, _FILE_WEIGHT, _TEXT_WEIGHT, _FIRST_WEIGHT, _CHILD_WEIGHT, _LEVEL_WEIGHT = 3.0, 20.0, 1.0, 2.0, 0.5, 2.0
-_SCOPE = re.compile(r"[我本全]([市县区旗州省盟])")
 _LATIN = re.compile(r"[a-z]+")
 
 
@@ -67,15 +66,10 @@ def home_place(head: list[str], text: str, document: str) -> str | None:
         score[place] += _FILE_WEIGHT
     if not score:
         return None
-    levels = {m.group(1) for m in _SCOPE.finditer(text)} - {"省"}
+    levels = {m.group(1) for m in SCOPE_WORD.finditer(text)} - {"省"}
     for place in score:
         found = division(place)
         if found is not None and any(found.name.endswith(s) for s in levels):
             score[place] += _LEVEL_WEIGHT  # 我县 says the home is a county
     # ties go to the smaller place: a county's bulletin names its city, rarely the other way round
     return max(score, key=lambda p: (score[p], len(parents(p))))
-
-
-def scope_word(word: str) -> bool:
-    """Tell whether a word names the bulletin's own place by its level (我市, 全县, 本区)."""
-    return bool(_SCOPE.fullmatch(word)) and level_word(word) is not None

@@ -190,12 +190,16 @@ def place_matches(text: str) -> list[re.Match[str]]:
     return list(_matches(text))
 
 
+# 我市, 全县, 本区: a bulletin naming its own place by its level (group 1: the level)
+SCOPE_WORD = re.compile(r"[我本全]([市县区旗省州盟])")
+
+
 def scope_of(word: str, about: tuple[str, ...]) -> str | None:
     """Return the place a scope word means (我市, 全县, 全区, 本市 …) given the places the text is about, nearest
     first: the first of them, or of what they lie in, whose name ends so (全市 in an article about 徐汇 is 上海)."""
-    suffix = gazetteer.level_word(word)
-    if suffix is None:
+    if (scope := SCOPE_WORD.fullmatch(word)) is None:
         return None
+    suffix = scope.group(1)
     for key in about:
         for candidate in (key, *parents(key, about)):
             for found in homonyms(candidate):
