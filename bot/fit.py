@@ -107,6 +107,8 @@ def fit(question: Question, fig: Figure, weights: dict[str, float], *, article: 
         # 同比增长多少 is answered by 同比下降12.5% (a change, whichever way), not by 满意率达到98.6% (a level)
         add("a rate of change" if _direction(fig.qualifier or "") else "a level, not a change",
             1.0 if _direction(fig.qualifier or "") else -1.0)
+    if question.verb and question.verb in fig.before[-4:]:
+        add("verb before it", 0.5)  # 死了多少人 -> 死亡29人, not 受伤37人 beside it
     add("question words near", _context(fig, weights, article))
     total = fig.qualifier in TOTAL_WORDS
     if question.qualifier == "新增":
@@ -138,11 +140,22 @@ def _context(fig: Figure, weights: dict[str, float], article: frozenset[str]) ->
     # A word elsewhere in the figure's article counts a little: the article is about it (体长可达10公分 in an
     # article about 溪银汉鱼 answers 溪银汉鱼的体长).
     score = 0.0
+    topic = _topic(fig.sentence, fig.start)
     for term, w in weights.items():
-        distance = gap(fig.sentence, fig.start, fig.end, term)
+        distance = 0 if term in topic else gap(fig.sentence, fig.start, fig.end, term)
         best = max(1.0 / (1.0 + distance / 6.0) if distance is not None else 0.0, 0.4 if term in article else 0.0)
         if term in fig.before or term in fig.after:
             best += 0.5
         score += w * best
     total = sum(weights.values())
     return 3.0 * score / total if total else 0.0
+
+
+_TOPIC = re.compile(r"([^，,、；;：:。（）()]{2,20})[：:][^：:]*$")
+_NO_TOPIC = re.compile(r"^(?:其中|具体|主要|包括|分别|如下|详情如下|情况如下)$")
+
+
+def _topic(sentence: str, start: int) -> str:
+    """Return the label a list's items hang from (城市低保户数 in 城市低保户数：数量47,396，上期47,596), or ""."""
+    m = _TOPIC.search(sentence, 0, start)
+    return m.group(1) if m and not _NO_TOPIC.match(m.group(1)) else ""

@@ -29,7 +29,9 @@ UNITS = unit_names()
 _ASKING = frozenset("多少钱 多少 几 多大 多长 多高 多重 多远 多久 什么时候 哪一天 哪天 哪一年 哪年 何时 叫什么 是什么 "
                     "什么 哪些 哪个 哪里 哪儿 谁 吗 呢 请问 一共 总共 共有 有 是 为 约 大约 大概 约为 左右".split())
 _FIGURE_CUE = re.compile(r"多少|(?<!哪)几(?!乎)|多大|多长|多高|多重|多远|多久|"
-                         r"百分之几|比例|占比|增幅|增长率|[^\W\d_]率\W*$")  # 高安10月群众满意率: a rate asked
+                         r"百分之几|比例|占比|增幅|增长率|[^\W\d_]率\W*$|"
+                         r"[^\W\d_](?<!多|少|无|函|系)数\W*$|[^\W\d_]额\W*$|[^\W\d_](?<!质|力)量\W*$")
+# 高安10月群众满意率, 7月农村低保户数, 办件量: a query ending in its measure asks for the figure
 _DATE_CUE = re.compile(r"哪一?天|哪一?日|什么时候|何时|几月几[日号]|什么日子|日期|什么时间|是几号|几号[印发出开召举编]")
 _CODE_CUE = re.compile(r"(?:编号|代号|型号|番号|代码)(?:是|为)?(?:多少|什么)")
 _ORDINAL_CUE = re.compile(r"第几|第多少|排第|排名第几|排名多少|排行第几|排多少位|位列第几|列第几")
@@ -84,6 +86,7 @@ class Question:
     sum_asked: bool = False  # 一共/合计 over several places (not 各有/分别, which asks each place's own)
     asked_period: Period | None = None  # the span asked about (2024年12月, 8月19日, 一季度, 1-11月), if any
     subjects: tuple[str, ...] = ()  # streets, towns, communities, zones and bodies asked about (棠浦镇, 市监局)
+    verb: str | None = None  # a one-character verb before the asking word: 死 in 死了多少人 (死亡29人, not 受伤37人)
 
 
 def analyze(text: str, segmenter: Segmenter) -> Question:
@@ -149,7 +152,23 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
                     focus=_ASK_WORDS.sub(" ", text), every_place=bool(_EVERY_PLACE.search(text)),
                     city=bool(_CITY.search(text)), towns=tuple(n for n in place_names_in(text) if n in TOWNS),
                     sum_asked=bool(_SUM_CUE.search(text) or _CITY.search(text)) and not _EACH_CUE.search(text),
-                    asked_period=asked_period, subjects=_asked_subjects(text))
+                    asked_period=asked_period, subjects=_asked_subjects(text),
+                    verb=_verb(words, asked_at, segmenter.stopwords))
+
+
+_PARTICLES = frozenset("了 过 掉 出 有 共 约 的 是 为 到 下 掉".split())
+
+
+def _verb(words: list[str], asked_at: int, stopwords: frozenset[str]) -> str | None:
+    """Return the one-character verb right before the asking word (死 in 死了多少人, 拆 in 拆了几处), if any."""
+    i = asked_at - 1
+    while i >= 0 and words[i] in _PARTICLES:
+        i -= 1
+    word = words[i] if i >= 0 else ""
+    if len(word) == 1 and "\u4e00" <= word <= "\u9fff" and word not in stopwords and word not in _ASKING \
+            and word not in UNITS and not places_in(word):
+        return word
+    return None
 
 
 # nouns that name a count itself, not what is counted (几种种类, 多少个数量): no measure

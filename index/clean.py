@@ -14,6 +14,7 @@ from index.errors import EmptyDocument
 from index.issues import read_issue
 from index.models import Article, Bulletin, IssueMeta
 from index.places import places_in
+from index.tables import linearize_tables
 from index.text import clean_line, fix_spacing, normalize_chars  # also imported from here by callers
 
 _END_PUNCT = "。！？；”’）」』】!?;)"
@@ -35,37 +36,6 @@ def _join(a: str, b: str) -> str:
     if a and b and re.match(r"[A-Za-z0-9]", a[-1]) and re.match(r"[A-Za-z0-9]", b[0]):
         return f"{a} {b}"
     return a + b
-
-
-_CELLS = re.compile(r"\t+")
-_NUMERIC = re.compile(r"^[-+]?[\d,]+(?:\.\d+)?[%％]?$")
-
-
-def linearize_tables(lines: list[str]) -> list[str]:
-    """Write each row of a tab-separated table as a sentence naming its columns, the rows of a table one paragraph:
-    单位 办件数量 … 解决率 / 瑞州街办 99 … 64.29% -> 瑞州街办：办件数量99，…，解决率64.29%；"""
-    out: list[str] = []
-    header: list[str] | None = None
-    rows: list[str] = []
-    for line in [*lines, None]:  # None: the end, where a table's last rows are written out
-        cells = [c.strip() for c in _CELLS.split(line.strip())] if line and "\t" in line else []
-        if len(cells) >= 3 and not any(_NUMERIC.match(c) for c in cells):
-            if rows:
-                out.append("".join(rows))
-                rows = []
-            header = cells  # a row of names only: the columns' header
-            continue
-        if header and len(cells) == len(header) and sum(bool(_NUMERIC.match(c)) for c in cells) >= len(cells) // 2:
-            pairs = "，".join(f"{name}{value}" for name, value in zip(header[1:], cells[1:], strict=True))
-            rows.append(f"{cells[0]}：{pairs}；")
-            continue
-        if rows:
-            out.append("".join(rows))  # the table's rows, one paragraph: a list of its row labels stays together
-            rows = []
-        header = None
-        if line is not None:
-            out.append(line)
-    return out
 
 
 _TABLE_ROW = re.compile(r"\S\t+\S.*\t|\S {3,}\S.* {3,}\S")

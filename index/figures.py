@@ -35,7 +35,8 @@ _COUNT_UNITS = ["部门", "个", "套", "人", "名", "位", "家", "户", "件"
     "幅", "段", "节", "轮", "局", "票", "倍", "届", "强", "代", "路", "站", "号", "组", "对", "双", "片", "块", "句",
     "字", "声", "口", "顶", "扇", "辈", "任", "所", "区", "县", "省", "国", "城", "村", "镇", "乡", "街", "校", "队",
     "团", "营", "军", "师", "餐", "季", "场次", "分", "点", "页", "辑", "朝", "话", "步", "席", "宗", "帧", "发", "科",
-    "关", "回", "遍", "趟", "圈", "粒", "滴", "人次", "亿人次"]
+    "关", "回", "遍", "趟", "圈", "粒", "滴", "人次", "亿人次", "羽", "尾", "剂", "剂次", "针次", "户次", "件次", "车次",
+    "架次", "批次", "盒", "瓶", "袋", "箱", "桶", "笔"]
 
 # Latin units as Wikipedia and technical text write them (46,600m², 40km)
 _LATIN_UNITS = ["km²", "m²", "km/h", "km", "cm", "mm", "m", "kg", "ha", "kW", "MW", "GW", "kWh", "mph", "ft", "mi"]
@@ -142,8 +143,30 @@ def same_dimension(a: str | None, b: str | None) -> bool:
 
 
 def sentences(text: str) -> list[str]:
-    """Split text into sentences at 。！？； and newlines, each keeping its end mark."""
-    return [m.group() for m in _SENTENCE.finditer(text) if m.group().strip()]
+    """Split text into sentences at 。！？； and newlines, each keeping its end mark.
+
+    A numbered heading written as a sentence (1.住房和城乡建设类问题。) stays with the sentence after it, whose
+    subject it is (共受理1099件，占比29.07%。)."""
+    out: list[str] = []
+    heading = ""
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group()
+        if not sentence.strip():
+            continue
+        if _HEADING.match(sentence):
+            heading += sentence
+            continue
+        out.append(heading + sentence)
+        heading = ""
+    if heading:
+        out.append(heading)
+    return out
+
+
+# a list item's number: 1.住房, 2、市场, （3）城管, 一、受理 — an enumeration mark, not a figure
+_ENUMERATOR = r"\s*(?:\d{1,2}[.．、](?!\d)|[（(]\d{1,2}[）)]|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])"
+_HEADING = re.compile(rf"{_ENUMERATOR}[^，,。！？；\d]{{2,20}}[。！？；]?$")
+_ENUMERATOR_AT = re.compile(rf"(?:^|(?<=[：:。；]))({_ENUMERATOR})")
 
 
 def extract_figures(text: str, *, issue_date: dt.date | None = None, place: str | None = None,
@@ -338,6 +361,8 @@ def _sentence_figures(sentence: str, places: tuple[str, ...]) -> Iterator[_Found
     for m in _CODE.finditer(sentence):
         taken.append((m.start(), m.end()))  # G11, L5: a code names a road or a line, it counts nothing
         yield _make(sentence, m.start(), m.end(), float(m["n"]), None, None, "code", None, dated)
+    # list numbers (1.住房…, （2）…) at the start of the sentence or after a colon are marks, not figures
+    taken.extend(m.span(1) for m in _ENUMERATOR_AT.finditer(sentence))
     for m in _FIGURE.finditer(sentence):
         if not any(a < m.end() and m.start("num") < b for a, b in taken):
             fig = _figure_from_match(sentence, m, dated)

@@ -36,7 +36,8 @@ from index.store import Store
 # 2: the figure index. 3: the issue key that tells a corrected version of an issue. 4: the issue's series, number,
 # date and period read from any header (index/issues.py), not only a masthead shaped like the sample's; places of
 # all China and a bulletin's home place (我市, 全县). 5: 一级平台 is a grade, not a count; tab tables as rows.
-RULES = 5
+# 6: space-separated and one-cell-per-line tables as rows; list numbers (1.住房…) are no figures; 羽, 剂 … units.
+RULES = 6
 
 # A reindex of more text than this runs in child processes, which leave the bot's process (and the GIL) to its
 # questions; below it, a thread: a child costs about a second to start (Python, the index package, jieba).

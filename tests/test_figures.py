@@ -380,3 +380,21 @@ def test_a_grade_before_its_noun_is_no_count(text: str, figures: list[str]) -> N
 
 def test_an_ordinal_grade_stays_an_ordinal() -> None:
     assert [f.text for f in extract_figures("位列第一类组")] == ["第一类"]
+
+
+def test_list_numbers_are_marks_not_figures() -> None:
+    text = "1.住房和城乡建设类问题。共受理1099件。（2）市场监管类553件；其中：1、城管20件；2.5万元。"
+    assert [f.text for f in extract_figures(text)] == ["1099件", "553件", "20件", "2.5万元"]
+
+
+def test_a_numbered_heading_sentence_stays_with_the_sentence_it_heads() -> None:
+    # 丰城's report: the heading names what the next sentence's figures count
+    fig = extract_figures("1.住房和城乡建设类问题。共受理1099件，占比29.07%。反映占道经营。")[0]
+    assert fig.sentence == "1.住房和城乡建设类问题。共受理1099件，占比29.07%。"
+    assert sentences("一、受理情况。本月受理38447件。") == ["一、受理情况。本月受理38447件。"]
+    assert sentences("一、今年受理38447件，同比下降。下一句。") == ["一、今年受理38447件，同比下降。", "下一句。"]
+
+
+@pytest.mark.parametrize(("text", "unit"), [("禽流感免疫31.21万羽", "羽"), ("接种第三剂203剂次", "剂次"), ("放流鱼苗5000尾", "尾")])
+def test_counting_words_of_livestock_doses_and_fish_are_units(text: str, unit: str) -> None:
+    assert extract_figures(text)[-1].unit == unit

@@ -41,6 +41,9 @@ def ask(seg: Segmenter) -> Ask:
     ("驿站由哪几部分组成", "list"),
     ("浦东局与谁召开专题会议", "text"),
     ("青浦公租房", "passage"),
+    ("福建7月农村低保户数", "figure"),  # a query that ends in its measure (户数, 办件量, 金额) asks for the figure
+    ("高安10月市直单位办件量", "figure"),
+    ("少数民族", "passage"),
 ])
 def test_wants(ask: Ask, text: str, wants: str) -> None:
     assert ask(text).wants == wants
@@ -174,3 +177,13 @@ def test_asking_words_go_only_as_whole_words(ask: Ask) -> None:
     question = ask("国有企业有多少家")
     assert "国有企业" in question.content
     assert ask("几乎所有企业都参加了吗").wants != "figure"
+
+
+@pytest.mark.parametrize(("text", "verb"), [
+    ("广州2019年11月事故死了多少人", "死"),
+    ("合肥8月拆了几处违建", "拆"),
+    ("高安10月市监局办结多少件", None),  # a verb of two characters is a content word already
+    ("青浦有多少套公租房", None),
+])
+def test_a_one_character_verb_before_the_asking_word(ask: Ask, text: str, verb: str | None) -> None:
+    assert ask(text).verb == verb

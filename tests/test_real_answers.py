@@ -92,3 +92,29 @@ def test_a_towns_figure_in_a_list_answers_for_the_town(engine: Engine) -> None:
 def test_a_table_cell_with_no_unit_answers_when_no_figure_with_one_does(engine: Engine) -> None:
     # 市监局：办件数量322 (a tab-separated row of 高安's table) has no 件; only it is 市监局's and 10月's
     assert _value(engine.ask("高安10月市监局办了多少件")) == 322
+
+
+# --- tables, headings and verbs ----------------------------------------------------------------------------
+
+
+def test_a_statistics_table_cell_is_read_by_its_row_and_column(engine: Engine) -> None:
+    # 福建's monthly table: 城市低保户数 47,396 47,596 -0.42 under 指标名称 单位 数量 上期 环比
+    assert _value(engine.ask("福建上期城市低保户数是多少")) == 47596
+    assert _value(engine.ask("福建7月农村低保户数")) == 223841
+    assert _value(engine.ask("福建7月社会救助支出多少元")) == 1645479000  # the 单位 column's 万元
+
+
+def test_a_one_cell_per_line_table_answers_by_its_row(engine: Engine) -> None:
+    # 宜丰's 工单类型 table, written one cell per line and transposed: 工单数量（件） then 399 106 18 1 29
+    assert _value(engine.ask("宜丰7月举报类工单几件")) == 106
+
+
+def test_a_numbered_heading_names_what_the_next_sentence_counts(engine: Engine) -> None:
+    # 1.住房和城乡建设类问题。共受理1099件 — and the 1 of "1." is no answer
+    assert _value(engine.ask("丰城12月住房和城乡建设类问题受理多少件")) == 1099
+
+
+def test_the_verb_asked_picks_its_figure_among_its_neighbours(engine: Engine) -> None:
+    # 发生各类事故49起、死亡29人、受伤37人
+    assert _value(engine.ask("广州2019年11月事故死了多少人")) == 29
+    assert _value(engine.ask("广州2019年11月事故伤了多少人")) == 37
