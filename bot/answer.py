@@ -22,7 +22,7 @@ from bot.fit import fit, kind_fits, weight
 from bot.models import Answer, FigureHit
 from bot.passages import passage_answer
 from bot.question import Question
-from bot.scope import abbreviated_in, set_aside
+from bot.scope import abbreviated_in, period_fits, set_aside
 from index import (
     TOTAL_WORDS,
     Chunk,
@@ -221,7 +221,8 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
                 if chunk.article_id not in articles:  # looked up once per article, not per figure and word
                     text = library.article_text(chunk.article_id)
                     articles[chunk.article_id] = frozenset(t for t in weights if t in text)
-                reasons = fit(question, fig, weights, article=articles[chunk.article_id], period=period)
+                reasons = fit(question, fig, weights, article=articles[chunk.article_id], period=period,
+                              period_fits=period_fits(question, FigureHit(fig, chunk, 0.0, ())))
                 reasons += (("passage relevance", round(6.0 * relevance / top, 3)),)
                 scored.append(FigureHit(fig, chunk, sum(r[1] for r in reasons), reasons))
         scored, aside = set_aside(question, scored, weights, asked_year)

@@ -68,10 +68,11 @@ def kind_fits(question: Question, fig: Figure, *, relaxed: bool = False) -> bool
 
 
 def fit(question: Question, fig: Figure, weights: dict[str, float], *, article: frozenset[str],
-        period: str | None) -> Reasons:
+        period: str | None, period_fits: str | None = None) -> Reasons:
     """Return the reasons a figure answers the question, each with its weight (the score is their sum).
 
-    article holds the weighted words the figure's article contains.
+    article holds the weighted words the figure's article contains; period_fits whether its stated period is the
+    asked one (same, issue, overlap or other; None: unknown, then the period words are compared).
     """
     reasons: list[tuple[str, float]] = []
 
@@ -115,7 +116,10 @@ def fit(question: Question, fig: Figure, weights: dict[str, float], *, article: 
         add("新增 asked", 1.5 if fig.qualifier == "新增" else -0.5)
     elif question.qualifier == "total" or question.places:
         add("total asked", 1.0 if total else (-0.8 if fig.qualifier == "新增" else 0.0))
-    if period:
+    if period_fits is not None:  # 上半年 asked: 2017年1至6月 is it, whatever the words; 5月15日 is within 2007年
+        # a period its own sentence states is surer than its issue's (发生较大事故2起 under 1-6月 may be June's)
+        add("period", {"same": 1.0, "issue": 0.5, "overlap": 0.0}.get(period_fits, -0.7))
+    elif period:
         add("period", 1.0 if fig.period == period else (-0.7 if fig.period else -0.2))
     return tuple(reasons)
 

@@ -15,6 +15,7 @@ from index import (
     Figure,
     Period,
     Subject,
+    covers,
     figure_period,
     matches,
     parse_period,
@@ -100,6 +101,18 @@ def _answers(asked: Period, given: Period, fig: Figure) -> bool:
         return (given.end.month, given.end.day) == (asked.end.month, asked.end.day) and (
             not asked.year_known or not given.year_known or given.end.year == asked.end.year)
     return False
+
+
+def period_fits(question: Question, item: FigureHit) -> str | None:
+    """Tell how a figure's period stands to the one asked: "same" (its sentence says so), "issue" (its issue's
+    period, its sentence saying none, is the same), "overlap" (a part or a whole of it) or "other"; None when no
+    period is asked or none is known."""
+    if question.asked_period is None or (given := period_of(item)) is None:
+        return None
+    if _answers(question.asked_period, given, item.figure):
+        fig = item.figure
+        return "same" if _period_of(fig.sentence, fig.start, None, None) is not None else "issue"
+    return "overlap" if covers(question.asked_period, given) else "other"
 
 
 def period_of(item: FigureHit) -> Period | None:

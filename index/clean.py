@@ -38,6 +38,11 @@ def _join(a: str, b: str) -> str:
     return a + b
 
 
+# a line that opens with a figure and goes on (409 起、死亡 228 人) continues the sentence before it: no title
+# or paragraph begins so
+_FIGURE_FIRST = re.compile(r"\s*\d[\d,.]*\s*(?![年月日号时])[\u4e00-\u9fff]{1,2}\s*[、，；]")
+# a sentence ended inside the line and the next one begun (死亡 11 人。发生较): no title, and no paragraph's end
+_SENTENCE_BEGUN = re.compile(r"[。！？；][^。！？；]*[^\s。！？；”’）」』】!?;)]$")
 _TABLE_ROW = re.compile(r"\S\t+\S.*\t|\S {3,}\S.* {3,}\S")
 
 
@@ -57,8 +62,12 @@ def _lines(body: list[str]) -> tuple[list[_Line], float]:
             # extractors put a space after a number (468 个): a line ending "… 468 " continues when the
             # next line goes on with the unit or with punctuation
             runs_on = bool(re.search(r"\d$", text) and re.match(f"\\s*[^\\d\\s{_END_PUNCT}]", nxt)) \
-                or bool(re.match(r"\s*[，、。；：）”]", nxt))
-            closed = ln != ln.rstrip() and not runs_on
+                or bool(re.match(r"\s*[，、。；：）”]", nxt)) or bool(_FIGURE_FIRST.match(nxt)) \
+                or bool(_SENTENCE_BEGUN.search(text))
+            # a full-width line of running text (a comma in it: no title) not ending a sentence is a wrap whatever
+            # its trailing space (some extractors put one after every line)
+            wraps = len(text) >= full - 2 and text[-1] not in _END_PUNCT and "，" in text
+            closed = ln != ln.rstrip() and not runs_on and not wraps
         elif wrapped:
             closed = len(text) < full - 1 and (text[-1] in _END_PUNCT or len(text) < 0.85 * full)
         else:

@@ -378,3 +378,26 @@ def test_a_number_ending_a_wrapped_line_does_not_end_its_paragraph() -> None:
     bulletin = parse_bulletin("\n\n".join(lines) + "\n", "wrapped.txt")
     assert [a.title for a in bulletin.articles] == ["闵行邮政管理局推进末端网点建设", "宝山邮政管理局开展安全检查"]
     assert bulletin.articles[0].paragraphs[0] == "截至2023年4月底，闵行区累计建成快递末端网点468个，其中设在居民小区内的网点156个。"
+
+
+def test_a_line_opening_with_a_figure_continues_the_sentence_before_it() -> None:
+    # 广州's 通报 as a PDF gave it: the first line ends in "）" and a trailing space, as a title would; the next
+    # opens "409 起、", which no title or paragraph does
+    lines = ["一、全市生产安全事故情况 ", "（一）总体事故情况。 ", "今年 1-6 月份，全市发生生产安全事故（以下简称事故） ",
+             "409 起、死亡 228 人，同比分别下降 7.5%、4.2%。 ", "2022 年，全市安全形势平稳。 "]
+    bulletin = parse_bulletin("\n\n".join(lines) + "\n", "wrapped.txt")
+    paragraphs = [p for a in bulletin.articles for p in a.paragraphs]
+    assert "今年1-6月份，全市发生生产安全事故（以下简称事故）409起、死亡228人，同比分别下降7.5%、4.2%。" in paragraphs
+    assert "2022年，全市安全形势平稳。" in paragraphs  # a year opening a paragraph is no figure running on
+
+
+def test_a_trailing_space_after_every_line_does_not_end_every_line() -> None:
+    # 广州's 通报: the extractor put a space after every line, so a space ends no paragraph by itself; a full-width
+    # line of running text, or one where a new sentence has begun (死亡 11 人。发生较), runs on
+    lines = ["4.建筑业。 ", "今年 1-6 月份，全市发生建筑业事故 31 起，死亡 32 人， ",
+             "同比分别上升 24%、33.33%。其中，房屋建筑工程发生事故 ", "13 起，死亡 10 人；其他建筑业事故 15 起，死亡 11 人。发生较 ",
+             "大建筑事故 1 起，死亡 9 人。 ", "5.道路运输业。 ", "今年 1-6 月份，全市发生道路运输事故 120 起。 "]
+    bulletin = parse_bulletin("\n \n".join(lines) + "\n", "wrapped.txt")
+    paragraphs = [p for a in bulletin.articles for p in a.paragraphs]
+    assert ("今年1-6月份，全市发生建筑业事故31起，死亡32人，同比分别上升24%、33.33%。其中，房屋建筑工程发生事故13起，"
+            "死亡10人；其他建筑业事故15起，死亡11人。发生较大建筑事故1起，死亡9人。") in paragraphs

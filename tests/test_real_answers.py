@@ -118,3 +118,8 @@ def test_the_verb_asked_picks_its_figure_among_its_neighbours(engine: Engine) ->
     # 发生各类事故49起、死亡29人、受伤37人
     assert _value(engine.ask("广州2019年11月事故死了多少人")) == 29
     assert _value(engine.ask("广州2019年11月事故伤了多少人")) == 37
+
+
+def test_a_half_year_asked_is_answered_by_its_months(engine: Engine) -> None:
+    # 今年1-6月份，全市发生建筑业事故31起 is 上半年's, over 其他建筑业事故15起 whose sentence states no period
+    assert _value(engine.ask("广州2017年上半年建筑业事故多少起")) == 31
