@@ -7,7 +7,7 @@ import re
 
 from bot.passages import gap
 from bot.question import Question
-from index import TOTAL_WORDS, Figure, Library, same_dimension, same_unit, unit_kind
+from index import TOTAL_WORDS, Figure, Library, place_names_in, same_dimension, same_unit, unit_kind
 
 _PLANNED = re.compile(r"计划|力争|目标|预计|争取|拟|将")
 _YEAR = re.compile(r"(\d{4})年")
@@ -111,6 +111,8 @@ def fit(question: Question, fig: Figure, weights: dict[str, float], *, article: 
     if question.verb and question.verb in fig.before[-4:]:
         add("verb before it", 0.5)  # 死了多少人 -> 死亡29人, not 受伤37人 beside it
     add("question words near", _context(fig, weights, article))
+    if question.places:
+        add("place named near", _place_near(question, fig))
     total = fig.qualifier in TOTAL_WORDS
     if question.qualifier == "新增":
         add("新增 asked", 1.5 if fig.qualifier == "新增" else -0.5)
@@ -163,3 +165,11 @@ def _topic(sentence: str, start: int) -> str:
     """Return the label a list's items hang from (城市低保户数 in 城市低保户数：数量47,396，上期47,596), or ""."""
     m = _TOPIC.search(sentence, 0, start)
     return m.group(1) if m and not _NO_TOPIC.match(m.group(1)) else ""
+
+
+def _place_near(question: Question, fig: Figure) -> float:
+    """Reward the asked place written close to the figure (澳门市（澳门半岛）再划分为五个堂区, not the 两个 further on),
+    by the name the question wrote (澳门市) or, failing that, by any shorter one it holds (澳门): 0 to 0.5."""
+    distances = [d for name in place_names_in(question.text)
+                 if (d := gap(fig.sentence, fig.start, fig.end, name)) is not None]
+    return 0.5 / (1.0 + min(distances) / 6.0) if distances else 0.0
