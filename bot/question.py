@@ -87,6 +87,7 @@ class Question:
     asked_period: Period | None = None  # the span asked about (2024年12月, 8月19日, 一季度, 1-11月), if any
     subjects: tuple[str, ...] = ()  # streets, towns, communities, zones and bodies asked about (棠浦镇, 市监局)
     verb: str | None = None  # a one-character verb before the asking word: 死 in 死了多少人 (死亡29人, not 受伤37人)
+    rate: str | None = None  # the rate named: 接通率 (not answered by 办结率), 办结率 in 按期办结率是多少
 
 
 def analyze(text: str, segmenter: Segmenter) -> Question:
@@ -153,7 +154,17 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
                     city=bool(_CITY.search(text)), towns=tuple(n for n in place_names_in(text) if n in TOWNS),
                     sum_asked=bool(_SUM_CUE.search(text) or _CITY.search(text)) and not _EACH_CUE.search(text),
                     asked_period=asked_period, subjects=_asked_subjects(text),
-                    verb=_verb(words, asked_at, segmenter.stopwords))
+                    verb=_verb(words, asked_at, segmenter.stopwords), rate=_rate(words))
+
+
+def _rate(words: list[str]) -> str | None:
+    """Return the rate a question names (接通率; 办结 + 率 -> 办结率), if any."""
+    for i, word in enumerate(words):
+        if word == "率" and i and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", words[i - 1]):
+            return words[i - 1] + word
+        if len(word) >= 3 and word.endswith("率") and re.fullmatch(r"[\u4e00-\u9fff]+", word):
+            return word
+    return None
 
 
 _PARTICLES = frozenset("了 过 掉 出 有 共 约 的 是 为 到 下 掉".split())

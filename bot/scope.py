@@ -20,6 +20,7 @@ from index import (
     matches,
     parse_period,
     same_subject,
+    subjects_in,
     subjects_of,
     unit_kind,
 )
@@ -54,6 +55,15 @@ def set_aside(question: Question, scored: list[FigureHit], weights: dict[str, fl
         scored = [f if not own else replace(f, score=f.score + SUBJECT_NAMED * listed, reasons=(
             *f.reasons, ("its subject is the one asked", SUBJECT_NAMED * listed)))
                   for f, own in zip(scored, owners, strict=True) if not own or _named(question.subjects, own)]
+    if (offices := tuple(s for s in question.subjects if _OFFICE.search(s))) and question.wants == "figure":
+        # 公安局重复派发了几件: not the whole's 5件 of a paragraph that never names 公安局, nor 市监局's 1件 in its list
+        # (the offices and places below a county that bulletins report on; a 球队 or 公司 of encyclopedic text is
+        # written too many ways to be held to its name)
+        scored = [f for f in scored if _about(offices, f)]
+    if question.rate and question.wants == "figure":
+        # 接通率 is not answered by 提前办结率53.46% (another rate named right before it), nor by a count (办件数量91);
+        # 重派占比率 is a 重派率
+        scored = [f for f in scored if _same_rate(question.rate, f.figure)]
     if question.asked_period is not None and question.wants == "figure":
         # 2025年4月 is not answered by May's figure, nor 11月 by 1-11月's: a figure of another period is set aside
         asked = question.asked_period
@@ -61,6 +71,30 @@ def set_aside(question: Question, scored: list[FigureHit], weights: dict[str, fl
         scored = [f for f in scored if f not in other]
         other_years += other
     return scored, other_years
+
+
+_OFFICE = re.compile(r"(?:局|委|办|委员会|办公室|街道|街办|镇|乡|社区|居委会|村|村委会|开发区|园区|片区)$")
+_RATE_BEFORE = re.compile(r"([\u4e00-\u9fff]{1,6}率)[为是达到了约有]*$")
+
+
+def _same_rate(rate: str, fig: Figure) -> bool:
+    """Tell whether a figure may be the rate asked: a rate named right before it is that rate (重派占比率 for 重派率);
+    with none named, a percentage may be, a count may not."""
+    own = _RATE_BEFORE.search(fig.before)
+    return abbreviated_in(rate[:-1], own.group(1)) if own else fig.kind == "percent"
+
+
+def _about(subjects: tuple[str, ...], item: FigureHit) -> bool:
+    """Tell whether a figure may be the asked subject's: its own clause, list or row names it, or (naming nobody) its
+    paragraph up to it or its article's title does."""
+    own = _owners(item)
+    if own:
+        return _named(subjects, own)
+    text, fig = item.chunk.text, item.figure
+    at = text.find(fig.sentence)
+    context = item.chunk.title + text[text.rfind("\n", 0, max(at, 0)) + 1:at + len(fig.sentence)] if at >= 0 \
+        else item.chunk.title + fig.sentence
+    return any(abbreviated_in(s, context) for s in subjects) or _named(subjects, tuple(subjects_in(context)))
 
 
 def _owners(item: FigureHit) -> tuple[Subject, ...]:

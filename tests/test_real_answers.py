@@ -123,3 +123,21 @@ def test_the_verb_asked_picks_its_figure_among_its_neighbours(engine: Engine) ->
 def test_a_half_year_asked_is_answered_by_its_months(engine: Engine) -> None:
     # 今年1-6月份，全市发生建筑业事故31起 is 上半年's, over 其他建筑业事故15起 whose sentence states no period
     assert _value(engine.ask("广州2017年上半年建筑业事故多少起")) == 31
+
+
+# --- not found by subject and by measure --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["宜丰公安局重复派发了几件", "宜丰7月人社局重复派发了几件"])
+def test_a_body_the_figures_paragraph_never_names_gets_not_its_figure(engine: Engine, question: str) -> None:
+    # 重复派发工单5件，…其中棠浦镇2件，双峰林场、市监局、供电公司各1件: 5件 is the whole's, 1件 another body's;
+    # 人社局 is named in another paragraph (综合考核前三名的县直单位), 公安局 nowhere
+    answer = engine.ask(question)
+    assert not answer.found, answer.headline
+
+
+def test_another_rate_is_no_answer_to_the_rate_asked(engine: Engine) -> None:
+    # 高安's table has 提前办结率, 解决率, 按期办结率 and 满意率 — no 接通率 — and counts (办件数量91)
+    assert not engine.ask("高安10月住建局的接通率").found
+    assert _value(engine.ask("高安10月住建局的满意率")) == 100
+    assert _value(engine.ask("高安10月重派率")) == 0.82
