@@ -167,7 +167,7 @@ def _rate(words: list[str]) -> str | None:
     return None
 
 
-_PARTICLES = frozenset("了 过 掉 出 有 共 约 的 是 为 到 下 掉".split())
+_PARTICLES = frozenset("了 过 掉 出 有 共 约 的 是 为 到 下".split())
 
 
 def _verb(words: list[str], asked_at: int, stopwords: frozenset[str]) -> str | None:

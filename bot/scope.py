@@ -92,8 +92,8 @@ def _about(subjects: tuple[str, ...], item: FigureHit) -> bool:
         return _named(subjects, own)
     text, fig = item.chunk.text, item.figure
     at = text.find(fig.sentence)
-    context = item.chunk.title + text[text.rfind("\n", 0, max(at, 0)) + 1:at + len(fig.sentence)] if at >= 0 \
-        else item.chunk.title + fig.sentence
+    paragraph = text[text.rfind("\n", 0, at) + 1:at + len(fig.sentence)] if at >= 0 else fig.sentence
+    context = item.chunk.title + paragraph
     return any(abbreviated_in(s, context) for s in subjects) or _named(subjects, tuple(subjects_in(context)))
 
 

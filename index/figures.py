@@ -15,6 +15,7 @@ from index.models import Figure
 from index.numerals import parse_number, scaled
 from index.places import SCOPE_WORD, canonical, place_names_in, places_in, scope_of, within
 from index.records import FigureRow
+from index.text import LIST_MARK
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
 _CN_NUM = f"[{_CN_DIGIT}十百千万亿]"
@@ -163,8 +164,8 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-# a list item's number: 1.住房, 2、市场, （3）城管, 一、受理 — an enumeration mark, not a figure
-_ENUMERATOR = r"\s*(?:\d{1,2}[.．、](?!\d)|[（(]\d{1,2}[）)]|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)])"
+# a list item's number is an enumeration mark, not a figure
+_ENUMERATOR = rf"\s*{LIST_MARK}"
 _HEADING = re.compile(rf"{_ENUMERATOR}[^，,。！？；\d]{{2,20}}[。！？；]?$")
 _ENUMERATOR_AT = re.compile(rf"(?:^|(?<=[：:。；]))({_ENUMERATOR})")
 

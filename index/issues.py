@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from index.models import IssueMeta
 from index.numerals import parse_number
-from index.text import clean_line
+from index.text import LIST_MARK, clean_line
 
 # Where Chinese bulletins put these, and so the rules:
 # - the masthead is the run of short lines at the top (at most _HEAD_LINES, up to the first sentence or section
@@ -43,7 +43,7 @@ _SERIES_WORD = re.compile(r"(?:简报|快报|通报|月报|周报|日报|旬报|
 _SERIES_WORD_WEAK = re.compile(r"(?:报告|情况)(?:[（(].*[)）])?$")
 _SENTENCE = re.compile(r"[。！？；，]")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十\d]{1,3}[)）])")
-_LIST_MARK = re.compile(r"^(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]{1,3}[)）])")
+_LIST_MARK = re.compile(rf"^{LIST_MARK}")
 _BRACKETS = re.compile(r"[（(〔\[【][)）〕\]】]")
 
 # A period begins a clause: 2024年12月，我市… / 现将2022年7月1日至7月31日… / 其中，8月1日至15日…

@@ -13,11 +13,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from index.text import LIST_MARK
+
 _NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?[%％]?"
 _NUMERIC = re.compile(rf"^{_NUMBER}$")
 _EMPTY = {"/", "-", "—", "－", "——"}  # a cell with no value
 _TABS = re.compile(r"\t+")
-_ENUMERATOR = re.compile(r"^(?:\d{1,2}[.．、]|[（(]\d{1,2}[）)]|[一二三四五六七八九十]{1,3}[、．.])(?=\S)")
+_ENUMERATOR = re.compile(rf"^{LIST_MARK}(?=\S)")
 # a column name's own unit: 工单数量（件）, 金额(万元)
 _NAME_UNIT = re.compile(r"^(.+?)[（(]([^\d（）()%％≥≤<>]{1,3})[）)]$")
 _NAME_ASIDE = re.compile(r"[（(][^（）()]*[）)]")

@@ -385,6 +385,8 @@ def test_an_ordinal_grade_stays_an_ordinal() -> None:
 def test_list_numbers_are_marks_not_figures() -> None:
     text = "1.住房和城乡建设类问题。共受理1099件。（2）市场监管类553件；其中：1、城管20件；2.5万元。"
     assert [f.text for f in extract_figures(text)] == ["1099件", "553件", "20件", "2.5万元"]
+    # 高安's report: a list number before a year is still a mark (and the year's month a date)
+    assert [f.text for f in extract_figures("1.2023年10月，受理工单1905件。")] == ["2023年10月", "1905件"]
 
 
 def test_a_numbered_heading_sentence_stays_with_the_sentence_it_heads() -> None:
