@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from bot.combine import (
     PER_PLACE,
@@ -18,7 +20,9 @@ from bot.combine import (
     what_is_asked,
     when,
 )
-from bot.fit import fit, kind_fits, weight
+from bot.features import INDEX, describe
+from bot.fit import kind_fits, weight
+from bot.model import contributions, current
 from bot.models import Answer, FigureHit
 from bot.passages import passage_answer
 from bot.question import Question
@@ -37,9 +41,11 @@ from index import (
 )
 
 HITS = 10  # passages whose figures are considered
-INDEXED = 0.8  # the relevance of a passage found through the figure index, as a share of the best passage's
 INDEXED_ISSUES = 12  # at most this many of them: the newest (and as many of the asked year)
 SERIES_MARGIN = 2.0  # how much worse the newest issue's figure may fit and still answer a question with no year
+_RELEVANCE, _ARTICLE, _BEST, _RANK, _INDEXED, _NEWEST = (INDEX[name] for name in (
+    "passage relevance", "article relevance", "best passage", "passage rank", "found by the figure index",
+    "newest issue"))
 _WHICH_COUNT = re.compile(r"哪几(个|种|位|项|类|部分|条|家|处|座|所)")
 
 
@@ -138,7 +144,7 @@ def _counted(question: Question, sentence: str, chunk: Chunk, library: Library) 
     asked = _WHICH_COUNT.search(question.text)
     if question.wants != "list" or asked is None:
         return ()
-    return tuple(FigureHit(f, chunk, 0.0, (("counts the listed items", 0.0),)) for f in library.figures.get(chunk.id, ())
+    return tuple(FigureHit(f, chunk, 0.0, (("counts the listed items", 1.0, 0.0),)) for f in library.figures.get(chunk.id, ())
                  if f.sentence == sentence and same_unit(f.unit, asked.group(1)))
 
 
@@ -190,7 +196,6 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
 
     Also returns, when a year is asked, the figures that would fit but are about another year.
     """
-    top = hits[0].score
     # the words of a rate keyword (同比增长) say what kind of figure, which "keyword before it" rewards; near the
     # figure it is the other words that tell whose rate it is (投诉同比增长: 投诉's)
     rate = question.keyword if question.unit_kind == "percent" else None
@@ -201,14 +206,17 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
     if question.places and question.measure:
         # the figure index adds the place's figures of this measure from other issues, not only BM25's best
         # passages: the newest issue's figure and the asked year's are candidates however the passages rank
-        passages += [(c, INDEXED * top) for c in _indexed(question, library, {c.id for c, _ in passages}, asked_year)]
+        listed = {p.chunk.id for p in passages}
+        passages += [_Passage(c, 0.0, 0.0, None, True) for c in _indexed(question, library, listed, asked_year)]
     articles: dict[int, frozenset[str]] = {}
+    top = hits[0].score
     # 几级 may be answered by a bare 7.2, 什么时候 by a year: when nothing fits strictly, the next best may answer
     # (高安10月市监局办了多少件: 办件数量322 in a table row has no 件)
     other_years: list[FigureHit] = []
     for relaxed in (False, True):
-        scored: list[FigureHit] = []
-        for chunk, relevance in passages:
+        candidates: list[FigureHit] = []
+        for passage in passages:
+            chunk = passage.chunk
             for fig in library.figures.get(chunk.id, ()):
                 if not kind_fits(question, fig, relaxed=relaxed) or (
                         question.places and not set(question.places) & set(fig.places)) or (
@@ -221,15 +229,32 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
                 if chunk.article_id not in articles:  # looked up once per article, not per figure and word
                     text = library.article_text(chunk.article_id)
                     articles[chunk.article_id] = frozenset(t for t in weights if t in text)
-                reasons = fit(question, fig, weights, article=articles[chunk.article_id], period=period,
-                              period_fits=period_fits(question, FigureHit(fig, chunk, 0.0, ())))
-                reasons += (("passage relevance", round(6.0 * relevance / top, 3)),)
-                scored.append(FigureHit(fig, chunk, sum(r[1] for r in reasons), reasons))
-        scored, aside = set_aside(question, scored, weights, asked_year)
+                row = describe(question, fig, weights, article=articles[chunk.article_id], period=period,
+                               period_fits=period_fits(question, FigureHit(fig, chunk, 0.0)))
+                row[_RELEVANCE] = passage.score / top
+                row[_ARTICLE] = passage.article / top
+                row[_BEST] = float(chunk.id == hits[0].chunk.id)
+                row[_RANK] = 1.0 / (1.0 + passage.rank) if passage.rank is not None else 0.0
+                row[_INDEXED] = float(passage.indexed)
+                candidates.append(FigureHit(fig, chunk, 0.0, (), tuple(row)))
+        kept, aside = set_aside(question, candidates, weights, asked_year)
         other_years = other_years or aside  # what the strict pass set aside stays the answer's "elsewhere"
-        if scored or not (question.unit_spoken or question.wants == "date"):
+        if kept or not (question.unit_spoken or question.wants == "date"):
             break
-    return _distinct(scored), _distinct(other_years)
+    return _distinct(_scored(kept)), _distinct(_scored(other_years))
+
+
+def _scored(items: list[FigureHit]) -> list[FigureHit]:
+    """Score the candidates all at once: their features as one matrix, one product with the model's weights."""
+    if not items:
+        return []
+    model = current()
+    matrix = np.array([item.features for item in items], dtype=np.float64)
+    dates = np.array([(item.chunk.issue_date or dt.date.min).toordinal() for item in items])
+    matrix[:, _NEWEST] = dates == dates.max()  # a set feature: of these candidates, the newest issue's
+    scores = model.scores(matrix)
+    return [replace(item, score=float(score), reasons=contributions(model, row), features=tuple(row))
+            for item, score, row in zip(items, scores.tolist(), matrix.tolist(), strict=True)]
 
 
 def _indexed(question: Question, library: Library, listed: set[int], year: int | None) -> list[Chunk]:
@@ -257,20 +282,28 @@ def _distinct(scored: list[FigureHit]) -> list[FigureHit]:
     return sorted(out, key=lambda f: (-f.score, -(f.chunk.issue_date or dt.date.min).toordinal()))
 
 
-def _passages(hits: list[Hit], library: Library, *, articles: int = 3) -> list[tuple[Chunk, float]]:
-    """Return the chunks whose figures are candidates, each with its relevance (same scale as hit scores)."""
+@dataclass(frozen=True, slots=True)
+class _Passage:
+    """A chunk whose figures are candidates: its own BM25 score, its article's best, its rank among the hits."""
+
+    chunk: Chunk
+    score: float  # 0 for a chunk that is no hit
+    article: float
+    rank: int | None
+    indexed: bool = False  # found through the figure index, not the search
+
+
+def _passages(hits: list[Hit], library: Library, *, articles: int = 3) -> list[_Passage]:
+    """Return the chunks whose figures are candidates: the hits and every chunk of the best articles."""
     # A figure's sentence often does not repeat the subject its article is about (体长可达10公分 in an article
-    # about 溪银汉鱼), so every chunk of the best articles is a candidate, and a chunk's relevance blends its own
-    # score with its article's best.
+    # about 溪银汉鱼), so every chunk of the best articles is a candidate, with its article's relevance.
     best: dict[int, float] = {}
-    own: dict[int, float] = {}
     for hit in hits:
-        own[hit.chunk.id] = hit.score
         best[hit.chunk.article_id] = max(best.get(hit.chunk.article_id, 0.0), hit.score)
-    chosen = sorted(best, key=lambda a: -best[a])[:articles]
-    out = [(hit.chunk, 0.2 * hit.score + 0.8 * best[hit.chunk.article_id]) for hit in hits]
-    for article in chosen:
-        out.extend((chunk, 0.8 * best[article]) for chunk in library.articles.get(article, ())
+    out = [_Passage(hit.chunk, hit.score, best[hit.chunk.article_id], hit.rank) for hit in hits]
+    own = {hit.chunk.id for hit in hits}
+    for article in sorted(best, key=lambda a: -best[a])[:articles]:
+        out.extend(_Passage(chunk, 0.0, best[article], None) for chunk in library.articles.get(article, ())
                    if chunk.id not in own)
     return out
 

@@ -212,4 +212,4 @@ def _total(parts: list[FigureHit], places: list[str]) -> FigureHit:
                     start=0, end=len(text), sentence=sentence, places=tuple(places),
                     measure=parts[0].figure.measure, qualifier="合计", approx=approx or None)
     chunk = Chunk(id=0, document=documents, title=documents, text=sentence)
-    return FigureHit(figure, chunk, sum(f.score for f in parts), (("sum of the places' figures", 0.0),))
+    return FigureHit(figure, chunk, sum(f.score for f in parts), (("sum of the places' figures", 1.0, 0.0),))

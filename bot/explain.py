@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.model import current, model_path
 from bot.models import Answer, FigureHit
 from bot.render import cite
 
@@ -25,7 +26,7 @@ def explain(answer: Answer) -> str:
         matched = [t for t in dict.fromkeys(q.terms) if t in text]
         lines.append(f"  {hit.rank + 1}. {hit.score:8.3f}  {cite(hit.chunk)}  matched: {' '.join(matched) or '-'}")
     if answer.figures:
-        lines.append("candidate figures (score = the sum of its reasons)")
+        lines.append(f"candidate figures (score = bias {current().bias:+.2f} + Σ feature × fitted weight; model {model_path().name})")
         for i, item in enumerate(answer.figures[:CANDIDATES], start=1):
             lines.append(f"  {i}. {item.score:7.3f}  {_describe(item)}")
             lines.append(f"       {_reasons(item)}")
@@ -46,18 +47,21 @@ def _describe(item: FigureHit) -> str:
 
 
 def _reasons(item: FigureHit) -> str:
-    return ", ".join(f"{name} {value:+.2f}" for name, value in item.reasons) or "-"
+    """Each feature the candidate has, as value × weight = its part of the score."""
+    return ", ".join(f"{name} {value:g}×{weight:+.2f}" for name, value, weight in item.reasons
+                     if weight) or "no weighed feature"
 
 
 def _why(answer: Answer) -> str:
-    """Say what set the winner apart from the runner-up: the reasons that differ most."""
+    """Say what set the winner apart from the runner-up: the features whose weighed values differ most."""
     best = answer.figures[0]
     if best is not max(answer.figures, key=lambda f: f.score):
         return f"{best.figure.text} is the newest issue's figure of this measure ({_date(best)}); the question names no year"
     if len(answer.figures) == 1:
         return f"{best.figure.text} is the only figure that fits"
     second = answer.figures[1]
-    mine, theirs = dict(best.reasons), dict(second.reasons)
+    mine = {name: value * weight for name, value, weight in best.reasons}
+    theirs = {name: value * weight for name, value, weight in second.reasons}
     gaps = sorted(((mine.get(k, 0.0) - theirs.get(k, 0.0), k) for k in {*mine, *theirs}), reverse=True)
     telling = ", ".join(f"{k} {d:+.2f}" for d, k in gaps if d > 0)[:200]
     return (f"{best.figure.text} beat {second.figure.text} by {best.score - second.score:.2f}"

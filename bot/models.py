@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.fit import Reasons
 from bot.question import Question
 from index import Chunk, Figure, Hit
+
+Reasons = tuple[tuple[str, float, float], ...]  # (feature, its value, its weight): the score's parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,7 @@ class FigureHit:
     chunk: Chunk
     score: float
     reasons: Reasons = ()  # what the score is made of, for --explain
+    features: tuple[float, ...] = ()  # its features (bot.features.FEATURES), which the model weighs into score
 
 
 @dataclass(frozen=True, slots=True)

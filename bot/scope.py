@@ -7,6 +7,7 @@ import functools
 import re
 from dataclasses import replace
 
+from bot.features import INDEX
 from bot.fit import coverage, year_of
 from bot.models import FigureHit
 from bot.question import Question
@@ -25,7 +26,7 @@ from index import (
     unit_kind,
 )
 
-SUBJECT_NAMED = 1.5  # a figure whose own clause names the subject asked, over one whose clause names nobody
+_SUBJECT = INDEX["its subject is the one asked"]
 _COVERAGE = 0.35  # with a place asked, the share of the question's words a figure's sentence must hold
 
 
@@ -52,8 +53,7 @@ def set_aside(question: Question, scored: list[FigureHit], weights: dict[str, fl
         # every sentence may open with its name)
         # (only where some figure is the subject's own: otherwise who a figure is of is not told apart here)
         listed = any(own and not _named(question.subjects, own) for own in owners)
-        scored = [f if not own else replace(f, score=f.score + SUBJECT_NAMED * listed, reasons=(
-            *f.reasons, ("its subject is the one asked", SUBJECT_NAMED * listed)))
+        scored = [f if not (own and listed) else _with(f, _SUBJECT, 1.0)
                   for f, own in zip(scored, owners, strict=True) if not own or _named(question.subjects, own)]
     if (offices := tuple(s for s in question.subjects if _OFFICE.search(s))) and question.wants == "figure":
         # 公安局重复派发了几件: not the whole's 5件 of a paragraph that never names 公安局, nor 市监局's 1件 in its list
@@ -75,6 +75,11 @@ def set_aside(question: Question, scored: list[FigureHit], weights: dict[str, fl
 
 _OFFICE = re.compile(r"(?:局|委|办|委员会|办公室|街道|街办|镇|乡|社区|居委会|村|村委会|开发区|园区|片区)$")
 _RATE_BEFORE = re.compile(r"([\u4e00-\u9fff]{1,6}率)[为是达到了约有]*$")
+
+
+def _with(item: FigureHit, feature: int, value: float) -> FigureHit:
+    """Return a candidate with one of its features set."""
+    return replace(item, features=(*item.features[:feature], value, *item.features[feature + 1:]))
 
 
 def _same_rate(rate: str, fig: Figure) -> bool:

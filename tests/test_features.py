@@ -1,9 +1,9 @@
-"""The reasons a figure answers a question, on figures found in real sentences by the real extractor."""
+"""The features of a candidate figure against a question, on figures found in sentences by the real extractor."""
 
 from __future__ import annotations
 
 import helpers
-from bot.fit import fit
+from bot.features import FEATURES, describe
 from bot.question import analyze
 from index.figures import extract_figures
 
@@ -13,7 +13,8 @@ def _reasons(question: str, sentence: str, value: float) -> dict[str, float]:
     fig = next(f for f in extract_figures(sentence) if f.value == value)
     weights = dict.fromkeys(asked.content, 1.0)
     # the article holds every question word, as a real one about the thing asked does
-    return dict(fit(asked, fig, weights, article=frozenset(weights), period=None))
+    row = describe(asked, fig, weights, article=frozenset(weights), period=None, period_fits=None)
+    return {name: value for name, value in zip(FEATURES, row, strict=True) if value}
 
 
 def test_the_asked_place_written_near_a_figure_weighs_for_it() -> None:

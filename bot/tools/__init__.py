@@ -1,0 +1,1 @@
+"""Developer tools (training the figure chooser); the running bot never imports them."""
