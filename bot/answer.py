@@ -42,7 +42,7 @@ from index import (
 
 HITS = 10  # passages whose figures are considered
 INDEXED_ISSUES = 12  # at most this many of them: the newest (and as many of the asked year)
-SERIES_MARGIN = 2.0  # how much worse the newest issue's figure may fit and still answer a question with no year
+SERIES_MARGIN = 1.0  # how much worse (log-odds) the newest issue's figure may fit and still answer with no year asked
 _RELEVANCE, _ARTICLE, _BEST, _RANK, _INDEXED, _NEWEST = (INDEX[name] for name in (
     "passage relevance", "article relevance", "best passage", "passage rank", "found by the figure index",
     "newest issue"))
@@ -74,6 +74,12 @@ def answer(question: Question, library: Library, *, look_elsewhere: bool = True)
         return _not_found(question, reason, ())
     if question.wants in ("figure", "code", "date", "year", "ordinal"):
         figures, other_years = rank_figures(question, hits, library)
+        if figures and (model := current()).probability(figures[0].score) < model.threshold:
+            # too unlikely to be the answer: not found, the figure shown for reference only when it counts the
+            # asked measure (an unlikely figure of something else would only mislead)
+            doubtful = [figures[0]] if question.measure and names_measure(question, figures[0].figure) else []
+            return Answer(question, False, _missing(question, doubtful), "", None, (), tuple(hits),
+                          elsewhere=tuple(doubtful))
         if not figures:
             elsewhere = other_years or (_elsewhere(question, library) if look_elsewhere else [])
             return Answer(question, False, _missing(question, elsewhere), "", None, (), tuple(hits),

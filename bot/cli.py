@@ -34,8 +34,9 @@ from typing import TextIO
 
 from bot import ops
 from bot.engine import EmptyQuestion, Engine, default_db, normalize_question, prepare
-from bot.evaluate import error_answer, format_report, load_questions, run, score
+from bot.evaluate import error_answer, format_model, format_report, load_questions, run, score
 from bot.explain import explain
+from bot.model import current
 from bot.render import render_plain, to_json
 from bot.settings import check_environment, load_dotenv, read_limits, read_log_level
 from index import (
@@ -178,6 +179,7 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
         started = time.perf_counter()
         report = score(questions, run(engine, questions))
         print(format_report(report, show=args.show, seconds=time.perf_counter() - started))
+        print(format_model(current().trained))
         return 0  # like qa_eval: the scores are the result, not the exit status
     if args.question == "-":
         return _ask_lines(engine, sys.stdin, sys.stdout, as_json=args.json, explained=args.explain)

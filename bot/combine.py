@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
 
+from bot.features import PASSAGE_FEATURES
 from bot.fit import year_of
 from bot.models import Answer, FigureHit
 from bot.question import Question
@@ -71,13 +72,19 @@ def same_measure(a: Figure, b: Figure) -> bool:
 
 
 def newest_first(figures: list[FigureHit], margin: float) -> tuple[list[FigureHit], list[FigureHit]]:
-    """Put the newest issue's figure of the best one's statistic first, unless it fits worse by more than margin.
+    """Put the newest issue's figure of the best one's statistic first, unless it fits worse by more than margin
+    (in log-odds, how its passage ranked aside: the same sentence in sixteen issues ranks sixteen ways).
 
     Returns the figures, reordered, and the series the choice was made from (oldest first; [] for one issue).
     """
     series = series_of(figures)
-    best = series[-1] if series and series[-1].score >= figures[0].score - margin else figures[0]
+    best = series[-1] if series and own_fit(series[-1]) >= own_fit(figures[0]) - margin else figures[0]
     return [best, *(f for f in figures if f is not best)], series
+
+
+def own_fit(item: FigureHit) -> float:
+    """Return a candidate's score without its passage's part: how the figure itself fits the question."""
+    return item.score - sum(value * weight for name, value, weight in item.reasons if name in PASSAGE_FEATURES)
 
 
 def series_of(figures: list[FigureHit]) -> list[FigureHit]:

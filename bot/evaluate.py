@@ -278,3 +278,19 @@ def _same(a: float, b: float) -> bool:
 def _is_number(value: object) -> TypeGuard[int | float]:
     """Say whether a JSON value is a finite number (true and false are not; 1e400 reads as inf, which matches all)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def format_model(trained: Mapping[str, Any]) -> str:
+    """Say how the figure chooser in use scored when it was trained: out of fold (folds split by document) and with
+    each labelled set left out, per set; scores on the sets it was fitted on are not reported."""
+    oof, loso = trained.get("out_of_fold"), trained.get("leave_one_set_out")
+    if not isinstance(oof, Mapping) or not isinstance(loso, Mapping):
+        return "figure model: no out-of-sample scores recorded (hand-set weights)"
+    lines = [f"figure model (trained {trained.get('date', '?')}, {trained.get('questions', '?')} questions; "
+             f"not found below p={trained.get('threshold', 0):.3f}) — out of sample, fig@1 / all:",
+             f"  {'set':14s} {'out-of-fold':>14s} {'set left out':>14s}"]
+    for name, row in oof.items():
+        other = loso.get(name, {})
+        lines.append(f"  {name:14s} {row.get('fig@1', 0):6.1f}/{row.get('all', 0):5.1f}  "
+                     f"  {other.get('fig@1', 0):6.1f}/{other.get('all', 0):5.1f}")
+    return "\n".join(lines)

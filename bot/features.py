@@ -48,7 +48,6 @@ FEATURES: tuple[str, ...] = (
     "period words same",  # no period readable: the words compared
     "period words other",
     "period words none",
-    "its subject is the one asked",  # in a list of several subjects, the asked one's item
     "passage relevance",  # its passage's BM25 score over the best passage's (0..1; 0 for a chunk that is no hit)
     "article relevance",  # its article's best passage's score over the best passage's
     "found by the figure index",  # its passage came from the figure index (the place's measure), not the search
@@ -58,9 +57,15 @@ FEATURES: tuple[str, ...] = (
     "approximate",  # 约/近/余/多
     "a range",  # 900-3000元
     "position in sentence",  # where it starts, as a share of its sentence
+    "its number is in the question",  # 1990年有多少人: the 1990 asked about is not the answer
+    "the unit spoken",  # 多少公里 and 364.6公里
+    "a question word right before it",  # 全长364.6公里: a weighed word ends at most two characters before it
     *(f"kind {k}" for k in KINDS),
 )
 INDEX = {name: i for i, name in enumerate(FEATURES)}
+# how its passage ranked, not how the figure fits: a series of one statistic over issues ignores them
+PASSAGE_FEATURES = frozenset({"passage relevance", "article relevance", "found by the figure index", "best passage",
+                              "passage rank", "newest issue"})
 
 
 def describe(question: Question, fig: Figure, weights: dict[str, float], *, article: frozenset[str],
@@ -121,9 +126,21 @@ def describe(question: Question, fig: Figure, weights: dict[str, float], *, arti
     put("approximate", bool(fig.approx))
     put("a range", fig.value_max is not None)
     put("position in sentence", fig.start / max(len(fig.sentence), 1))
+    put("its number is in the question", _written_in(fig, question.text))
+    put("the unit spoken", question.unit_spoken and same_unit(question.unit, fig.unit))
+    put("a question word right before it", any(
+        (at := fig.sentence.rfind(term, 0, fig.start)) >= 0 and fig.start - at - len(term) <= 2
+        for term in weights))
     if fig.kind in KINDS:
         put(f"kind {fig.kind}", 1)
     return row
+
+
+def _written_in(fig: Figure, text: str) -> bool:
+    """Tell whether the figure's number is written in the text (as its digits, or as its span)."""
+    number = fig.text.rstrip("年月日号个人元%％")  # 1990年 is asked as 1990年 or 1990
+    return bool(number) and (number in text or (fig.value.is_integer() and str(int(fig.value)) in text
+                                                 and fig.value >= 10))
 
 
 def _measure_match(question: Question, fig: Figure, weights: dict[str, float]) -> float:

@@ -57,8 +57,9 @@ def parse(content: Any, where: str = "model") -> Model:
         raise ModelError(f"{where}: version {content.get('version')!r}, this program reads version {VERSION}")
     names, weights = content.get("features"), content.get("weights")
     if names != list(FEATURES):
-        missing = sorted(set(FEATURES) - set(names or []))
-        raise ModelError(f"{where}: trained on other features (missing: {', '.join(missing[:3]) or 'none'});"
+        names = names if isinstance(names, list) else []
+        differ = sorted(set(FEATURES) ^ {str(n) for n in names}) or ["their order"]
+        raise ModelError(f"{where}: trained on other features ({', '.join(differ[:3])} differ);"
                          " retrain it with `python -m bot.tools.train`")
     numbers = [weights, content.get("bias"), content.get("threshold")]
     if not isinstance(weights, list) or len(weights) != len(FEATURES) or not all(_finite(x) for x in (

@@ -7,7 +7,6 @@ import functools
 import re
 from dataclasses import replace
 
-from bot.features import INDEX
 from bot.fit import coverage, year_of
 from bot.models import FigureHit
 from bot.question import Question
@@ -26,7 +25,6 @@ from index import (
     unit_kind,
 )
 
-_SUBJECT = INDEX["its subject is the one asked"]
 _COVERAGE = 0.35  # with a place asked, the share of the question's words a figure's sentence must hold
 
 
@@ -48,13 +46,13 @@ def set_aside(question: Question, scored: list[FigureHit], weights: dict[str, fl
         scored = [f for f in scored if f not in other_years]
     owners = [_owners(f) for f in scored]
     if question.subjects and question.wants == "figure" and any(_named(question.subjects, own) for own in owners):
-        # 棠浦镇重复派发了几件: not 市监局's 1件 (a figure of another subject), and 其中棠浦镇2件 before the whole's 5件
-        # (the subject's own figure is preferred in a list or table of several subjects only: in a text about it,
-        # every sentence may open with its name)
+        # 棠浦镇重复派发了几件: not 市监局's 1件 (a figure of another subject), and in a list or table of several
+        # subjects its own 其中棠浦镇2件, not the whole's 5件 (in a text about it alone, every sentence may open with its
+        # name, so there a figure naming nobody stays)
         # (only where some figure is the subject's own: otherwise who a figure is of is not told apart here)
         listed = any(own and not _named(question.subjects, own) for own in owners)
-        scored = [f if not (own and listed) else _with(f, _SUBJECT, 1.0)
-                  for f, own in zip(scored, owners, strict=True) if not own or _named(question.subjects, own)]
+        scored = [f for f, own in zip(scored, owners, strict=True)
+                  if _named(question.subjects, own) or not (own or listed)]
     if (offices := tuple(s for s in question.subjects if _OFFICE.search(s))) and question.wants == "figure":
         # 公安局重复派发了几件: not the whole's 5件 of a paragraph that never names 公安局, nor 市监局's 1件 in its list
         # (the offices and places below a county that bulletins report on; a 球队 or 公司 of encyclopedic text is
@@ -75,11 +73,6 @@ def set_aside(question: Question, scored: list[FigureHit], weights: dict[str, fl
 
 _OFFICE = re.compile(r"(?:局|委|办|委员会|办公室|街道|街办|镇|乡|社区|居委会|村|村委会|开发区|园区|片区)$")
 _RATE_BEFORE = re.compile(r"([\u4e00-\u9fff]{1,6}率)[为是达到了约有]*$")
-
-
-def _with(item: FigureHit, feature: int, value: float) -> FigureHit:
-    """Return a candidate with one of its features set."""
-    return replace(item, features=(*item.features[:feature], value, *item.features[feature + 1:]))
 
 
 def _same_rate(rate: str, fig: Figure) -> bool:

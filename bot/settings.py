@@ -39,6 +39,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BULLETIN_MAX_PAGES", "500", "most pages a PDF may have"),
     Setting("BULLETIN_LOG_LEVEL", "INFO",
             "`serve`'s log level: DEBUG, INFO (a line per question), WARNING or ERROR; the token is never logged"),
+    Setting("BULLETIN_MODEL", "(the bundled data/figure_model.json)",
+            "the figure chooser's weights file, as `python -m bot.tools.train --out` writes it (for developers)"),
     Setting("BULLETIN_HEALTH_MAX_AGE", "120",
             "seconds since the running bot's last successful poll of Telegram after which `bulletin health` fails"),
 )

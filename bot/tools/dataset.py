@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from bot.engine import Engine
-from bot.evaluate import figure_ok, load_questions, numbers
+from bot.evaluate import error_answer, figure_ok, judge, load_questions, numbers
 from bot.features import FEATURES
+from bot.render import to_json
 from index import BulletinError, Segmenter, Store, ingest_paths, open_library
 
 ASKED = ("figure", "not_found")  # the kinds whose answer the figure chooser decides
@@ -118,7 +121,7 @@ def collect(labelled: LabelledSet) -> Dataset:
                 labels.append(_right(question, item.figure.value, item.figure.value_max, item.figure.text))
                 owner.append(position)
             sets.append(labelled.name)
-            groups.append(f"{labelled.name}:{question.get('doc') or question['q']}")
+            groups.append(group_of(labelled, question))
             kinds.append(question["kind"])
             first = answer.figures[0].figure if answer and answer.found and answer.figures else None
             fixed.append((question["kind"] == "not_found" and not (answer and answer.found)) or (
@@ -126,6 +129,35 @@ def collect(labelled: LabelledSet) -> Dataset:
                 and _right(question, first.value, first.value_max, first.text)))
     return Dataset(np.array(rows, dtype=np.float64).reshape(-1, len(FEATURES)), np.array(labels, dtype=bool),
                    np.array(owner, dtype=np.int64), sets, groups, kinds, fixed)
+
+
+def group_of(labelled: LabelledSet, question: dict[str, Any]) -> str:
+    """Return what a question's fold is drawn by: its document (its text when it names none)."""
+    return f"{labelled.name}:{question.get('doc') or question['q']}"
+
+
+def judged(labelled: LabelledSet, model_of: Callable[[dict[str, Any]], Path]) -> list[dict[str, bool]]:
+    """Ask a set's questions through the whole engine, each under the model file model_of names for it, and mark
+    every answer by the outside benchmark's rules (fig@1, all …)."""
+    marks = []
+    with tempfile.TemporaryDirectory(prefix="bulletin-judge-") as work:
+        engine = asyncio.run(_engine(Path(work) / "judge.db", labelled.corpus))
+        before = os.environ.get("BULLETIN_MODEL")
+        try:
+            for question in labelled.questions:
+                os.environ["BULLETIN_MODEL"] = str(model_of(question))
+                text = question["q"].replace("\n", " ")
+                try:
+                    shown = to_json(engine.ask(text))
+                except BulletinError as e:
+                    shown = error_answer(text, str(e))
+                marks.append(dict(judge(question, shown)))
+        finally:
+            if before is None:
+                os.environ.pop("BULLETIN_MODEL", None)
+            else:
+                os.environ["BULLETIN_MODEL"] = before
+    return marks
 
 
 def _right(question: dict[str, Any], value: float, value_max: float | None, text: str) -> bool:

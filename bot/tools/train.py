@@ -2,7 +2,8 @@
 
 Every open labelled set is asked through the real engine; each candidate figure is marked right or wrong. Weights
 are fitted by logistic regression; the L2 penalty and the not-found threshold are chosen out of fold (folds split by
-document); the report gives out-of-fold and leave-one-set-out scores, never in-sample ones as results.
+document); the report gives out-of-fold and leave-one-set-out scores, each question answered by the whole engine under a model
+that never saw it, never in-sample ones as results.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ import datetime as dt
 import os
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bot.features import FEATURES
-from bot.model import Model, model_path, read, write
-from bot.tools.dataset import Dataset, LabelledSet, collect, jsonl_set, squad_set
-from bot.tools.fitting import Fit, fit, fit_threshold, out_of_fold, outcomes, per_set, rates, scores
+from bot.model import Model, ModelError, model_path, read, write
+from bot.tools.dataset import Dataset, LabelledSet, collect, group_of, jsonl_set, judged, squad_set
+from bot.tools.fitting import fit, fit_threshold, folds, out_of_fold, outcomes, rates
 
 ROOT = Path(__file__).resolve().parents[2]
 L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
@@ -59,24 +61,49 @@ def dataset(sets: list[LabelledSet], cache: Path, refresh: bool) -> Dataset:
     return Dataset.join(parts)
 
 
-def report(data: Dataset, k: int) -> tuple[float, float, dict[str, Any]]:
-    """Choose the penalty and threshold out of fold; return them and the out-of-fold and leave-one-set-out scores."""
+def choose(data: Dataset, k: int) -> tuple[float, float, dict[str, Any]]:
+    """Choose the penalty and the not-found threshold out of fold (each question's best candidate scored by a model
+    fitted without its fold); return them with the threshold's precision and recall."""
     by_l2 = {l2: out_of_fold(data, k, l2=l2) for l2 in L2_GRID}
     l2 = max(L2_GRID, key=lambda c: (outcomes(data, by_l2[c], 0.0).sum(), -c))
-    oof = by_l2[l2]
-    threshold = fit_threshold(data, oof)
-    names = list(dict.fromkeys(data.sets))
-    held = np.array([names.index(s) for s in data.sets])
-    loso = out_of_fold(data, k, l2=l2, held=held)
-    trained = {
-        "date": dt.date.today().isoformat(), "l2": l2, "folds": k, "questions": len(data.sets),
-        "candidates": len(data.labels), "threshold": round(threshold, 6),
-        "not_found": rates(data, oof, threshold),
-        "out_of_fold": per_set(data, outcomes(data, oof, threshold)),
-        "out_of_fold_without_threshold": per_set(data, outcomes(data, oof, 0.0)),
-        "leave_one_set_out": per_set(data, outcomes(data, loso, threshold)),
-    }
-    return l2, threshold, trained
+    threshold = fit_threshold(data, by_l2[l2])
+    return l2, threshold, rates(data, by_l2[l2], threshold)
+
+
+def held_out(sets: list[LabelledSet], data: Dataset, k: int, l2: float, threshold: float,
+             folder: Path) -> dict[str, dict[str, dict[str, float]]]:
+    """Score every set through the whole engine with models that never saw its questions: out of fold (folds by
+    document) and with the whole set left out. Returns {"out_of_fold": {set: scores}, "leave_one_set_out": …}."""
+    question_fold = folds(data, k)[data.question]
+    files: dict[str, Path] = {}
+    for name, rows in [*((f"fold{f}", np.flatnonzero(question_fold != f)) for f in range(k)),
+                       *((f"without-{s.name}", np.flatnonzero(np.array(data.sets)[data.question] != s.name))
+                         for s in sets)]:
+        weights = fit(data, rows, l2=l2)
+        files[name] = folder / f"{name}.json"
+        write(Model(weights.weights, weights.bias, threshold, {}), files[name])
+    out: dict[str, dict[str, dict[str, float]]] = {"out_of_fold": {}, "leave_one_set_out": {}}
+    for labelled in sets:
+        print(f"judging {labelled.name} …", file=sys.stderr)
+        def fold_model(question: dict[str, Any], labelled: LabelledSet = labelled) -> Path:
+            return files[f"fold{zlib.crc32(group_of(labelled, question).encode()) % k}"]
+
+        def set_model(question: dict[str, Any], labelled: LabelledSet = labelled) -> Path:
+            return files[f"without-{labelled.name}"]
+
+        oof, loso = judged(labelled, fold_model), judged(labelled, set_model)
+        out["out_of_fold"][labelled.name] = _tally(oof)
+        out["leave_one_set_out"][labelled.name] = _tally(loso)
+    return out
+
+
+def _tally(marks: list[dict[str, bool]]) -> dict[str, float]:
+    """Return a set's fig@1 and all (percent) and its question count, from each answer's marks."""
+    out: dict[str, float] = {"questions": len(marks)}
+    for metric in ("fig@1", "all"):
+        got = [m[metric] for m in marks if metric in m]
+        out[metric] = round(100 * sum(got) / len(got), 1) if got else float("nan")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,31 +117,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refresh", action="store_true", help="ask every set again (after a feature changes)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "figure_model.json")
+    parser.add_argument("--only", action="append", metavar="SET",
+                        help="use only this set (cmrc, drcd, real, sample, tests-sample, tests-corpus); repeatable")
     parser.add_argument("--dry-run", action="store_true", help="report, but do not write the model")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bulletin-sets-") as folder:
-        sets = labelled_sets(args.bench, args.real, args.sample, Path(folder))
+    with tempfile.TemporaryDirectory(prefix="bulletin-sets-") as name:
+        folder = Path(name)
+        sets = [s for s in labelled_sets(args.bench, args.real, args.sample, folder)
+                if not args.only or s.name in args.only]
         if not sets:
             print("no labelled sets found (see --bench)", file=sys.stderr)
             return 2
         # candidates are gathered with no not-found threshold: the model being fitted decides that
-        unlimited = Path(folder) / "unlimited.json"
-        base = read(model_path())
-        write(Model(base.weights, base.bias, 0.0, {}), unlimited)
+        unlimited = folder / "unlimited.json"
+        try:
+            base: Model | None = read(model_path())
+        except ModelError as e:  # a feature was added or removed: the old weights cannot score, nor be compared
+            print(f"{e}: gathering with zero weights", file=sys.stderr)
+            base = None
+        write(Model(base.weights, base.bias, 0.0, {}) if base else Model(np.zeros(len(FEATURES)), 0.0, 0.0, {}),
+              unlimited)
         os.environ["BULLETIN_MODEL"] = str(unlimited)
         data = dataset(sets, args.cache, args.refresh)
-    print(f"{len(data.sets)} questions, {len(data.labels)} candidates, "
-          f"{int(data.labels.sum())} right; {len(FEATURES)} features")
-    before = per_set(data, outcomes(data, scores(data, Fit(base.weights, base.bias)), base.threshold))
-    l2, threshold, trained = report(data, args.folds)
+        print(f"{len(data.sets)} questions, {len(data.labels)} candidates, "
+              f"{int(data.labels.sum())} right; {len(FEATURES)} features")
+        l2, threshold, not_found = choose(data, args.folds)
+        scored = held_out(sets, data, args.folds, l2, threshold, folder)
     final = fit(data, np.arange(len(data.labels)), l2=l2)
-    print(f"L2 {l2}; not-found below p = {threshold:.3f}: {trained['not_found']}")
-    print(f"{'set':14s} {'questions':>9s} {'before fig@1/all':>17s} {'out-of-fold':>14s} {'leave-set-out':>14s}")
-    oof, loso = trained["out_of_fold"], trained["leave_one_set_out"]
+    print(f"L2 {l2}; not found below p = {threshold:.3f}: {not_found}")
+    print(f"{'set':14s} {'questions':>9s} {'out-of-fold fig@1/all':>22s} {'set left out':>14s}")
+    oof, loso = scored["out_of_fold"], scored["leave_one_set_out"]
     for name, row in oof.items():
-        print(f"{name:14s} {row['questions']:9d} {before[name]['fig@1']:7.1f}/{before[name]['all']:5.1f}    "
-              f"{row['fig@1']:5.1f}/{row['all']:5.1f}    {loso[name]['fig@1']:5.1f}/{loso[name]['all']:5.1f}")
+        print(f"{name:14s} {int(row['questions']):9d} {row['fig@1']:14.1f}/{row['all']:5.1f}"
+              f"  {loso[name]['fig@1']:7.1f}/{loso[name]['all']:5.1f}")
     print("weights:", ", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, final.weights, strict=True) if abs(w) >= 0.05))
+    trained = {"date": dt.date.today().isoformat(), "l2": l2, "folds": args.folds, "questions": len(data.sets),
+               "candidates": len(data.labels), "threshold": round(threshold, 6), "not_found": not_found, **scored}
     if not args.dry_run:
         write(Model(final.weights, final.bias, threshold, trained), args.out)
         print(f"wrote {args.out}")
