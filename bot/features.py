@@ -7,11 +7,12 @@ import re
 from bot.fit import CHANGE, coverage, direction, found_share
 from bot.passages import gap
 from bot.question import Question
-from index import TOTAL_WORDS, Figure, place_names_in, same_dimension, same_unit, unit_kind
+from index import TOTAL_WORDS, Figure, parse_number, place_names_in, same_dimension, same_unit, unit_kind
 
 _PLANNED = re.compile(r"计划|力争|目标|预计|争取|拟|将")
 _TOPIC = re.compile(r"([^，,、；;：:。（）()]{2,20})[：:][^：:]*$")
 _NO_TOPIC = re.compile(r"^(?:其中|具体|主要|包括|分别|如下|详情如下|情况如下)$")
+_ORDINAL_WORD = re.compile(r"第([0-9]+|[一二三四五六七八九十两]+)")
 KINDS = ("count", "measure", "money", "percent", "time", "number", "date", "year", "ordinal", "code")
 
 # The features, in the order of the model file's weights. Each is a number describing one candidate figure against
@@ -60,6 +61,8 @@ FEATURES: tuple[str, ...] = (
     "its number is in the question",  # 1990年有多少人: the 1990 asked about is not the answer
     "the unit spoken",  # 多少公里 and 364.6公里
     "a question word right before it",  # 全长364.6公里: a weighed word ends at most two characters before it
+    "the asked 第 before it",  # 第三剂接种了多少人 -> 第三剂203人
+    "another 第 before it",  # … not 第一剂3560人
     *(f"kind {k}" for k in KINDS),
 )
 INDEX = {name: i for i, name in enumerate(FEATURES)}
@@ -131,6 +134,9 @@ def describe(question: Question, fig: Figure, weights: dict[str, float], *, arti
     put("a question word right before it", any(
         (at := fig.sentence.rfind(term, 0, fig.start)) >= 0 and fig.start - at - len(term) <= 2
         for term in weights))
+    asked_ordinals = {parse_number(n) for n in _ORDINAL_WORD.findall(question.text)} - {None}
+    if asked_ordinals and (named := _ORDINAL_WORD.findall(fig.before)):
+        put("the asked 第 before it" if parse_number(named[-1]) in asked_ordinals else "another 第 before it", 1)
     if fig.kind in KINDS:
         put(f"kind {fig.kind}", 1)
     return row

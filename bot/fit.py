@@ -58,7 +58,8 @@ def kind_fits(question: Question, fig: Figure, *, relaxed: bool = False) -> bool
         return False  # 签订率同比增长多少 is not answered by 签订率达到85%: a level is no change
     if question.unit_spoken:  # 多少米 is answered by 40km too, a length in another unit
         return same_unit(question.unit, fig.unit) or same_dimension(question.unit, fig.unit) or (
-            relaxed and fig.unit is None)
+            relaxed and fig.unit is None) or bool(  # 多少个部门: 八部门 counts 部门 with no measure word
+            fig.kind == "count" and fig.unit and f"{question.unit}{fig.unit}" in question.text)
     return True
 
 

@@ -82,7 +82,7 @@ _NUMBER = f"(?:{_AR_NUM}|{_CN_NUM}+)"
 _FIGURE_PATTERN = (
     rf"(?P<before>{_APPROX_BEFORE})?"
     rf"(?P<num>{_NUMBER})(?P<mult>{_MULT})?(?P<after1>{_APPROX_AFTER})?"
-    rf"(?:\s*(?P<dash>[-~～—–至到])\s*(?P<num2>{_NUMBER})(?P<mult2>{_MULT})?)?"
+    rf"(?:(?P<unit1>{_UNIT_RE})?\s*(?P<dash>[-~～—–至到])\s*(?P<num2>{_NUMBER})(?P<mult2>{_MULT})?)?"
     rf"(?P<after>{_APPROX_AFTER})?"
     rf"\s*(?P<unit>{_UNIT_RE})?"
 )
@@ -90,6 +90,11 @@ _FIGURE = _starting(rf"\d{_CN_DIGIT}十百千万亿约近超逾不将接大多�
 _DATE_PATTERN = (r"(?:(?P<y>\d{4}|[一二〇零三四五六七八九]{4})\s*年\s*)?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
                  r"\s*(?:(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?")
 _DATE = _starting(r"\d一二〇零三四五六七八九十", _DATE_PATTERN)
+_NAMED_NUMBER = re.compile(
+    r"[〔［【\[(（]\s*(?:19|20)\d{2}\s*[〕］】\])）]\s*第?\d{1,4}\s*号"  # a document's number: 〔2023〕9号
+    r"|(?<![\d.,])0\d{2,3}-\d{7,8}(?!\d)|(?<![\d.,])1[3-9]\d{9}(?!\d)"  # a telephone: 0571-88886666, 13812345678
+    r"|(?<![\d.,])\d{3,5}(?=(?:政务服务|便民服务|服务|投诉|举报)?(?:热线|专线|平台))"  # a hotline's name: 12345热线
+    r"|(?<=拨打|致电|热线)\d{3,5}(?![\d.,])")
 _CODE = re.compile(r"(?<![A-Za-z0-9.\-])[A-Z]{1,3}-?(?P<n>\d{1,4})(?![A-Za-z0-9.])")
 # a currency written before the number: $4.9, HK$25,000, ¥100
 _CURRENCY = re.compile(r"(?:HK|NT|US|S|A|C)?[$＄]$|[￥¥€£]$")
@@ -362,9 +367,16 @@ def _sentence_figures(sentence: str, places: tuple[str, ...]) -> Iterator[_Found
     for m in _CODE.finditer(sentence):
         taken.append((m.start(), m.end()))  # G11, L5: a code names a road or a line, it counts nothing
         yield _make(sentence, m.start(), m.end(), float(m["n"]), None, None, "code", None, dated)
+    for m in _NAMED_NUMBER.finditer(sentence):
+        taken.append((m.start(), m.end()))  # 12345热线, 0571-88886666, 〔2023〕9号: numbers that name, not count
+        yield _make(sentence, m.start(), m.end(), float(re.findall(r"\d+", m.group())[-1]), None, None, "code",
+                    None, dated)
     # list numbers (1.住房…, （2）…) at the start of the sentence or after a colon are marks, not figures
     taken.extend(m.span(1) for m in _ENUMERATOR_AT.finditer(sentence))
     for m in _FIGURE.finditer(sentence):
+        if m["unit1"] and (any(a < m.end() and m.start("num") < b for a, b in taken)
+                           or not (m["unit"] is None or same_unit(m["unit"], m["unit1"]))):
+            m = _FIGURE.match(sentence, m.start(), m.end("unit1")) or m  # 5人至10月底: no range, 5人 alone
         if not any(a < m.end() and m.start("num") < b for a, b in taken):
             fig = _figure_from_match(sentence, m, dated)
             if fig is not None:
@@ -373,6 +385,7 @@ def _sentence_figures(sentence: str, places: tuple[str, ...]) -> Iterator[_Found
 
 def _figure_from_match(sentence: str, m: re.Match[str], dated: bool) -> _Found | None:
     num, unit, before = m.group("num", "unit", "before")
+    unit = unit or m["unit1"]  # 1200元至2600元, 1200元至2600: the unit of both
     chinese = not num[0].isdigit()
     ordinal = sentence[m.start() - 1:m.start()] == "第" and not before
     if chinese and not before and _vague(sentence[m.start() - 1:m.start()], num):

@@ -70,6 +70,9 @@ CASES = [
     ("全长多少公里", "全长364.6公里。", 364.6, "a question word right before it", True),
     ("全长多少公里", "全长约为，据测量是364.6公里。", 364.6, "a question word right before it", False),
     ("有多少套公租房", "共推动100套公租房。", 100, "kind count", True),
+    ("第三剂接种了多少人", "第一剂接种3560人，第二剂3120人，第三剂203人。", 203, "the asked 第 before it", True),
+    ("第三剂接种了多少人", "第一剂接种3560人，第二剂3120人，第三剂203人。", 3560, "another 第 before it", True),
+    ("第3批有多少家", "第三批12家。", 12, "the asked 第 before it", True),
 ]
 
 

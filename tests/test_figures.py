@@ -9,6 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import helpers
+from bot.fit import kind_fits
+from bot.question import analyze
 from index.clean import clean_line, parse_bulletin
 from index.figures import (
     _CN_NUM,
@@ -400,3 +403,32 @@ def test_a_numbered_heading_sentence_stays_with_the_sentence_it_heads() -> None:
 @pytest.mark.parametrize(("text", "unit"), [("禽流感免疫31.21万羽", "羽"), ("接种第三剂203剂次", "剂次"), ("放流鱼苗5000尾", "尾")])
 def test_counting_words_of_livestock_doses_and_fish_are_units(text: str, unit: str) -> None:
     assert extract_figures(text)[-1].unit == unit
+
+
+@pytest.mark.parametrize("text", ["月租金1200元至2600元。", "月租金1200到2600元。", "月租金1200～2600元。",
+                                  "月租金1200—2600元。", "月租金1200元到2600元。"])
+def test_a_range_is_one_figure_however_it_is_written(text: str) -> None:
+    [fig] = extract_figures(text)
+    assert (fig.value, fig.value_max, fig.unit) == (1200, 2600, "元")
+
+
+def test_a_range_of_two_units_is_no_range() -> None:
+    assert [(f.text, f.value_max) for f in extract_figures("共检查5人至10月底。")] == [("5人", None)]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("12345热线全年无休。", "12345"), ("2016年12345政务服务热线受理诉求100件。", "12345"), ("可拨打12315反映。", "12315"),
+    ("咨询电话0571-88886666。", "0571-88886666"), ("联系13812345678。", "13812345678"),
+    ("依据〔2023〕9号文件执行。", "〔2023〕9号")])
+def test_numbers_that_name_are_codes_not_counts(text: str, name: str) -> None:
+    found = {f.text: f.kind for f in extract_figures(text)}
+    assert found[name] == "code"
+    assert all(kind != "number" for kind in found.values())
+
+
+def test_a_count_of_a_noun_with_no_measure_word_is_a_count_of_it() -> None:
+    [fig] = extract_figures("县里联合八部门开展专项整治。")
+    assert (fig.value, fig.kind) == (8, "count")
+    asked = analyze("联合了多少个部门", helpers.segmenter())
+    assert kind_fits(asked, fig)
+    assert not kind_fits(analyze("联合了多少个单位", helpers.segmenter()), fig)
