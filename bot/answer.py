@@ -28,6 +28,7 @@ from bot.passages import passage_answer
 from bot.question import Question
 from bot.scope import abbreviated_in, period_fits, set_aside
 from index import (
+    ENUMERATED,
     TOTAL_WORDS,
     Chunk,
     Hit,
@@ -336,4 +337,6 @@ def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> 
     extra = "；".join(f"{f.figure.period or ''}{f.figure.qualifier or ''}{f.figure.text}" for f in related)
     # a 新增 figure beside a total is part of it (其中); anything else is only related (另)
     part = "其中" if fig.qualifier in TOTAL_WORDS and all(f.figure.qualifier == "新增" for f in related) else "另："
+    if fig.qualifier == ENUMERATED:  # 3个（金海街道、南桥镇和奉城镇）: the count its list implies, then the list
+        return f"{place}{period}{int(fig.value)}{fig.unit or ''}（{fig.text}）"
     return f"{place}{period}{qualifier}{fig.text}{noun}" + (f"（{part}{extra}）" if extra else "")

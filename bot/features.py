@@ -7,7 +7,7 @@ import re
 from bot.fit import CHANGE, coverage, direction, found_share
 from bot.passages import gap
 from bot.question import Question
-from index import TOTAL_WORDS, Figure, parse_number, place_names_in, same_dimension, same_unit, unit_kind
+from index import ENUMERATED, TOTAL_WORDS, Figure, parse_number, place_names_in, same_dimension, same_unit, unit_kind
 
 _PLANNED = re.compile(r"计划|力争|目标|预计|争取|拟|将")
 _TOPIC = re.compile(r"([^，,、；;：:。（）()]{2,20})[：:][^：:]*$")
@@ -61,6 +61,7 @@ FEATURES: tuple[str, ...] = (
     "its number is in the question",  # 1990年有多少人: the 1990 asked about is not the answer
     "the unit spoken",  # 多少公里 and 364.6公里
     "a question word right before it",  # 全长364.6公里: a weighed word ends at most two characters before it
+    "a count its list implies",  # 在金海街道、南桥镇和奉城镇成立驿站: 3
     "the asked 第 before it",  # 第三剂接种了多少人 -> 第三剂203人
     "another 第 before it",  # … not 第一剂3560人
     *(f"kind {k}" for k in KINDS),
@@ -134,6 +135,7 @@ def describe(question: Question, fig: Figure, weights: dict[str, float], *, arti
     put("a question word right before it", any(
         (at := fig.sentence.rfind(term, 0, fig.start)) >= 0 and fig.start - at - len(term) <= 2
         for term in weights))
+    put("a count its list implies", fig.qualifier == ENUMERATED)
     asked_ordinals = {parse_number(n) for n in _ORDINAL_WORD.findall(question.text)} - {None}
     if asked_ordinals and (named := _ORDINAL_WORD.findall(fig.before)):
         put("the asked 第 before it" if parse_number(named[-1]) in asked_ordinals else "another 第 before it", 1)

@@ -12,6 +12,7 @@ from index.errors import (
     UnsupportedFile,
 )
 from index.figures import (
+    ENUMERATED,
     TOTAL_WORDS,
     clause_before,
     extract_figures,
@@ -48,6 +49,7 @@ from index.text import normalize_chars
 
 __all__ = [
     "DISTRICTS",
+    "ENUMERATED",
     "LIMITS",
     "MAX_BYTES",
     "OPEN_START",

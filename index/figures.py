@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from index.enumerations import enumerations
 from index.models import Figure
 from index.numerals import parse_number, scaled
 from index.places import SCOPE_WORD, canonical, place_names_in, places_in, scope_of, within
@@ -90,6 +91,8 @@ _FIGURE = _starting(rf"\d{_CN_DIGIT}十百千万亿约近超逾不将接大多�
 _DATE_PATTERN = (r"(?:(?P<y>\d{4}|[一二〇零三四五六七八九]{4})\s*年\s*)?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
                  r"\s*(?:(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?")
 _DATE = _starting(r"\d一二〇零三四五六七八九十", _DATE_PATTERN)
+ENUMERATED = "列举"  # the qualifier of a count that a list implies (its span is the list, its value the items)
+_PER_HUNDRED = re.compile(r"百分之(?P<n>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)")
 _NAMED_NUMBER = re.compile(
     r"[〔［【\[(（]\s*(?:19|20)\d{2}\s*[〕］】\])）]\s*第?\d{1,4}\s*号"  # a document's number: 〔2023〕9号
     r"|(?<![\d.,])0\d{2,3}-\d{7,8}(?!\d)|(?<![\d.,])1[3-9]\d{9}(?!\d)"  # a telephone: 0571-88886666, 13812345678
@@ -140,6 +143,7 @@ _DIMENSIONS = [
      "码", "纳米", "微米"},
     {"平方米", "平米", "m²", "平方公里", "平方千米", "km²", "公顷", "ha", "亩", "英亩", "平方英里"},
     {"千克", "公斤", "kg", "吨", "克", "斤", "磅", "盎司"},
+    {"%", "％", "成"},  # 几成 is answered by 30% as by 三成
 ]
 
 
@@ -367,6 +371,14 @@ def _sentence_figures(sentence: str, places: tuple[str, ...]) -> Iterator[_Found
     for m in _CODE.finditer(sentence):
         taken.append((m.start(), m.end()))  # G11, L5: a code names a road or a line, it counts nothing
         yield _make(sentence, m.start(), m.end(), float(m["n"]), None, None, "code", None, dated)
+    for start, end, items in enumerations(sentence):
+        if not any(a < end and start < b for a, b in taken):  # 在金海街道、南桥镇和奉城镇成立: three, by its list
+            yield _make(sentence, start, end, float(items), None, "个", "count", None, dated)._replace(
+                qualifier=ENUMERATED)
+    for m in _PER_HUNDRED.finditer(sentence):
+        if (share := parse_number(m["n"])) is not None:
+            taken.append((m.start(), m.end()))  # 百分之二十五: a percentage written in words
+            yield _make(sentence, m.start(), m.end(), share, None, "%", "percent", None, dated)
     for m in _NAMED_NUMBER.finditer(sentence):
         taken.append((m.start(), m.end()))  # 12345热线, 0571-88886666, 〔2023〕9号: numbers that name, not count
         yield _make(sentence, m.start(), m.end(), float(re.findall(r"\d+", m.group())[-1]), None, None, "code",

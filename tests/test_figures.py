@@ -432,3 +432,9 @@ def test_a_count_of_a_noun_with_no_measure_word_is_a_count_of_it() -> None:
     asked = analyze("联合了多少个部门", helpers.segmenter())
     assert kind_fits(asked, fig)
     assert not kind_fits(analyze("联合了多少个单位", helpers.segmenter()), fig)
+
+
+def test_a_percentage_written_in_words_is_one() -> None:
+    found = [(f.value, f.unit, f.kind) for f in extract_figures("占总人口的百分之二十五，另有百分之3.5。")]
+    assert found == [(25, "%", "percent"), (3.5, "%", "percent")]
+    assert kind_fits(analyze("失业率是几成", helpers.segmenter()), extract_figures("失业率约30%。")[0])

@@ -44,6 +44,10 @@ def ask(seg: Segmenter) -> Ask:
     ("福建7月农村低保户数", "figure"),  # a query that ends in its measure (户数, 办件量, 金额) asks for the figure
     ("高安10月市直单位办件量", "figure"),
     ("少数民族", "passage"),
+    ("该寺西元几年建成", "year"),
+    ("该寺建于公元多少年", "year"),
+    ("该寺建于何年", "year"),
+    ("球队排第几", "ordinal"),
 ])
 def test_wants(ask: Ask, text: str, wants: str) -> None:
     assert ask(text).wants == wants
