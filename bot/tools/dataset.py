@@ -136,9 +136,9 @@ def group_of(labelled: LabelledSet, question: dict[str, Any]) -> str:
     return f"{labelled.name}:{question.get('doc') or question['q']}"
 
 
-def judged(labelled: LabelledSet, model_of: Callable[[dict[str, Any]], Path]) -> list[dict[str, bool]]:
+def judged(labelled: LabelledSet, model_of: Callable[[dict[str, Any]], Path]) -> list[dict[str, Any]]:
     """Ask a set's questions through the whole engine, each under the model file model_of names for it, and mark
-    every answer by the outside benchmark's rules (fig@1, all …)."""
+    every answer by the outside benchmark's rules (fig@1, all …), with the answer's text."""
     marks = []
     with tempfile.TemporaryDirectory(prefix="bulletin-judge-") as work:
         engine = asyncio.run(_engine(Path(work) / "judge.db", labelled.corpus))
@@ -151,7 +151,7 @@ def judged(labelled: LabelledSet, model_of: Callable[[dict[str, Any]], Path]) ->
                     shown = to_json(engine.ask(text))
                 except BulletinError as e:
                     shown = error_answer(text, str(e))
-                marks.append(dict(judge(question, shown)))
+                marks.append({**dict(judge(question, shown)), "answer": shown["answer"]})
         finally:
             if before is None:
                 os.environ.pop("BULLETIN_MODEL", None)

@@ -70,10 +70,11 @@ def choose(data: Dataset, k: int) -> tuple[float, float, dict[str, Any]]:
     return l2, threshold, rates(data, by_l2[l2], threshold)
 
 
-def held_out(sets: list[LabelledSet], data: Dataset, k: int, l2: float, threshold: float,
-             folder: Path) -> dict[str, dict[str, dict[str, float]]]:
+def held_out(sets: list[LabelledSet], data: Dataset, k: int, l2: float, threshold: float, folder: Path,
+             failures: list[str], show: int = 0) -> dict[str, dict[str, dict[str, float]]]:
     """Score every set through the whole engine with models that never saw its questions: out of fold (folds by
-    document) and with the whole set left out. Returns {"out_of_fold": {set: scores}, "leave_one_set_out": …}."""
+    document) and with the whole set left out. Returns {"out_of_fold": {set: scores}, "leave_one_set_out": …};
+    adds up to show out-of-fold failures to failures."""
     question_fold = folds(data, k)[data.question]
     files: dict[str, Path] = {}
     for name, rows in [*((f"fold{f}", np.flatnonzero(question_fold != f)) for f in range(k)),
@@ -85,7 +86,7 @@ def held_out(sets: list[LabelledSet], data: Dataset, k: int, l2: float, threshol
     out: dict[str, dict[str, dict[str, float]]] = {"out_of_fold": {}, "leave_one_set_out": {}}
     for labelled in sets:
         print(f"judging {labelled.name} …", file=sys.stderr)
-        def fold_model(question: dict[str, Any], labelled: LabelledSet = labelled) -> Path:
+        def fold_model(question: dict[str, Any], labelled: LabelledSet = labelled, k: int = k) -> Path:
             return files[f"fold{zlib.crc32(group_of(labelled, question).encode()) % k}"]
 
         def set_model(question: dict[str, Any], labelled: LabelledSet = labelled) -> Path:
@@ -94,10 +95,14 @@ def held_out(sets: list[LabelledSet], data: Dataset, k: int, l2: float, threshol
         oof, loso = judged(labelled, fold_model), judged(labelled, set_model)
         out["out_of_fold"][labelled.name] = _tally(oof)
         out["leave_one_set_out"][labelled.name] = _tally(loso)
+        for question, marks in list(zip(labelled.questions, oof, strict=True)):
+            if marks.get("all") is False and len(failures) < show:
+                want = {k: question[k] for k in ("value", "value_max", "month", "day", "all_of") if k in question}
+                failures.append(f"{labelled.name}: {question['q']} | want {want} | got {' '.join(marks['answer'].split())[:100]}")
     return out
 
 
-def _tally(marks: list[dict[str, bool]]) -> dict[str, float]:
+def _tally(marks: list[dict[str, Any]]) -> dict[str, float]:
     """Return a set's fig@1 and all (percent) and its question count, from each answer's marks."""
     out: dict[str, float] = {"questions": len(marks)}
     for metric in ("fig@1", "all"):
@@ -119,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "figure_model.json")
     parser.add_argument("--only", action="append", metavar="SET",
                         help="use only this set (cmrc, drcd, real, sample, tests-sample, tests-corpus); repeatable")
+    parser.add_argument("--show", type=int, default=0, metavar="N", help="print the first N out-of-fold failures")
     parser.add_argument("--dry-run", action="store_true", help="report, but do not write the model")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bulletin-sets-") as name:
@@ -142,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(data.sets)} questions, {len(data.labels)} candidates, "
               f"{int(data.labels.sum())} right; {len(FEATURES)} features")
         l2, threshold, not_found = choose(data, args.folds)
-        scored = held_out(sets, data, args.folds, l2, threshold, folder)
+        failures: list[str] = []
+        scored = held_out(sets, data, args.folds, l2, threshold, folder, failures, args.show)
     final = fit(data, np.arange(len(data.labels)), l2=l2)
     print(f"L2 {l2}; not found below p = {threshold:.3f}: {not_found}")
     print(f"{'set':14s} {'questions':>9s} {'out-of-fold fig@1/all':>22s} {'set left out':>14s}")
@@ -150,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, row in oof.items():
         print(f"{name:14s} {int(row['questions']):9d} {row['fig@1']:14.1f}/{row['all']:5.1f}"
               f"  {loso[name]['fig@1']:7.1f}/{loso[name]['all']:5.1f}")
+    print("\n".join(f"- {line}" for line in failures))
     print("weights:", ", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, final.weights, strict=True) if abs(w) >= 0.05))
     trained = {"date": dt.date.today().isoformat(), "l2": l2, "folds": args.folds, "questions": len(data.sets),
                "candidates": len(data.labels), "threshold": round(threshold, 6), "not_found": not_found, **scored}
