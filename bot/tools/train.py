@@ -143,8 +143,15 @@ def main(argv: list[str] | None = None) -> int:
             base = None
         write(Model(base.weights, base.bias, 0.0, {}) if base else Model(np.zeros(len(FEATURES)), 0.0, 0.0, {}),
               unlimited)
+        before = os.environ.get("BULLETIN_MODEL")
         os.environ["BULLETIN_MODEL"] = str(unlimited)
-        data = dataset(sets, args.cache, args.refresh)
+        try:
+            data = dataset(sets, args.cache, args.refresh)
+        finally:
+            if before is None:
+                os.environ.pop("BULLETIN_MODEL", None)
+            else:
+                os.environ["BULLETIN_MODEL"] = before
         print(f"{len(data.sets)} questions, {len(data.labels)} candidates, "
               f"{int(data.labels.sum())} right; {len(FEATURES)} features")
         l2, threshold, not_found = choose(data, args.folds)
