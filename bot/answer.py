@@ -22,7 +22,7 @@ from bot.combine import (
 )
 from bot.features import INDEX, describe
 from bot.fit import kind_fits, weight
-from bot.model import contributions, current
+from bot.model import current
 from bot.models import Answer, FigureHit
 from bot.passages import passage_answer
 from bot.question import Question
@@ -260,8 +260,9 @@ def _scored(items: list[FigureHit]) -> list[FigureHit]:
     dates = np.array([(item.chunk.issue_date or dt.date.min).toordinal() for item in items])
     matrix[:, _NEWEST] = dates == dates.max()  # a set feature: of these candidates, the newest issue's
     scores = model.scores(matrix)
-    return [replace(item, score=float(score), reasons=contributions(model, row), features=tuple(row))
-            for item, score, row in zip(items, scores.tolist(), matrix.tolist(), strict=True)]
+    newest = matrix[:, _NEWEST].tolist()
+    return [replace(item, score=score, features=(*item.features[:_NEWEST], now, *item.features[_NEWEST + 1:]))
+            for item, score, now in zip(items, scores.tolist(), newest, strict=True)]
 
 
 def _indexed(question: Question, library: Library, listed: set[int], year: int | None) -> list[Chunk]:
@@ -285,7 +286,7 @@ def _distinct(scored: list[FigureHit]) -> list[FigureHit]:
     for group in groups.values():
         best = max(group, key=lambda f: f.score)
         newest = max(group, key=lambda f: (f.chunk.issue_date or dt.date.min, f.score))
-        out.append(replace(newest, score=best.score, reasons=best.reasons) if newest is not best else best)
+        out.append(replace(newest, score=best.score, features=best.features) if newest is not best else best)
     return sorted(out, key=lambda f: (-f.score, -(f.chunk.issue_date or dt.date.min).toordinal()))
 
 

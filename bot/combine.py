@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
 
-from bot.features import PASSAGE_FEATURES
+from bot.features import FEATURES, PASSAGE_FEATURES
 from bot.fit import year_of
+from bot.model import current
 from bot.models import Answer, FigureHit
 from bot.question import Question
 from index import (
@@ -29,6 +30,7 @@ from index import (
 # a rate or an average is no amount: 同比增长5.8% and 4.2% do not add up to anything
 _NOT_ADDABLE = frozenset("同比 增长 下降 减少 提高 增加 平均 人均 年均 每年 每月 每天".split())
 _SUFFIXES = ("总数", "总量", "总额", "数量", "人数", "数")
+_PASSAGE = [i for i, name in enumerate(FEATURES) if name in PASSAGE_FEATURES]
 PER_PLACE = 24  # of each district's figures of a measure, the newest so many are looked at
 
 Ask = Callable[[Question, Library], Answer]
@@ -84,7 +86,10 @@ def newest_first(figures: list[FigureHit], margin: float) -> tuple[list[FigureHi
 
 def own_fit(item: FigureHit) -> float:
     """Return a candidate's score without its passage's part: how the figure itself fits the question."""
-    return item.score - sum(value * weight for name, value, weight in item.reasons if name in PASSAGE_FEATURES)
+    if not item.features:
+        return item.score
+    weights = current().weights
+    return item.score - sum(item.features[i] * weights[i] for i in _PASSAGE)
 
 
 def series_of(figures: list[FigureHit]) -> list[FigureHit]:

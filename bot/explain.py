@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.model import current, model_path
-from bot.models import Answer, FigureHit
+from bot.model import contributions, current, model_path
+from bot.models import Answer, FigureHit, Reasons
 from bot.render import cite
 
 CANDIDATES = 5
@@ -46,9 +46,14 @@ def _describe(item: FigureHit) -> str:
     return " · ".join(parts) + f"  — {cite(item.chunk)}"
 
 
+def _parts(item: FigureHit) -> Reasons:
+    """Return what a candidate's score is made of: its features with their weights, or its own reasons."""
+    return contributions(current(), item.features) if item.features else item.reasons
+
+
 def _reasons(item: FigureHit) -> str:
     """Each feature the candidate has, as value × weight = its part of the score."""
-    return ", ".join(f"{name} {value:g}×{weight:+.2f}" for name, value, weight in item.reasons
+    return ", ".join(f"{name} {value:g}×{weight:+.2f}" for name, value, weight in _parts(item)
                      if weight) or "no weighed feature"
 
 
@@ -60,8 +65,8 @@ def _why(answer: Answer) -> str:
     if len(answer.figures) == 1:
         return f"{best.figure.text} is the only figure that fits"
     second = answer.figures[1]
-    mine = {name: value * weight for name, value, weight in best.reasons}
-    theirs = {name: value * weight for name, value, weight in second.reasons}
+    mine = {name: value * weight for name, value, weight in _parts(best)}
+    theirs = {name: value * weight for name, value, weight in _parts(second)}
     gaps = sorted(((mine.get(k, 0.0) - theirs.get(k, 0.0), k) for k in {*mine, *theirs}), reverse=True)
     telling = ", ".join(f"{k} {d:+.2f}" for d, k in gaps if d > 0)[:200]
     return (f"{best.figure.text} beat {second.figure.text} by {best.score - second.score:.2f}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import NamedTuple
 
 from bot.fit import CHANGE, coverage, direction, found_share
 from bot.passages import gap
@@ -100,7 +102,8 @@ def describe(question: Question, fig: Figure, weights: dict[str, float], *, arti
     measure = question.measure or ""
     put("counted noun follows", bool(measure) and measure in fig.after[:len(measure) + 2])
     put("measure matches", _measure_match(question, fig, weights))
-    asked, given = direction(question.text), direction(fig.qualifier or "")
+    asked_words = _asked_words(question.text)
+    asked, given = asked_words.direction, direction(fig.qualifier or "")
     put("the other direction", bool(asked and given and asked != given))
     put("a plan, not a result", bool(_PLANNED.search(fig.before)))
     if question.keyword and question.keyword in fig.before:
@@ -112,7 +115,7 @@ def describe(question: Question, fig: Figure, weights: dict[str, float], *, arti
     put("words in its sentence", coverage(question, fig.sentence, weights))
     put("words in its clause", coverage(question, fig.before + fig.text + fig.after, weights))
     if question.places:
-        put("place named near", _place_near(question, fig))
+        put("place named near", _place_near(asked_words.places, fig))
     total = fig.qualifier in TOTAL_WORDS
     if question.qualifier == "新增":
         put("新增 asked, 新增 given" if fig.qualifier == "新增" else "新增 asked, other given", 1)
@@ -136,9 +139,8 @@ def describe(question: Question, fig: Figure, weights: dict[str, float], *, arti
         (at := fig.sentence.rfind(term, 0, fig.start)) >= 0 and fig.start - at - len(term) <= 2
         for term in weights))
     put("a count its list implies", fig.qualifier == ENUMERATED)
-    asked_ordinals = {parse_number(n) for n in _ORDINAL_WORD.findall(question.text)} - {None}
-    if asked_ordinals and (named := _ORDINAL_WORD.findall(fig.before)):
-        put("the asked 第 before it" if parse_number(named[-1]) in asked_ordinals else "another 第 before it", 1)
+    if asked_words.ordinals and (named := _ORDINAL_WORD.findall(fig.before)):
+        put("the asked 第 before it" if parse_number(named[-1]) in asked_words.ordinals else "another 第 before it", 1)
     if fig.kind in KINDS:
         put(f"kind {fig.kind}", 1)
     return row
@@ -182,9 +184,21 @@ def _topic(sentence: str, start: int) -> str:
     return m.group(1) if m and not _NO_TOPIC.match(m.group(1)) else ""
 
 
-def _place_near(question: Question, fig: Figure) -> float:
+class _AskedWords(NamedTuple):
+    places: tuple[str, ...]  # the place names the question writes
+    direction: str | None  # up or down (增长, 下降)
+    ordinals: frozenset[float]  # the 第 numbers it names (第三剂: 3)
+
+
+@functools.lru_cache(maxsize=256)
+def _asked_words(text: str) -> _AskedWords:
+    """Read once per question what every candidate's features compare with."""
+    ordinals = frozenset(n for w in _ORDINAL_WORD.findall(text) if (n := parse_number(w)) is not None)
+    return _AskedWords(tuple(place_names_in(text)), direction(text), ordinals)
+
+
+def _place_near(places: tuple[str, ...], fig: Figure) -> float:
     """How close the asked place is written to the figure (澳门市（澳门半岛）再划分为五个堂区, not the 两个 further on),
     by the name the question wrote (澳门市) or, failing that, by any shorter one it holds (澳门): 0 to 1."""
-    distances = [d for name in place_names_in(question.text)
-                 if (d := gap(fig.sentence, fig.start, fig.end, name)) is not None]
+    distances = [d for name in places if (d := gap(fig.sentence, fig.start, fig.end, name)) is not None]
     return 1.0 / (1.0 + min(distances) / 6.0) if distances else 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from bot.question import Question
@@ -23,7 +24,13 @@ def weight(term: str, library: Library) -> float:
 
 def coverage(question: Question, sentence: str, weights: dict[str, float]) -> float:
     """Return the share of the question's word weight found in a sentence, by words or their bigrams."""
-    words = [w for w in question.content if w in weights]  # the words the caller weighs (a rate keyword's are not)
+    return _coverage(question.content, tuple(weights.items()), sentence)
+
+
+@functools.lru_cache(maxsize=4096)  # once per question and sentence: a sentence holds many candidates
+def _coverage(content: tuple[str, ...], weighed: tuple[tuple[str, float], ...], sentence: str) -> float:
+    weights = dict(weighed)
+    words = [w for w in content if w in weights]  # the words the caller weighs (a rate keyword's are not)
     total = sum(weights[w] for w in words)
     return sum(weights[w] * found_share(w, sentence) for w in words) / total if total else 1.0
 

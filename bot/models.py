@@ -17,7 +17,7 @@ class FigureHit:
     figure: Figure
     chunk: Chunk
     score: float
-    reasons: Reasons = ()  # what the score is made of, for --explain
+    reasons: Reasons = ()  # what the score is made of when no model scored it (a sum of places), for --explain
     features: tuple[float, ...] = ()  # its features (bot.features.FEATURES), which the model weighs into score
 
 
