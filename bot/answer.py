@@ -21,7 +21,7 @@ from bot.combine import (
     when,
 )
 from bot.features import INDEX, describe
-from bot.fit import kind_fits, weight
+from bot.fit import kind_fits, part_of_date, weight
 from bot.model import current
 from bot.models import Answer, FigureHit
 from bot.passages import passage_answer
@@ -73,7 +73,7 @@ def answer(question: Question, library: Library, *, look_elsewhere: bool = True)
         reason = (f"简报提到了{place}，但没有与这个问题相关的内容。" if place
                   else "没有在简报中找到与这个问题相关的内容。")
         return _not_found(question, reason, ())
-    if question.wants in ("figure", "code", "date", "year", "ordinal"):
+    if question.wants in ("figure", "code", "date", "year", "month", "ordinal"):
         figures, other_years = rank_figures(question, hits, library)
         if figures and (model := current()).probability(figures[0].score) < model.threshold:
             # too unlikely to be the answer: not found, the figure shown for reference only when it counts the
@@ -165,7 +165,7 @@ def _missing(question: Question, elsewhere: list[FigureHit]) -> str:
     where = "、".join(question.towns or question.places)
     when = question.period or ""
     unit = f"（以“{question.unit}”计）" if question.unit_spoken and question.unit else ""
-    kind = {"date": "日期", "year": "年份", "ordinal": "名次", "code": "编号"}.get(question.wants, "数字")
+    kind = {"date": "日期", "year": "年份", "month": "月份", "ordinal": "名次", "code": "编号"}.get(question.wants, "数字")
     if where or when:
         reason = f"简报{'提到了' + where + '，但' if where else '中'}没有{where}{when}{'的' if where or when else ''}{what}的{kind}{unit}。"
     else:
@@ -225,6 +225,8 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
         for passage in passages:
             chunk = passage.chunk
             for fig in library.figures.get(chunk.id, ()):
+                if question.wants in ("year", "month") and fig.kind == "date":
+                    fig = part_of_date(fig, question.wants) or fig  # 西元几年 is answered by 1980年 of 1980年5月4日
                 if not kind_fits(question, fig, relaxed=relaxed) or (
                         question.places and not set(question.places) & set(fig.places)) or (
                         question.towns and not set(question.towns) & set(towns_of(fig))):

@@ -15,7 +15,7 @@ _PLANNED = re.compile(r"计划|力争|目标|预计|争取|拟|将")
 _TOPIC = re.compile(r"([^，,、；;：:。（）()]{2,20})[：:][^：:]*$")
 _NO_TOPIC = re.compile(r"^(?:其中|具体|主要|包括|分别|如下|详情如下|情况如下)$")
 _ORDINAL_WORD = re.compile(r"第([0-9]+|[一二三四五六七八九十两]+)")
-KINDS = ("count", "measure", "money", "percent", "time", "number", "date", "year", "ordinal", "code")
+KINDS = ("count", "measure", "money", "percent", "time", "number", "date", "year", "month", "ordinal", "code")
 
 # The features, in the order of the model file's weights. Each is a number describing one candidate figure against
 # the question (1/0 for a yes/no, a share or a closeness in 0..1 otherwise); the model weighs them.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from dataclasses import replace
 
 from bot.question import Question
 from index import Figure, Library, same_dimension, same_unit
@@ -56,6 +57,8 @@ def kind_fits(question: Question, fig: Figure, *, relaxed: bool = False) -> bool
         return fig.kind == "date" or (relaxed and fig.kind == "year")
     if question.wants == "year":
         return fig.kind in ("year", "date") and fig.value >= 1000
+    if question.wants == "month":
+        return fig.kind == "month"
     if question.wants in ("ordinal", "code"):
         return fig.kind == question.wants
     if fig.kind in ("date", "year", "ordinal", "code"):
@@ -66,7 +69,9 @@ def kind_fits(question: Question, fig: Figure, *, relaxed: bool = False) -> bool
     if question.unit_spoken:  # 多少米 is answered by 40km too, a length in another unit
         return same_unit(question.unit, fig.unit) or same_dimension(question.unit, fig.unit) or (
             relaxed and fig.unit is None) or bool(  # 多少个部门: 八部门 counts 部门 with no measure word
-            fig.kind == "count" and fig.unit and f"{question.unit}{fig.unit}" in question.text)
+            fig.kind == "count" and fig.unit and f"{question.unit}{fig.unit}" in question.text) or (
+            fig.unit is None and question.unit_kind == "count" and _COUNTED.search(fig.before[-4:]) is not None) or bool(
+            fig.unit is None and question.measure and fig.after.startswith(question.measure))
     return True
 
 
@@ -74,3 +79,22 @@ def direction(text: str) -> str | None:
     if _UP.search(text):
         return "up"
     return "down" if _DOWN.search(text) else None
+
+
+_COUNTED = re.compile(r"(?:人口|人数|数量|总数)[为是达有约近超]*$")  # 人口达2,790,060 counts people with no 人
+_DATE_YEAR = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年")
+_DATE_MONTH = re.compile(r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月")
+
+
+def part_of_date(fig: Figure, part: str) -> Figure | None:
+    """Return a date's year (1980年 of 1980年5月4日) or month (3月 of 2011年3月8日) as a figure of its own, its span
+    within the date's, or None when the date has no such part."""
+    if part == "year" and fig.value >= 10000 and (m := _DATE_YEAR.match(fig.text)):
+        value, kind = float(int(fig.value) // 10000), "year"
+    elif part == "month" and (int(fig.value) // 100) % 100 and (m := _DATE_MONTH.search(fig.text)):
+        value, kind = float((int(fig.value) // 100) % 100), "month"
+    else:
+        return None
+    start = fig.start + m.start()
+    return replace(fig, text=m.group(), value=value, value_max=None, unit=m.group()[-1], kind=kind, start=start,
+                   end=start + len(m.group()))

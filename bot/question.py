@@ -36,6 +36,7 @@ _DATE_CUE = re.compile(r"哪一?天|哪一?日|什么时候|何时|几月几[日
 _CODE_CUE = re.compile(r"(?:编号|代号|型号|番号|代码)(?:是|为)?(?:多少|什么)")
 _ORDINAL_CUE = re.compile(r"第几|第多少|排第|排名第几|排名多少|排行第几|排多少位|位列第几|列第几")
 _YEAR_CUE = re.compile(r"哪一?年|什么年份|几几年|何年|(?:西元|公元)(?:几|多少|哪一?)年")
+_MONTH_CUE = re.compile(r"几月(?!几)|哪一?个月|哪月|什么月份")  # 几月开始: a month (几个月 is a length of time)
 _NAME_CUE = re.compile(r"叫什么|什么名|名称|名字|称为什么|称作什么")
 _LIST_CUE = re.compile(r"哪些|哪几|哪里|哪儿|什么地方|在哪")
 _TEXT_CUE = re.compile(r"是什么|哪个|哪位|谁|什么")
@@ -50,7 +51,7 @@ _PERIOD = re.compile(r"(?:19|20)\d{2}年(?:上半年|下半年)?|今年|去年|�
 
 # Keywords that imply the kind of figure when no unit is spoken: 面积多少 wants an area.
 _KIND_HINTS: tuple[tuple[str, str, str | None], ...] = (
-    (r"同比增长|同比下降|增长率|增速|增幅|占比|比重|比例|百分之|几成", "percent", "%"),
+    (r"同比增长|同比下降|增长率|增速|增幅|占比|比重|比例|百分之|百分比|几成", "percent", "%"),
     (r"面积", "measure", "平方米"),
     (r"多少钱|价格|租金|房租|金额|投资|资金|费用|收入|工资|票价|成本|造价|经费|元", "money", "元"),
     (r"体长|身长|多长|全长|长度|总长|距离|多远|里程|海拔|多高|高度|身高|深度|宽度|多宽|厚度|多厚|直径|半径|口径|周长|"
@@ -58,7 +59,8 @@ _KIND_HINTS: tuple[tuple[str, str, str | None], ...] = (
     (r"多重|重量|体重|产量", "measure", None),
     (r"比率|率是|率为|覆盖率|达标率|[^\W\d_频税汇功效]率", "percent", "%"),  # 解决率, 评价率: a rate
     (r"人口|人数|多少人|几人|员工|职工|快递员|快递小哥|人员|会员|党员|志愿者|居民|学生", "count", "人"),
-    (r"多少年|几年|多久|多少天|几天|多少岁|几岁|年龄|寿命|多少个月|几个月|多少小时|几小时|多少分钟", "time", None),
+    (r"(?:多少|几)年(?![轻级代])|多久|多少天|几天|多少岁|几岁|年龄|寿命|多少个月|几个月|(?:多少|几)个?小时|多少分钟",
+     "time", None),
 )
 
 
@@ -70,7 +72,7 @@ class Question:
     terms: tuple[str, ...]  # retrieval terms
     content: tuple[str, ...]  # the words that describe what is asked (no asking words, places or units)
     phrases: tuple[str, ...]  # runs of those words that name one thing: 溪 + 银汉鱼 -> 溪银汉鱼
-    wants: str  # figure | code | ordinal | date | year | name | list | text | passage
+    wants: str  # figure | code | ordinal | date | year | month | name | list | text | passage
     measure: str | None  # the noun a count is asked of: 公租房 in 多少套公租房
     keyword: str | None  # the word naming the quantity asked: 厚度 in 火山灰厚度是多少
     unit: str | None  # the unit spoken in the question (多少套 -> 套), or implied (多少钱 -> 元)
@@ -103,6 +105,8 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
         wants = "ordinal"
     elif _YEAR_CUE.search(text):
         wants = "year"
+    elif _MONTH_CUE.search(text):
+        wants = "month"
     elif _FIGURE_CUE.search(text):
         wants = "figure"
     elif _NAME_CUE.search(text):
@@ -238,6 +242,9 @@ def _asked(text: str, words: list[str]) -> tuple[int, int, str | None, str | Non
     for i, word in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if word == "多少" or (word == "几" and "哪几" not in text):
+            after = words[i + 2] if i + 2 < len(words) else ""
+            if nxt == "个" and after in UNITS:
+                return i, i + 2, after, unit_kind(after), True  # 多少个小时 asks hours, not a count of 个
             if nxt in UNITS:
                 return i, i + 1, nxt, unit_kind(nxt), True
             return i, -1, *_implied(text), False

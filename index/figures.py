@@ -406,8 +406,9 @@ def _figure_from_match(sentence: str, m: re.Match[str], dated: bool) -> _Found |
         return None  # 一级平台, 二类疫苗, 三等奖: a grade that qualifies the noun after it, not a count
     if chinese and not ordinal:  # 排行第三, 第一背鳍: after 第 a numeral is an ordinal, unit or none
         nxt = sentence[m.end("num"):m.end("num") + 1]
-        if (unit is None and m["mult"] is None) or (len(num) == 1 and nxt in _CN_WORD_AFTER):
-            return None  # a Chinese numeral with no unit is almost always part of a word
+        if (unit is None and m["mult"] is None and not _CN_LARGE.fullmatch(num)) or (
+                len(num) == 1 and nxt in _CN_WORD_AFTER):
+            return None  # a Chinese numeral with no unit is almost always part of a word (四十万, 三千 are numbers)
     value = scaled(num, m["mult"] or (m["mult2"] if m["num2"] else None))  # 3至5亿元: 亿 applies to both
     if value is None:
         return None
@@ -434,6 +435,7 @@ def _figure_from_match(sentence: str, m: re.Match[str], dated: bool) -> _Found |
 
 
 _DOT_DIGIT = re.compile(r"\.\d")
+_CN_LARGE = re.compile(r"[一二两三四五六七八九十百千]+[千万亿]")  # 四十万, 三千, 两百万: a number in words
 _ATTRIBUTIVE_UNITS = frozenset("级 类 等".split())
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 

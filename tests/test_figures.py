@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import helpers
-from bot.fit import kind_fits
+from bot.fit import kind_fits, part_of_date
 from bot.question import analyze
 from index.clean import clean_line, parse_bulletin
 from index.figures import (
@@ -438,3 +438,29 @@ def test_a_percentage_written_in_words_is_one() -> None:
     found = [(f.value, f.unit, f.kind) for f in extract_figures("占总人口的百分之二十五，另有百分之3.5。")]
     assert found == [(25, "%", "percent"), (3.5, "%", "percent")]
     assert kind_fits(analyze("失业率是几成", helpers.segmenter()), extract_figures("失业率约30%。")[0])
+
+
+def test_a_dates_year_or_month_answers_a_year_or_month_question() -> None:
+    [date] = [f for f in extract_figures("狄托于1980年5月4日过世。") if f.kind == "date"]
+    year = part_of_date(date, "year")
+    month = part_of_date(date, "month")
+    assert year is not None
+    assert month is not None
+    assert (year.text, year.value, year.kind) == ("1980年", 1980, "year")
+    assert (month.text, month.value, month.kind) == ("5月", 5, "month")
+    assert date.sentence[year.start:year.end] == "1980年"
+    assert date.sentence[month.start:month.end] == "5月"
+    [day] = [f for f in extract_figures("会议于5月4日召开。") if f.kind == "date"]
+    assert part_of_date(day, "year") is None  # a date with no year has none to give
+
+
+@pytest.mark.parametrize(("text", "value"), [("可能有四十万。", 400000), ("预估不到三千。", 3000), ("号称三十万大军。", 300000)])
+def test_a_large_number_in_words_is_a_figure_without_a_unit(text: str, value: float) -> None:
+    assert [f.value for f in extract_figures(text)] == [value]
+
+
+@pytest.mark.parametrize(("question", "text"), [("共有多少个视杆细胞", "共有1.25亿视杆细胞。"),
+                                               ("城市有多少人", "人口达2,790,060。")])
+def test_a_number_with_no_unit_answers_a_count_its_noun_or_label_names(question: str, text: str) -> None:
+    [fig] = extract_figures(text)
+    assert kind_fits(analyze(question, helpers.segmenter()), fig)

@@ -48,6 +48,9 @@ def ask(seg: Segmenter) -> Ask:
     ("该寺建于公元多少年", "year"),
     ("该寺建于何年", "year"),
     ("球队排第几", "ordinal"),
+    ("红军于几月开始征兵", "month"),
+    ("哪个月雨水最多", "month"),
+    ("几月几日开始", "date"),
 ])
 def test_wants(ask: Ask, text: str, wants: str) -> None:
     assert ask(text).wants == wants
@@ -191,3 +194,17 @@ def test_asking_words_go_only_as_whole_words(ask: Ask) -> None:
 ])
 def test_a_one_character_verb_before_the_asking_word(ask: Ask, text: str, verb: str | None) -> None:
     assert ask(text).verb == verb
+
+
+@pytest.mark.parametrize(("text", "unit", "kind"), [
+    ("占有多少百分比的产值", "%", "percent"),  # not 平方米 from a 面积 elsewhere in the question
+    ("占全市多少的百分比", "%", "percent"),
+    ("新生儿一天要睡超过多少个小时", "小时", "time"),  # 个 before a unit is no count of 个
+])
+def test_the_unit_is_the_one_attached_to_the_asking_word(ask: Ask, text: str, unit: str, kind: str) -> None:
+    question = ask(text)
+    assert (question.unit, question.unit_kind) == (unit, kind)
+
+
+def test_young_people_are_no_length_of_time(ask: Ask) -> None:
+    assert ask("有多少年轻人参加").unit_kind != "time"
