@@ -15,6 +15,10 @@ _PLANNED = re.compile(r"计划|力争|目标|预计|争取|拟|将")
 _TOPIC = re.compile(r"([^，,、；;：:。（）()]{2,20})[：:][^：:]*$")
 _NO_TOPIC = re.compile(r"^(?:其中|具体|主要|包括|分别|如下|详情如下|情况如下)$")
 _ORDINAL_WORD = re.compile(r"第([0-9]+|[一二三四五六七八九十两]+)")
+_START_ASKED = re.compile(r"开始|起始|从哪|从何|自哪|自何|何时起|哪天起|哪年起|始于")
+_STARTS = re.compile(r"\s*(?:至|到|起|以来|开始|—|－|-|~|～)")
+_FROM = re.compile(r"(?:自|从|于)$")
+_UNTIL = re.compile(r"(?:至|到|截至|截止|截止到)$")
 KINDS = ("count", "measure", "money", "percent", "time", "number", "date", "year", "month", "ordinal", "code")
 
 # The features, in the order of the model file's weights. Each is a number describing one candidate figure against
@@ -63,6 +67,8 @@ FEATURES: tuple[str, ...] = (
     "its number is in the question",  # 1990年有多少人: the 1990 asked about is not the answer
     "the unit spoken",  # 多少公里 and 364.6公里
     "a question word right before it",  # 全长364.6公里: a weighed word ends at most two characters before it
+    "a start asked, it starts a span",  # 从哪天开始统计: 2020年11月2日至2023年8月15日 -> 11月2日
+    "a start asked, it ends a span",  # … not the 截至 date
     "a count its list implies",  # 在金海街道、南桥镇和奉城镇成立驿站: 3
     "the asked 第 before it",  # 第三剂接种了多少人 -> 第三剂203人
     "another 第 before it",  # … not 第一剂3560人
@@ -138,6 +144,9 @@ def describe(question: Question, fig: Figure, weights: dict[str, float], *, arti
     put("a question word right before it", any(
         (at := fig.sentence.rfind(term, 0, fig.start)) >= 0 and fig.start - at - len(term) <= 2
         for term in weights))
+    if asked_words.start:
+        put("a start asked, it starts a span", bool(_STARTS.match(fig.after) or _FROM.search(fig.before)))
+        put("a start asked, it ends a span", bool(_UNTIL.search(fig.before)))
     put("a count its list implies", fig.qualifier == ENUMERATED)
     if asked_words.ordinals and (named := _ORDINAL_WORD.findall(fig.before)):
         put("the asked 第 before it" if parse_number(named[-1]) in asked_words.ordinals else "another 第 before it", 1)
@@ -188,13 +197,14 @@ class _AskedWords(NamedTuple):
     places: tuple[str, ...]  # the place names the question writes
     direction: str | None  # up or down (增长, 下降)
     ordinals: frozenset[float]  # the 第 numbers it names (第三剂: 3)
+    start: bool  # it asks when something began (从哪天开始, 自何时起)
 
 
 @functools.lru_cache(maxsize=256)
 def _asked_words(text: str) -> _AskedWords:
     """Read once per question what every candidate's features compare with."""
     ordinals = frozenset(n for w in _ORDINAL_WORD.findall(text) if (n := parse_number(w)) is not None)
-    return _AskedWords(tuple(place_names_in(text)), direction(text), ordinals)
+    return _AskedWords(tuple(place_names_in(text)), direction(text), ordinals, bool(_START_ASKED.search(text)))
 
 
 def _place_near(places: tuple[str, ...], fig: Figure) -> float:

@@ -73,6 +73,9 @@ CASES = [
     ("第三剂接种了多少人", "第一剂接种3560人，第二剂3120人，第三剂203人。", 203, "the asked 第 before it", True),
     ("第三剂接种了多少人", "第一剂接种3560人，第二剂3120人，第三剂203人。", 3560, "another 第 before it", True),
     ("第3批有多少家", "第三批12家。", 12, "the asked 第 before it", True),
+    ("从哪天开始统计", "统计时间为2020年11月2日至2023年8月15日。", 20201102, "a start asked, it starts a span", True),
+    ("从哪天开始统计", "统计时间为2020年11月2日至2023年8月15日。", 20230815, "a start asked, it ends a span", True),
+    ("从哪天开始统计", "统计时间为2020年11月2日至2023年8月15日。", 20230815, "a start asked, it starts a span", False),
     ("成立了几个驿站", "在金海街道、南桥镇和奉城镇成立驿站。", 3, "a count its list implies", True),
 ]
 

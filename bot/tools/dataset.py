@@ -20,7 +20,7 @@ from bot.features import FEATURES
 from bot.render import to_json
 from index import BulletinError, Segmenter, Store, ingest_paths, open_library
 
-ASKED = ("figure", "not_found")  # the kinds whose answer the figure chooser decides
+ASKED = ("figure", "date", "not_found")  # the kinds whose answer the figure chooser decides
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +123,7 @@ def collect(labelled: LabelledSet) -> Dataset:
             sets.append(labelled.name)
             groups.append(group_of(labelled, question))
             kinds.append(question["kind"])
-            first = answer.figures[0].figure if answer and answer.found and answer.figures else None
-            fixed.append((question["kind"] == "not_found" and not (answer and answer.found)) or (
-                first is not None and question["kind"] == "figure"
-                and _right(question, first.value, first.value_max, first.text)))
+            fixed.append(dict(judge(question, to_json(answer)))["all"] if answer else question["kind"] == "not_found")
     return Dataset(np.array(rows, dtype=np.float64).reshape(-1, len(FEATURES)), np.array(labels, dtype=bool),
                    np.array(owner, dtype=np.int64), sets, groups, kinds, fixed)
 
@@ -161,6 +158,8 @@ def judged(labelled: LabelledSet, model_of: Callable[[dict[str, Any]], Path]) ->
 
 
 def _right(question: dict[str, Any], value: float, value_max: float | None, text: str) -> bool:
+    if question["kind"] == "date":  # a date figure's value is yyyymmdd
+        return (int(value) // 100 % 100, int(value) % 100) == (int(question["month"]), int(question["day"]))
     if question["kind"] != "figure":
         return False
     shown = {"value": value, "value_max": value_max, "text": text}

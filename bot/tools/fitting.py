@@ -84,9 +84,9 @@ def outcomes(data: Dataset, candidate_scores: np.ndarray, threshold: float) -> n
     given = 1.0 / (1.0 + np.exp(-np.clip(top, -50, 50))) >= threshold
     has = np.isfinite(top)
     kinds = np.array(data.kinds)
-    figure = np.where(has, right & given, np.array(data.fixed))
+    figure = np.where(has, right & given, np.array(data.fixed))  # a figure or date question
     trap = np.where(has, ~given, np.array(data.fixed))
-    return np.where(kinds == "figure", figure, trap)
+    return np.where(kinds != "not_found", figure, trap)
 
 
 def fit_threshold(data: Dataset, candidate_scores: np.ndarray) -> float:

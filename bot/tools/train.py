@@ -124,13 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "figure_model.json")
     parser.add_argument("--only", action="append", metavar="SET",
                         help="use only this set (cmrc, drcd, real, sample, tests-sample, tests-corpus); repeatable")
+    parser.add_argument("--leave-out", action="append", default=[], metavar="SET",
+                        help="train without this set, to score it through qa_eval.py with BULLETIN_MODEL; repeatable")
     parser.add_argument("--show", type=int, default=0, metavar="N", help="print the first N out-of-fold failures")
     parser.add_argument("--dry-run", action="store_true", help="report, but do not write the model")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bulletin-sets-") as name:
         folder = Path(name)
         sets = [s for s in labelled_sets(args.bench, args.real, args.sample, folder)
-                if not args.only or s.name in args.only]
+                if (not args.only or s.name in args.only) and s.name not in args.leave_out]
         if not sets:
             print("no labelled sets found (see --bench)", file=sys.stderr)
             return 2
