@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 
 from bot.question import Question
-from index import Figure, Library, same_dimension, same_unit
+from index import Figure, Library, arabic_form, same_dimension, same_unit
 
 _YEAR = re.compile(r"(\d{4})年")
 CHANGE = re.compile(r"同比|增长|增速|增幅|下降|减少")
@@ -38,8 +38,8 @@ def _coverage(content: tuple[str, ...], weighed: tuple[tuple[str, float], ...], 
 
 def found_share(word: str, text: str) -> float:
     """Return 1.0 if word is in text, else the share of its bigrams that are (快递网点 in 快递末端网点: 2/3)."""
-    if word in text:
-        return 1.0
+    if word in text or ((digits := arabic_form(word)) is not None and digits in text):
+        return 1.0  # 十万人 is in 人口超过10万人
     pairs = [word[i:i + 2] for i in range(len(word) - 1)]
     return sum(p in text for p in pairs) / len(pairs) if pairs else 0.0
 

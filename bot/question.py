@@ -11,6 +11,7 @@ from index import (
     TOWNS,
     Period,
     Segmenter,
+    arabic_form,
     canonical,
     find_periods,
     place_matches,
@@ -118,6 +119,8 @@ def analyze(text: str, segmenter: Segmenter) -> Question:
     else:
         wants = "passage"
     terms = tuple(dict.fromkeys(segmenter.terms(text)))
+    # 十万人 is found as 10万人 too: the digits are searched for beside the words
+    terms += tuple(dict.fromkeys(d for t in terms if (d := arabic_form(t)) is not None and d not in terms))
     words = segmenter.words(text)
     asked_period = question_period(text)
     if asked_period is not None and _BOUND.match(text, text.find(asked_period.text) + len(asked_period.text)):

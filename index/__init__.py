@@ -26,7 +26,7 @@ from index.figures import (
 from index.ingest import RULES, IngestResult, ReindexResult, ingest_bytes, ingest_paths, refresh, reindex
 from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
-from index.numerals import format_amount, parse_amount, parse_number
+from index.numerals import arabic_form, format_amount, parse_amount, parse_number
 from index.periods import (
     OPEN_START,
     Period,
@@ -88,6 +88,7 @@ __all__ = [
     "UnreadableFile",
     "UnsupportedFile",
     "Vote",
+    "arabic_form",
     "backup",
     "canonical",
     "check_copy",

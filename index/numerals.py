@@ -120,3 +120,15 @@ def format_amount(value: float, style: str) -> str:
                 return format(mantissa, "f") + mult
         raise ValueError(f"{value} needs more than 4 decimals in 万")
     raise ValueError(f"unknown style: {style}")
+
+
+_CN_WORD = re.compile(r"([零〇一二两三四五六七八九十百千]+)([万亿]?)(.*)")
+
+
+def arabic_form(word: str) -> str | None:
+    """Return a word with its leading Chinese numeral written in digits (十万人 -> 10万人, 三千 -> 3000), or None."""
+    m = _CN_WORD.fullmatch(word)
+    if m is None or (len(m.group(1)) < 2 and not m.group(2)):
+        return None  # 一 alone is an article, 三 alone is in words such as 三农
+    number = parse_number(m.group(1))
+    return f"{int(number)}{m.group(2)}{m.group(3)}" if number is not None and number.is_integer() else None

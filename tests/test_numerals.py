@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.fit import found_share
 from index.figures import extract_figures
-from index.numerals import format_amount, parse_amount, parse_number, scaled
+from index.numerals import arabic_form, format_amount, parse_amount, parse_number, scaled
 
 # --- parse_number --------------------------------------------------------------------------------
 
@@ -180,3 +181,14 @@ def test_the_common_numerals_are_read_as_cn2an_reads_them() -> None:
     assert len(COMMON_NUMERALS) > 150
     for raw, value in COMMON_NUMERALS.items():
         assert float(cn2an.cn2an(raw, "smart")) == value, raw
+
+
+@pytest.mark.parametrize(("word", "digits"), [("十万", "10万"), ("十万人", "10万人"), ("三千", "3000"),
+                                              ("两百万元", "200万元"), ("一", None), ("三农", None), ("第三", None)])
+def test_a_number_word_has_its_digits_form(word: str, digits: str | None) -> None:
+    assert arabic_form(word) == digits
+
+
+def test_a_question_word_in_chinese_numerals_is_found_in_digits() -> None:
+    assert found_share("十万人", "人口超过10万人的城市") == 1.0
+    assert found_share("十万人", "人口超过20万人的城市") < 1.0
