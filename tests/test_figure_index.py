@@ -294,7 +294,7 @@ def test_explain_shows_analysis_candidates_and_why(corpus_db: Path, capsys: pyte
     assert "period 2022年" in analysis
     assert "qualifier 新增" in analysis
     assert "unit 个 (spoken" in analysis
-    assert re.search(r"1\.\s+[\d.]+\s+12个 · measure 快递网点", analysis)
+    assert re.search(r"1\.\s+-?[\d.]+\s+12个 · measure 快递网点", analysis)  # a log-odds score may be negative
     assert re.search(r"新增 asked, 新增 given 1×[+-][\d.]+", analysis)  # the feature's value × its fitted weight
     assert re.search(r"why: 12个 beat \S+ by [\d.]+ on: ", analysis)
 

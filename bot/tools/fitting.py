@@ -9,7 +9,7 @@ import numpy as np
 
 from bot.tools.dataset import Dataset
 
-L2 = 1.0  # the penalty on the weights' squares: chosen by the cross-validation in train.py, not by hand here
+L2 = 30.0  # the penalty on the (standardised) weights' squares: train.py chooses it by cross-validation
 NEWTON_STEPS = 50
 
 
@@ -22,26 +22,37 @@ class Fit:
 
 
 def fit(data: Dataset, rows: np.ndarray, *, l2: float = L2) -> Fit:
-    """Fit logistic regression on the given candidate rows; each question's candidates weigh 1 in all."""
+    """Fit logistic regression on the given candidate rows, each candidate one sample (weighing each question's
+    candidates to 1 in all was tried: it scored lower out of fold on every set).
+
+    Features are standardised before the penalty, so that a rare one (新增 asked and given: 15 candidates of 6,700)
+    is shrunk no more than a common one for the same evidence; the weights returned apply to raw features.
+    """
     x, y = data.features[rows], data.labels[rows].astype(np.float64)
     if len(x) == 0:
         return Fit(np.zeros(data.features.shape[1]), 0.0)
-    owners = data.question[rows]
-    counts = np.bincount(owners, minlength=len(data.sets))
-    sample = 1.0 / counts[owners]  # a question with forty candidates is not forty times a question with one
+    mean, spread = x.mean(axis=0), x.std(axis=0)
+    spread[spread < 1e-9] = 1.0  # a feature never seen varies not at all: its weight stays 0
+    beta = _newton((x - mean) / spread, y, l2)
+    weights = beta[:-1] / spread
+    return Fit(weights, float(beta[-1] - weights @ mean))
+
+
+def _newton(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+    """Return the penalised logistic fit's coefficients, the bias last (not penalised)."""
     design = np.hstack([x, np.ones((len(x), 1))])
     beta = np.zeros(design.shape[1])
     penalty = np.full(design.shape[1], l2)
     penalty[-1] = 0.0  # the bias is not shrunk
     for _ in range(NEWTON_STEPS):
         p = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -50, 50)))
-        gradient = design.T @ (sample * (p - y)) + penalty * beta
-        hessian = (design * (sample * p * (1 - p))[:, None]).T @ design + np.diag(penalty) + 1e-9 * np.eye(len(beta))
+        gradient = design.T @ (p - y) + penalty * beta
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty) + 1e-9 * np.eye(len(beta))
         step = np.linalg.solve(hessian, gradient)
         beta -= step
         if np.max(np.abs(step)) < 1e-8:
             break
-    return Fit(beta[:-1], float(beta[-1]))
+    return beta
 
 
 def folds(data: Dataset, k: int) -> np.ndarray:

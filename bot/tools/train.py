@@ -25,7 +25,7 @@ from bot.tools.dataset import Dataset, LabelledSet, collect, group_of, jsonl_set
 from bot.tools.fitting import fit, fit_threshold, folds, out_of_fold, outcomes, rates
 
 ROOT = Path(__file__).resolve().parents[2]
-L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+L2_GRID = (3.0, 10.0, 30.0, 100.0, 300.0)
 
 
 def labelled_sets(bench: Path, real: Path, sample: Path, folder: Path) -> list[LabelledSet]:
