@@ -44,9 +44,9 @@ from index import (
 HITS = 10  # passages whose figures are considered
 INDEXED_ISSUES = 12  # at most this many of them: the newest (and as many of the asked year)
 SERIES_MARGIN = 1.0  # how much worse (log-odds) the newest issue's figure may fit and still answer with no year asked
-_RELEVANCE, _ARTICLE, _BEST, _RANK, _INDEXED, _NEWEST = (INDEX[name] for name in (
-    "passage relevance", "article relevance", "best passage", "passage rank", "found by the figure index",
-    "newest issue"))
+_RELEVANCE, _ARTICLE, _BEST, _BEST_ARTICLE, _RANK, _INDEXED, _NEWEST = (INDEX[name] for name in (
+    "passage relevance", "article relevance", "best passage", "best article", "passage rank",
+    "found by the figure index", "newest issue"))
 _WHICH_COUNT = re.compile(r"哪几(个|种|位|项|类|部分|条|家|处|座|所)")
 
 
@@ -243,6 +243,7 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
                 row[_RELEVANCE] = passage.score / top
                 row[_ARTICLE] = passage.article / top
                 row[_BEST] = float(chunk.id == hits[0].chunk.id)
+                row[_BEST_ARTICLE] = float(chunk.article_id == hits[0].chunk.article_id)
                 row[_RANK] = 1.0 / (1.0 + passage.rank) if passage.rank is not None else 0.0
                 row[_INDEXED] = float(passage.indexed)
                 candidates.append(FigureHit(fig, chunk, 0.0, (), tuple(row)))

@@ -59,6 +59,7 @@ FEATURES: tuple[str, ...] = (
     "article relevance",  # its article's best passage's score over the best passage's
     "found by the figure index",  # its passage came from the figure index (the place's measure), not the search
     "best passage",  # it stands in the passage ranked first
+    "best article",  # it stands in the article of the passage ranked first (体长可达10公分 in an article about 溪银汉鱼)
     "passage rank",  # 1/(1+rank) of its passage among the hits, 0 when found otherwise
     "newest issue",  # its issue is the newest among the candidates
     "approximate",  # 约/近/余/多
@@ -77,7 +78,7 @@ FEATURES: tuple[str, ...] = (
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 # how its passage ranked, not how the figure fits: a series of one statistic over issues ignores them
 PASSAGE_FEATURES = frozenset({"passage relevance", "article relevance", "found by the figure index", "best passage",
-                              "passage rank", "newest issue"})
+                              "best article", "passage rank", "newest issue"})
 
 
 def describe(question: Question, fig: Figure, weights: dict[str, float], *, article: frozenset[str],

@@ -63,6 +63,8 @@ def kind_fits(question: Question, fig: Figure, *, relaxed: bool = False) -> bool
         return fig.kind == question.wants
     if fig.kind in ("date", "year", "ordinal", "code"):
         return False
+    if not relaxed and _INDEFINITE.fullmatch(fig.text):
+        return False  # 一座换乘车站, 一个镇: 一 is the article "a"; only when nothing else fits may it be a count
     if fig.kind == "percent" and question.keyword and CHANGE.search(question.keyword) \
             and not direction(fig.qualifier or ""):
         return False  # 签订率同比增长多少 is not answered by 签订率达到85%: a level is no change
@@ -81,6 +83,7 @@ def direction(text: str) -> str | None:
     return "down" if _DOWN.search(text) else None
 
 
+_INDEFINITE = re.compile(r"一\s*[^\W\d]?")
 _COUNTED = re.compile(r"(?:人口|人数|数量|总数)[为是达有约近超]*$")  # 人口达2,790,060 counts people with no 人
 _DATE_YEAR = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年")
 _DATE_MONTH = re.compile(r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月")

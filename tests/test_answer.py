@@ -142,9 +142,6 @@ def test_name_question_answers_with_the_quoted_name(sample: Engine) -> None:
     assert sample.ask("奉贤依托行业党建联盟成立的驿站叫什么").headline.startswith("“骑乐融融”")
 
 
-@pytest.mark.xfail(strict=True, reason="the fitted weights (issue 15) rank a figure by its own passage's rank more "
-                   "than by its article's: a figure in a lower chunk of the best article loses to a similar "
-                   "article's first chunk; the labelled sets hold too few long articles to learn otherwise")
 def test_a_figure_in_another_chunk_of_the_right_article_beats_a_similar_article(tmp_path: Path) -> None:
     filler = "本鱼吻长大于眼径，两腭尖突。" * 16
     (tmp_path / "a.txt").write_text(

@@ -6,6 +6,7 @@ import pytest
 
 import helpers
 from bot.features import FEATURES, describe
+from bot.fit import kind_fits
 from bot.question import analyze
 from index.figures import extract_figures
 
@@ -88,7 +89,7 @@ def test_each_feature_on_a_hand_made_case(question: str, sentence: str, value: f
 
 def test_every_feature_is_tried_on_a_case_or_set_by_the_chooser() -> None:
     # the passage and candidate-set features are set by bot.answer and bot.scope, and are tested through them
-    set_elsewhere = {"passage relevance", "article relevance", "found by the figure index", "best passage",
+    set_elsewhere = {"passage relevance", "article relevance", "found by the figure index", "best passage", "best article",
                      "passage rank", "newest issue", "position in sentence",
                      "question words near", "words in its sentence", "words in its clause", "place named near"}
     period = {f for f in FEATURES if f.startswith("period")}  # tested with real periods in test_period_features
@@ -107,3 +108,12 @@ def test_period_features_say_how_its_period_stands_to_the_asked_one() -> None:
         assert sum(row[FEATURES.index(f)] for f in FEATURES if f.startswith("period")) == 1.0
     words = describe(asked, fig, weights, article=frozenset(), period="2021年", period_fits=None)
     assert words[FEATURES.index("period words other")] == 1.0
+
+
+def test_an_indefinite_one_is_an_article_not_a_count() -> None:
+    # 一座换乘车站: 一 is "a"; the strict pass leaves it out, so 8个 is the answer to 有几个出入口
+    asked = analyze("呼家楼站有几个出入口", helpers.segmenter())
+    one, eight = extract_figures("呼家楼站是一座换乘车站，共有8个出入口。")
+    assert not kind_fits(asked, one)
+    assert kind_fits(asked, one, relaxed=True)
+    assert kind_fits(asked, eight)
