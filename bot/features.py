@@ -19,6 +19,10 @@ _START_ASKED = re.compile(r"开始|起始|从哪|从何|自哪|自何|何时起|
 _STARTS = re.compile(r"\s*(?:至|到|起|以来|开始|—|－|-|~|～)")
 _FROM = re.compile(r"(?:自|从|于)$")
 _UNTIL = re.compile(r"(?:至|到|截至|截止|截止到)$")
+_RESPECTIVELY = re.compile(r"(?:分别|各)(?:为|是|占|占了|达|达到|有|增长|下降)?")
+_CLAUSE_END = re.compile(r"[，,；;。]")
+_ITEM_SPLIT = re.compile(r"、|和|及|与|以及")
+_VALUE = re.compile(r"(?<![\d.])\d+(?:[,.]\d+)*|[一二两三四五六七八九十百千万]+(?=[^\W\d])")
 KINDS = ("count", "measure", "money", "percent", "time", "number", "date", "year", "month", "ordinal", "code")
 
 # The features, in the order of the model file's weights. Each is a number describing one candidate figure against
@@ -70,6 +74,8 @@ FEATURES: tuple[str, ...] = (
     "a question word right before it",  # 全长364.6公里: a weighed word ends at most two characters before it
     "a start asked, it starts a span",  # 从哪天开始统计: 2020年11月2日至2023年8月15日 -> 11月2日
     "a start asked, it ends a span",  # … not the 截至 date
+    "its item of a 分别 list is asked",  # 制造业和营造业各占27.82%和8.90%: 营造业 asked -> 8.90%
+    "another item of a 分别 list is asked",
     "a count its list implies",  # 在金海街道、南桥镇和奉城镇成立驿站: 3
     "the asked 第 before it",  # 第三剂接种了多少人 -> 第三剂203人
     "another 第 before it",  # … not 第一剂3560人
@@ -148,12 +154,37 @@ def describe(question: Question, fig: Figure, weights: dict[str, float], *, arti
     if asked_words.start:
         put("a start asked, it starts a span", bool(_STARTS.match(fig.after) or _FROM.search(fig.before)))
         put("a start asked, it ends a span", bool(_UNTIL.search(fig.before)))
+    if (pairing := _paired(fig, weights)) is not None:
+        put("its item of a 分别 list is asked" if pairing else "another item of a 分别 list is asked", 1)
     put("a count its list implies", fig.qualifier == ENUMERATED)
     if asked_words.ordinals and (named := _ORDINAL_WORD.findall(fig.before)):
         put("the asked 第 before it" if parse_number(named[-1]) in asked_words.ordinals else "another 第 before it", 1)
     if fig.kind in KINDS:
         put(f"kind {fig.kind}", 1)
     return row
+
+
+def _paired(fig: Figure, weights: dict[str, float]) -> bool | None:
+    """In 甲和乙分别/各…X和Y, tell whether the figure's item (the one in its place) holds a question word (True) or only
+    another item does (False); None when the figure stands in no such pairing."""
+    sentence = fig.sentence
+    key = _RESPECTIVELY.search(sentence, 0, fig.start)
+    if key is None or _CLAUSE_END.search(sentence, key.end(), fig.start):
+        return None
+    left = max(sentence.rfind(c, 0, key.start()) for c in "，。；：,;:") + 1
+    items = [i for i in _ITEM_SPLIT.split(sentence[left:key.start()]) if i]
+    if len(items) < 2 and left > 0:  # 以制造业和营造业为大宗，各占…: the items stand in the clause before
+        before = max(sentence.rfind(c, 0, left - 1) for c in "，。；：,;:") + 1
+        items = [i for i in _ITEM_SPLIT.split(sentence[before:left - 1]) if i]
+    right = _CLAUSE_END.search(sentence, key.end())
+    values = [m.start() for m in _VALUE.finditer(sentence, key.end(), right.start() if right else len(sentence))]
+    if len(items) < 2 or len(items) != len(values) or fig.start not in values:
+        return None
+    mine = items[values.index(fig.start)]
+    terms = [t for t in weights if len(t) >= 2]
+    if any(t in mine for t in terms):
+        return True
+    return False if any(t in item for item in items for t in terms) else None
 
 
 def _written_in(fig: Figure, text: str) -> bool:

@@ -77,6 +77,12 @@ CASES = [
     ("从哪天开始统计", "统计时间为2020年11月2日至2023年8月15日。", 20201102, "a start asked, it starts a span", True),
     ("从哪天开始统计", "统计时间为2020年11月2日至2023年8月15日。", 20230815, "a start asked, it ends a span", True),
     ("从哪天开始统计", "统计时间为2020年11月2日至2023年8月15日。", 20230815, "a start asked, it starts a span", False),
+    ("营造业占了就业人口的百分之多少", "以制造业和营造业为大宗，各占就业人口27.82%和8.90%。", 8.9,
+     "its item of a 分别 list is asked", True),
+    ("营造业占了就业人口的百分之多少", "以制造业和营造业为大宗，各占就业人口27.82%和8.90%。", 27.82,
+     "another item of a 分别 list is asked", True),
+    ("办结了多少件", "受理、办结分别为838件、777件。", 777, "its item of a 分别 list is asked", True),
+    ("办结了多少件", "受理、办结分别为838件、777件。", 838, "another item of a 分别 list is asked", True),
     ("成立了几个驿站", "在金海街道、南桥镇和奉城镇成立驿站。", 3, "a count its list implies", True),
 ]
 
