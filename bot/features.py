@@ -15,6 +15,7 @@ _PLANNED = re.compile(r"计划|力争|目标|预计|争取|拟|将")
 _TOPIC = re.compile(r"([^，,、；;：:。（）()]{2,20})[：:][^：:]*$")
 _NO_TOPIC = re.compile(r"^(?:其中|具体|主要|包括|分别|如下|详情如下|情况如下)$")
 _ORDINAL_WORD = re.compile(r"第([0-9]+|[一二三四五六七八九十两]+)")
+_PLAN_ASKED = re.compile(r"还要|还将|计划|目标|预计|力争|打算|准备|将要|拟")
 _START_ASKED = re.compile(r"开始|起始|从哪|从何|自哪|自何|何时起|哪天起|哪年起|始于")
 _STARTS = re.compile(r"\s*(?:至|到|起|以来|开始|—|－|-|~|～)")
 _FROM = re.compile(r"(?:自|从|于)$")
@@ -39,7 +40,8 @@ FEATURES: tuple[str, ...] = (
     "counted noun follows",  # 多少套公租房 -> 100套公租房
     "measure matches",  # its measure phrase is what the question names (0..1)
     "the other direction",  # 增长多少 and a fall
-    "a plan, not a result",  # 计划/力争/目标 before it
+    "a plan, not a result",  # 计划/力争/目标 before it, and the question asks what was done
+    "a plan asked, a plan given",  # 下半年还要落实多少套 -> 下半年将力争再落实40套
     "keyword before it",  # 厚度大约有1厘米: the quantity asked right before it
     "a rate of change",  # 同比增长多少 and a figure with a direction
     "a level, not a change",
@@ -118,7 +120,11 @@ def describe(question: Question, fig: Figure, weights: dict[str, float], *, arti
     asked_words = _asked_words(question.text)
     asked, given = asked_words.direction, direction(fig.qualifier or "")
     put("the other direction", bool(asked and given and asked != given))
-    put("a plan, not a result", bool(_PLANNED.search(fig.before)))
+    planned = bool(_PLANNED.search(fig.before))
+    if asked_words.plan:
+        put("a plan asked, a plan given", planned)
+    else:
+        put("a plan, not a result", planned)
     if question.keyword and question.keyword in fig.before:
         put("keyword before it", 1)
     elif question.keyword and CHANGE.search(question.keyword):
@@ -230,13 +236,15 @@ class _AskedWords(NamedTuple):
     direction: str | None  # up or down (增长, 下降)
     ordinals: frozenset[float]  # the 第 numbers it names (第三剂: 3)
     start: bool  # it asks when something began (从哪天开始, 自何时起)
+    plan: bool  # it asks what is planned (还要, 计划, 目标, 预计)
 
 
 @functools.lru_cache(maxsize=256)
 def _asked_words(text: str) -> _AskedWords:
     """Read once per question what every candidate's features compare with."""
     ordinals = frozenset(n for w in _ORDINAL_WORD.findall(text) if (n := parse_number(w)) is not None)
-    return _AskedWords(tuple(place_names_in(text)), direction(text), ordinals, bool(_START_ASKED.search(text)))
+    return _AskedWords(tuple(place_names_in(text)), direction(text), ordinals, bool(_START_ASKED.search(text)),
+                       bool(_PLAN_ASKED.search(text)))
 
 
 def _place_near(places: tuple[str, ...], fig: Figure) -> float:
