@@ -263,9 +263,9 @@ def _scored(items: list[FigureHit]) -> list[FigureHit]:
     dates = np.array([(item.chunk.issue_date or dt.date.min).toordinal() for item in items])
     matrix[:, _NEWEST] = dates == dates.max()  # a set feature: of these candidates, the newest issue's
     scores = model.scores(matrix)
-    newest = matrix[:, _NEWEST].tolist()
-    return [replace(item, score=score, features=(*item.features[:_NEWEST], now, *item.features[_NEWEST + 1:]))
-            for item, score, now in zip(items, scores.tolist(), newest, strict=True)]
+    # built directly: dataclasses.replace, once per candidate, cost a tenth of the question's time
+    return [FigureHit(item.figure, item.chunk, score, item.reasons, tuple(row))
+            for item, score, row in zip(items, scores.tolist(), matrix.tolist(), strict=True)]
 
 
 def _indexed(question: Question, library: Library, listed: set[int], year: int | None) -> list[Chunk]:

@@ -5,6 +5,7 @@ Pure functions; nothing here raises on odd input, because the text comes straigh
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from decimal import Decimal
@@ -125,6 +126,7 @@ def format_amount(value: float, style: str) -> str:
 _CN_WORD = re.compile(r"([零〇一二两三四五六七八九十百千]+)([万亿]?)(.*)")
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every question word against every candidate's sentence
 def arabic_form(word: str) -> str | None:
     """Return a word with its leading Chinese numeral written in digits (十万人 -> 10万人, 三千 -> 3000), or None."""
     m = _CN_WORD.fullmatch(word)
