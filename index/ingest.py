@@ -38,7 +38,7 @@ from index.store import Store
 # all China and a bulletin's home place (我市, 全县). 5: 一级平台 is a grade, not a count; tab tables as rows.
 # 6: space-separated and one-cell-per-line tables as rows; list numbers (1.住房…) are no figures; 羽, 剂 … units.
 # 7: ranges with the unit written twice (1200元至2600元); numbers that name (12345热线, telephones, 〔2023〕9号);
-# 百分之二十五 is a percentage; 四十万 and 三千 are numbers; 公尺, 平方公尺, 公吨.
+# 百分之二十五 is a percentage; 四十万 and 三千 are numbers; 公尺, 平方公尺, 公吨; 旗 and 盟 count like 县.
 RULES = 7
 
 # A reindex of more text than this runs in child processes, which leave the bot's process (and the GIL) to its
