@@ -9,7 +9,17 @@ from typing import NamedTuple
 from bot.fit import CHANGE, coverage, direction, found_share
 from bot.passages import gap
 from bot.question import Question
-from index import ENUMERATED, TOTAL_WORDS, Figure, parse_number, place_names_in, same_dimension, same_unit, unit_kind
+from index import (
+    ENUMERATED,
+    LIST_JOINER,
+    TOTAL_WORDS,
+    Figure,
+    parse_number,
+    place_names_in,
+    same_dimension,
+    same_unit,
+    unit_kind,
+)
 
 _PLANNED = re.compile(r"计划|力争|目标|预计|争取|拟|将")
 _TOPIC = re.compile(r"([^，,、；;：:。（）()]{2,20})[：:][^：:]*$")
@@ -22,7 +32,7 @@ _FROM = re.compile(r"(?:自|从|于)$")
 _UNTIL = re.compile(r"(?:至|到|截至|截止|截止到)$")
 _RESPECTIVELY = re.compile(r"(?:分别|各)(?:为|是|占|占了|达|达到|有|增长|下降)?")
 _CLAUSE_END = re.compile(r"[，,；;。]")
-_ITEM_SPLIT = re.compile(r"、|和|及|与|以及")
+_ITEM_SPLIT = re.compile(LIST_JOINER)
 _VALUE = re.compile(r"(?<![\d.])\d+(?:[,.]\d+)*|[一二两三四五六七八九十百千万]+(?=[^\W\d])")
 KINDS = ("count", "measure", "money", "percent", "time", "number", "date", "year", "month", "ordinal", "code")
 

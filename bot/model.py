@@ -61,9 +61,8 @@ def parse(content: Any, where: str = "model") -> Model:
         differ = sorted(set(FEATURES) ^ {str(n) for n in names}) or ["their order"]
         raise ModelError(f"{where}: trained on other features ({', '.join(differ[:3])} differ);"
                          " retrain it with `python -m bot.tools.train`")
-    numbers = [weights, content.get("bias"), content.get("threshold")]
-    if not isinstance(weights, list) or len(weights) != len(FEATURES) or not all(_finite(x) for x in (
-            *weights, *numbers[1:])):
+    if not isinstance(weights, list) or len(weights) != len(FEATURES) or not all(
+            _finite(x) for x in (*weights, content.get("bias"), content.get("threshold"))):
         raise ModelError(f"{where}: weights, bias and threshold must be finite numbers, one weight per feature")
     return Model(np.asarray(weights, dtype=np.float64), float(content["bias"]), float(content["threshold"]),
                  dict(content.get("trained") or {}))
@@ -107,8 +106,7 @@ def _bundled() -> Path:
 
 def current() -> Model:
     """Return the model in use (read once per file)."""
-    chosen = os.environ.get("BULLETIN_MODEL")
-    return _load(chosen or str(_bundled()))
+    return _load(str(model_path()))
 
 
 def contributions(model: Model, row: Sequence[float]) -> tuple[tuple[str, float, float], ...]:

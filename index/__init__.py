@@ -45,12 +45,13 @@ from index.snapshot import open_library
 from index.sources import LIMITS, MAX_BYTES, SUFFIXES, Limits, find_documents
 from index.store import Store
 from index.subjects import Subject, same_subject, subjects_in, subjects_of
-from index.text import normalize_chars
+from index.text import LIST_JOINER, normalize_chars
 
 __all__ = [
     "DISTRICTS",
     "ENUMERATED",
     "LIMITS",
+    "LIST_JOINER",
     "MAX_BYTES",
     "OPEN_START",
     "RULES",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from index.subjects import subjects_in
+from index.text import LIST_JOINER
 
-_JOINER = re.compile(r"、|和|及|与|以及|、以及")
+_JOINER = re.compile(LIST_JOINER)
 # an explicit count right after the list says it better (…、…五个方面): the list then implies nothing of its own
 _COUNTED_AFTER = re.compile(r"等?\s*(?:\d+|[一二两三四五六七八九十]+)\s*[个家所处类项]?")
 

@@ -7,6 +7,8 @@ import re
 
 CJK = "\u3400-\u9fff\uf900-\ufaff"
 # a list item's number: 1.住房, 2、市场, 1.2023年10月, （3）城管, （一）总体, 一、受理 (not the 2. of 2.5万元)
+# the words that join a list's items: 金海街道、南桥镇和奉城镇
+LIST_JOINER = r"、以及|、|和|及|与|以及"
 LIST_MARK = r"(?:\d{1,2}(?:、|[.．](?!\d)|[.．](?=(?:19|20)\d\d年))|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}[、．.])"
 CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’—…·《》〈〉「」『』【】"
 

@@ -45,7 +45,7 @@ def _newton(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
     penalty = np.full(design.shape[1], l2)
     penalty[-1] = 0.0  # the bias is not shrunk
     for _ in range(NEWTON_STEPS):
-        p = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -50, 50)))
+        p = probability(design @ beta)
         gradient = design.T @ (p - y) + penalty * beta
         hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty) + 1e-9 * np.eye(len(beta))
         step = np.linalg.solve(hessian, gradient)
@@ -53,6 +53,11 @@ def _newton(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
         if np.max(np.abs(step)) < 1e-8:
             break
     return beta
+
+
+def probability(log_odds: np.ndarray) -> np.ndarray:
+    """Return the probabilities of log-odds (clipped: exp overflows past about 700)."""
+    return 1.0 / (1.0 + np.exp(-np.clip(log_odds, -50, 50)))
 
 
 def folds(data: Dataset, k: int) -> np.ndarray:
@@ -92,7 +97,7 @@ def outcomes(data: Dataset, candidate_scores: np.ndarray, threshold: float) -> n
     """Return, per question, whether its answer is right: the best candidate given when its probability reaches
     the threshold; not found (right for a trap) otherwise; a question with no candidate keeps its fixed outcome."""
     top, right = best_of(data, candidate_scores)
-    given = 1.0 / (1.0 + np.exp(-np.clip(top, -50, 50))) >= threshold
+    given = probability(top) >= threshold
     has = np.isfinite(top)
     kinds = np.array(data.kinds)
     figure = np.where(has, right & given, np.array(data.fixed))  # a figure or date question
@@ -104,7 +109,7 @@ def fit_threshold(data: Dataset, candidate_scores: np.ndarray) -> float:
     """Return the probability below which to say "not found": the one that makes most answers right, the lowest
     of equals (a trap caught is worth one right answer, a right figure withheld costs one)."""
     top, _ = best_of(data, candidate_scores)
-    probabilities = 1.0 / (1.0 + np.exp(-np.clip(top[np.isfinite(top)], -50, 50)))
+    probabilities = probability(top[np.isfinite(top)])
     choices = np.unique(np.concatenate([[0.0], probabilities + 1e-9]))
     rights = [int(outcomes(data, candidate_scores, t).sum()) for t in choices]
     return float(choices[int(np.argmax(rights))])
@@ -115,7 +120,7 @@ def rates(data: Dataset, candidate_scores: np.ndarray, threshold: float) -> dict
     or traps) and recall (of the traps with candidates, those it catches)."""
     top, right = best_of(data, candidate_scores)
     has = np.isfinite(top)
-    withheld = has & (1.0 / (1.0 + np.exp(-np.clip(top, -50, 50))) < threshold)
+    withheld = has & (probability(top) < threshold)
     traps = has & (np.array(data.kinds) == "not_found")
     deserved = withheld & (traps | ~right)
     return {"withheld": int(withheld.sum()), "precision": float(deserved.sum() / max(withheld.sum(), 1)),
