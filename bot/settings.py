@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,9 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds since the running bot's last successful poll of Telegram after which `bulletin health` fails"),
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+_ID_SEPARATORS = re.compile(r"[,\s]+")
+_USER_ID = re.compile(r"[0-9]+", re.ASCII)
 
 _LIMITS = {"BULLETIN_MAX_FILE_MB": "max_bytes", "BULLETIN_PARSE_SECONDS": "seconds",
            "BULLETIN_PARSE_MEMORY_MB": "memory_mb", "BULLETIN_MAX_PAGES": "pages"}
@@ -131,13 +135,15 @@ class BotSettings:
 
 
 def parse_admin_ids(text: str) -> frozenset[int]:
-    """Parse "123, 456" into user ids; anything that is not a whole number is an error."""
+    """Parse "123, 456" or "123 456" into user ids; an entry that is not plain ASCII digits is an error."""
     ids = set()
-    for part in text.replace(" ", "").split(","):
+    for part in _ID_SEPARATORS.split(text.strip()):
         if not part:
             continue
-        if not part.lstrip("-").isdigit():
-            raise SettingsError(f"BULLETIN_ADMIN_IDS: {part!r} is not a Telegram user id (expected numbers like 12345)")
+        # the separators split first: "7001 7002" is two ids, never 70017002; and isdigit() would take "²"
+        if not _USER_ID.fullmatch(part):
+            raise SettingsError(f"BULLETIN_ADMIN_IDS: {part!r} is not a Telegram user id "
+                                "(expected numbers like 12345, separated by commas or spaces)")
         ids.add(int(part))
     return frozenset(ids)
 

@@ -23,9 +23,46 @@ def test_defaults_point_at_telegram() -> None:
 
 
 def test_admin_ids_are_numbers_separated_by_commas() -> None:
-    assert parse_admin_ids(" 12, 345,,-100 ") == {12, 345, -100}
+    assert parse_admin_ids(" 12, 345,,100 ") == {12, 345, 100}
     with pytest.raises(SettingsError, match="'alice' is not a Telegram user id"):
         parse_admin_ids("12,alice")
+
+
+@pytest.mark.parametrize(("text", "ids"), [
+    ("7001 7002", {7001, 7002}),  # two people, never user 70017002
+    ("7001\t7002\n", {7001, 7002}),
+    ("7001 ,  7002,", {7001, 7002}),
+    ("", set()),
+    (" , ", set()),
+])
+def test_admin_ids_may_be_separated_by_spaces_too(text: str, ids: set[int]) -> None:
+    assert parse_admin_ids(text) == ids
+
+
+@pytest.mark.parametrize(("text", "bad"), [
+    ("²", "²"),  # a digit to str.isdigit, not to int()
+    ("12,--5", "--5"),
+    ("-100", "-100"),  # a group's id, never a person's
+    ("7001 ٣", "٣"),  # an Arabic-Indic three
+    ("12;13", "12;13"),
+    ("+5", "+5"),
+])
+def test_admin_ids_other_than_ascii_digits_are_refused_by_name(text: str, bad: str) -> None:
+    with pytest.raises(SettingsError, match=f"BULLETIN_ADMIN_IDS: {re.escape(repr(bad))} is not a Telegram user id"):
+        parse_admin_ids(text)
+
+
+@pytest.mark.parametrize("value", ["²", "--5", "7001 bob"])
+def test_a_bad_admin_id_stops_a_command_with_one_line(value: str, sample_db: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BULLETIN_ADMIN_IDS", value)
+    rc, out, err = run_cli(capsys, "--db", sample_db, "stats")
+    assert (rc, out) == (1, "")
+    assert_one_line_error(err)
+    assert "BULLETIN_ADMIN_IDS" in err
+    assert "a bug" not in err
 
 
 @pytest.mark.parametrize(("env", "message"), [
