@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.health import Unhealthy, check
+from bot.health import Unhealthy, check, heartbeat_path
 from bot.settings import read_health_max_age
 from index import Copied, Probe, Store, StoreError, backup, check_copy, open_library
 
@@ -23,8 +23,58 @@ def health(db: Path) -> int:
     return 0
 
 
+# what SQLite and this program keep beside the live database: a copy written over one of them loses data
+_COMPANIONS = (("", "the live database itself"), ("-wal", "the live database's write-ahead log"),
+               ("-shm", "the live database's shared-memory file"), ("-journal", "the live database's rollback journal"),
+               (".lock", "the live database's writers' lock file"))
+
+
+def live_files(db: Path) -> list[tuple[Path, str]]:
+    """The live database, its companion files and its heartbeat, each with what it is."""
+    files = [(db.with_name(db.name + end), what) for end, what in _COMPANIONS]
+    return [*files, (heartbeat_path(db), "the running bot's heartbeat")]
+
+
+def index_folder(db: Path) -> Path:
+    """The folder the saved index lives in (index.snapshot.folder_of's parent)."""
+    return db.with_name(db.name + ".index")
+
+
+def refuse_live_file(db: Path, path: Path, use: str) -> None:
+    """Refuse a backup target or restore source that is one of the live database's files or in its index folder.
+
+    Compared as given and with symlinks resolved on both sides, and by inode where both exist (a hard link).
+    """
+    given = {path.absolute(), _resolved(path)}
+    for base in {db.absolute(), _resolved(db)}:
+        for own, what in live_files(base):
+            if {own, _resolved(own)} & given or _same_file(path, own):
+                raise StoreError(f"{path} is {what} ({_resolved(own)}), not {use}; "
+                                 "choose a path away from the database's files")
+        folder = index_folder(base)
+        for mine in {folder, _resolved(folder)}:
+            if any(p == mine or mine in p.parents for p in given):
+                raise StoreError(f"{path} belongs to the live database's saved index ({mine}), not {use}; "
+                                 "choose a path away from the database's files")
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as e:  # a symlink loop (RuntimeError before Python 3.13)
+        raise StoreError(f"cannot follow the symlinks of {path}: {e}") from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist: then it is not the other
+        return False
+
+
 def make_backup(db: Path, target: str, *, force: bool) -> int:
     """Copy the live database (safe while the bot runs) and print one line about the copy."""
+    refuse_live_file(db, Path(target), "a backup")  # before anything is made or written
     if target.endswith(("/", os.sep)):  # a folder, as `backup /data/backups/` says, even before it exists
         try:
             Path(target).mkdir(parents=True, exist_ok=True)
@@ -42,6 +92,7 @@ def previous_copy(db: Path, backup_file: Path) -> Path:
 
 async def restore(db: Path, backup_file: Path) -> int:
     """Put a backup's content into the live database (a running bot switches to it), keeping the old content."""
+    refuse_live_file(db, backup_file, "a backup to restore from")
     probed, kept = await asyncio.to_thread(_prepare, db, backup_file)
     async with await Store.open(db) as store:
         await store.restore(backup_file)
@@ -56,6 +107,4 @@ async def restore(db: Path, backup_file: Path) -> int:
 def _prepare(db: Path, backup_file: Path) -> tuple[Probe, Copied | None]:
     """Check the backup (a damaged or foreign file changes nothing), then keep a copy of what it replaces."""
     probed = check_copy(backup_file)
-    if backup_file.resolve() == db.resolve():
-        raise StoreError("that is the database itself, not a backup of it")
     return probed, backup(db, previous_copy(db, backup_file), force=True) if db.exists() else None

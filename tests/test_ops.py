@@ -22,6 +22,7 @@ from helpers import (
     JIADING_QUESTION,
     JIADING_TEXT,
     NOT_FOUND,
+    SAMPLE_NAME,
     TEXT_ANSWERS,
     ask_all,
     assert_one_line_error,
@@ -210,5 +211,83 @@ def test_a_bad_backup_is_refused_and_changes_nothing(db: Path, tmp_path: Path, c
     rc, out, err = run_cli(capsys, "--db", db, "restore", bad)
     assert (rc, out) == (1, "")
     assert_one_line_error(err)
+    assert db_fingerprint(db) == fingerprint
+    assert not list(db.parent.glob(f"{db.name}.before-restore*"))
+
+
+def _live_target(db: Path, tmp_path: Path, kind: str) -> Path | str:
+    """A path that is (or leads to) one of the live database's own files."""
+    if kind.startswith("symlink"):
+        link = tmp_path / "elsewhere" / "innocent.db"
+        link.parent.mkdir(exist_ok=True)
+        link.symlink_to(f"{db}{kind.removeprefix('symlink')}")
+        return link
+    if kind == "hard link to -wal":
+        os.link(f"{db}-wal", tmp_path / "hard.db")
+        return tmp_path / "hard.db"
+    if kind.endswith("/"):
+        return f"{db}{kind}"  # a folder, as `backup /data/backups/` says
+    return Path(f"{db}{kind}")
+
+
+@pytest.mark.parametrize("kind", ["-wal", "-shm", "-journal", ".lock", ".heartbeat", ".index/", ".index/old.db",
+                                  "symlink-wal", "symlink", "hard link to -wal"])
+def test_a_backup_over_the_live_databases_own_files_is_refused_and_loses_no_issue(
+        db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str) -> None:
+    wal = Path(f"{db}-wal")
+
+    async def back_up_over_it() -> tuple[int, str, str]:
+        async with await Store.open(db) as store:  # a running bot: the last ingest's pages are still in the WAL
+            assert (await ingest_bytes(store, segmenter(), JIADING_TEXT.encode(), JIADING_NAME)).status == "added"
+            written = await asyncio.to_thread(wal.read_bytes)
+            assert written
+            target = _live_target(db, tmp_path, kind)
+            result = run_cli(capsys, "--db", db, "backup", target, "--force")
+            assert await asyncio.to_thread(wal.read_bytes) == written
+            return result
+
+    rc, out, err = asyncio.run(back_up_over_it())
+    assert (rc, out) == (1, "")
+    assert_one_line_error(err)
+    assert "not a backup; choose a path away from the database's files" in err
+    assert [name for (name,) in query(db, "SELECT document FROM bulletins ORDER BY id")] == [SAMPLE_NAME, JIADING_NAME]
+    assert not list(Path(f"{db}.index").glob("**/*.db"))  # no backup put in the saved index either
+
+
+def test_a_backup_through_a_symlinked_database_path_still_refuses_its_wal(
+        db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    link = tmp_path / "link.db"
+    link.symlink_to(db)
+    rc, out, err = run_cli(capsys, "--db", link, "backup", f"{db}-wal", "--force")
+    assert (rc, out) == (1, "")
+    assert "the live database's write-ahead log" in err
+    assert not Path(f"{db}-wal").exists()
+
+
+@pytest.mark.parametrize("kind", ["hard link", "symlink", "-wal", ".index"])
+def test_a_restore_from_the_live_databases_own_files_is_refused_and_changes_nothing(
+        db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str) -> None:
+    ingest_one(db, JIADING_TEXT.encode(), JIADING_NAME)
+    fingerprint = db_fingerprint(db)
+    if kind == "hard link":  # the same file under another name: it passes every check of a backup's content
+        source = tmp_path / "copy.db"
+        os.link(db, source)
+    elif kind == "symlink":
+        source = tmp_path / "copy.db"
+        source.symlink_to(db)
+    elif kind == "-wal":
+        source = Path(f"{db}-wal")
+        source.write_bytes(db.read_bytes())  # even a database's bytes there are the journal's, not a backup's
+    else:
+        ask_all(db, ["青浦有多少套公租房"])  # saves the index
+        [saved] = Path(f"{db}.index").iterdir()
+        source = saved / "copied.db"
+        shutil.copy(db, source)
+    rc, out, err = run_cli(capsys, "--db", db, "restore", source)
+    assert (rc, out) == (1, "")
+    assert_one_line_error(err)
+    assert "not a backup to restore from" in err
+    if kind == "-wal":
+        source.unlink()
     assert db_fingerprint(db) == fingerprint
     assert not list(db.parent.glob(f"{db.name}.before-restore*"))
