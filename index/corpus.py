@@ -20,6 +20,7 @@ import numpy as np
 
 from index.models import Chunk, Figure
 from index.places import places_in
+from index.text import sentence_text
 
 MEASURE_CACHE = 10_000  # words remembered with the measures containing them
 _ARRAYS = ("ids", "ordinals", "article_of", "text_at", "text", "figures_at", "figures", "place_at", "place_pos",
@@ -29,8 +30,9 @@ _ARRAYS = ("ids", "ordinals", "article_of", "text_at", "text", "figures_at", "fi
 ChunkRow = tuple[int, str, str, str, int, int, str | None, str | None, str | None, str | None]  # id, document, title,
 # text, ordinal, article id, place, issue date, issue (series and number), issue period: in corpus order (bulletin,
 # article, chunk), an article's chunks together
-StoredFigureRow = tuple[int, str, float, float | None, str | None, str, int, int, str, str | None, str | None, str, str,
-                  str, str | None, str]  # chunk id, then Figure's fields in order (places comma-joined), no chunk_id
+StoredFigureRow = tuple[int, str, float, float | None, str | None, str, int, int, int, int, str | None, str | None, str,
+                  str, str, str | None, str]  # chunk id, then Figure's fields in order (places comma-joined), no chunk_id,
+# the sentence as its start and end in the chunk's text
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,9 +86,16 @@ class Corpus:
         """Return the figures of the chunk at a position, in text order."""
         raw = self.figures[int(self.figures_at[pos]):int(self.figures_at[pos + 1])].tobytes()
         rows: tuple[tuple[Any, ...], ...] = marshal.loads(raw)
+        if not rows:
+            return ()
         chunk_id = int(self.ids[pos])
-        return tuple(Figure(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
-                            row[11], row[12], row[13], chunk_id, row[14]) for row in rows)
+        text = _slice(self.text, self.text_at, pos)
+        said: dict[tuple[int, int], str] = {}  # a sentence's figures share its one string
+        return tuple(Figure(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                            said.get((row[7], row[8])) or said.setdefault((row[7], row[8]),
+                                                                          sentence_text(text, row[7], row[8])),
+                            row[9], row[10], row[11], row[12], row[13], row[14], chunk_id, row[15], (row[7], row[8]))
+                     for row in rows)
 
     def position(self, chunk_id: int) -> int | None:
         """Return the position of a chunk id, or None."""
@@ -282,7 +291,7 @@ class CorpusBuilder:
         """Add chunks in corpus order (an article's chunks together) with the figure rows of those chunks."""
         figures: dict[int, list[tuple[Any, ...]]] = {}
         for r in figure_rows:
-            figures.setdefault(r[0], []).append((*r[1:13], tuple(p for p in r[13].split(",") if p), r[14], r[15]))
+            figures.setdefault(r[0], []).append((*r[1:14], tuple(p for p in r[14].split(",") if p), r[15], r[16]))
         for chunk_id, document, title, text, ordinal, article_id, place, date, issue, period in chunk_rows:
             pos = len(self.ids)
             if not self.art_ids or self.art_ids[-1] != article_id:
@@ -299,7 +308,7 @@ class CorpusBuilder:
             self.article_of.append(len(self.art_ids) - 1)
             rows = figures.get(chunk_id, [])
             about = {self.place(p) for p in places_in(text)} | ({self.place(place)} if place else set())
-            about |= {self.place(p) for row in rows for p in row[12]}  # 我市 resolved at ingest: the home place
+            about |= {self.place(p) for row in rows for p in row[13]}  # 我市 resolved at ingest: the home place
             for i in sorted(about):
                 self.chunk_of_place.append(pos)
                 self.place_of_chunk.append(i)
@@ -307,8 +316,8 @@ class CorpusBuilder:
             # marshal: a figure's fields as a tuple, read back ten times faster than JSON and with its types
             self.figure_blobs.append(marshal.dumps(tuple(rows)))
             for i, row in enumerate(rows):
-                if measure := row[14]:
-                    places = row[12]
+                if measure := row[15]:
+                    places = row[13]
                     self.e_measure.append(self.measure_ids.setdefault(measure, len(self.measure_ids)))
                     self.e_date.append(self.art_date[-1])
                     self.e_pos.append(pos)

@@ -16,7 +16,7 @@ from index.models import Figure
 from index.numerals import parse_number, scaled
 from index.places import SCOPE_WORD, canonical, place_names_in, places_in, scope_of, within
 from index.records import FigureRow
-from index.text import LIST_MARK
+from index.text import LIST_MARK, sentence_text
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
 _CN_NUM = f"[{_CN_DIGIT}十百千万亿]"
@@ -103,6 +103,8 @@ _CODE = re.compile(r"(?<![A-Za-z0-9.\-])[A-Z]{1,3}-?(?P<n>\d{1,4})(?![A-Za-z0-9.
 _CURRENCY = re.compile(r"(?:HK|NT|US|S|A|C)?[$＄]$|[￥¥€£]$")
 _YEAR = re.compile(r"(?<![\d.])(?P<y>1\d{3}|20\d{2})\s*年(?!代)")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]?")
+SENTENCE_CHARS = 300  # the longest sentence a figure is read in (prose runs far shorter: 1 in 10,000 is longer)
+_NUMBER_CHAR = re.compile(r"[\d.,%]")
 _CLAUSE_BREAK = re.compile(r"[，,、：:（）()“”\s]")
 # a period: a year (2022年, 今年), a part of one (上半年, 1至5月), or a year and its part (今年1-5月, 2022年上半年)
 _CN_MONTH = r"(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"
@@ -153,24 +155,42 @@ def same_dimension(a: str | None, b: str | None) -> bool:
 
 
 def sentences(text: str) -> list[str]:
-    """Split text into sentences at 。！？； and newlines, each keeping its end mark.
+    """Split text into sentences at 。！？； and newlines, each keeping its end mark (see sentence_spans)."""
+    return [sentence_text(text, start, end) for start, end in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Return where text's sentences stand: split at 。！？； and newlines, none longer than SENTENCE_CHARS.
 
     A numbered heading written as a sentence (1.住房和城乡建设类问题。) stays with the sentence after it, whose
-    subject it is (共受理1099件，占比29.07%。)."""
-    out: list[str] = []
-    heading = ""
+    subject it is (共受理1099件，占比29.07%。). A sentence over SENTENCE_CHARS is cut at a comma (a run-on list of
+    thousands of figures would otherwise make every figure's context the whole run)."""
+    out: list[tuple[int, int]] = []
+    heading: tuple[int, int] | None = None
     for m in _SENTENCE.finditer(text):
-        sentence = m.group()
-        if not sentence.strip():
+        if not m.group().strip():
             continue
-        if _HEADING.match(sentence):
-            heading += sentence
+        if _HEADING.match(m.group()):
+            heading = (heading[0] if heading else m.start(), m.end())
             continue
-        out.append(heading + sentence)
-        heading = ""
+        out.extend(_bounded(text, heading[0] if heading else m.start(), m.end()))
+        heading = None
     if heading:
-        out.append(heading)
+        out.extend(_bounded(text, *heading))
     return out
+
+
+def _bounded(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Cut text[start:end] into pieces of at most SENTENCE_CHARS, after a comma where one falls in the second half."""
+    while end - start > SENTENCE_CHARS:
+        limit = start + SENTENCE_CHARS
+        comma = max(text.rfind(c, start + SENTENCE_CHARS // 2, limit) for c in "，,、；;：:")
+        cut = comma + 1 if comma >= 0 else limit
+        while comma < 0 and cut > start + 1 and _NUMBER_CHAR.match(text[cut - 1]) and _NUMBER_CHAR.match(text[cut]):
+            cut -= 1  # not inside a number
+        yield start, cut
+        start = cut
+    yield start, end
 
 
 # a list item's number is an enumeration mark, not a figure
@@ -187,7 +207,8 @@ def extract_figures(text: str, *, issue_date: dt.date | None = None, place: str 
     district its article is about (辖区共有快递员约3200人 in an article about 徐汇).
     """
     return [Figure(text=r[0], value=r[1], value_max=r[2], unit=r[3], kind=r[4], start=r[5], end=r[6], sentence=r[7],
-                   qualifier=r[8], approx=r[9], before=r[10], after=r[11], places=r[12], period=r[13], measure=r[14])
+                   qualifier=r[8], approx=r[9], before=r[10], after=r[11], places=r[12], period=r[13], measure=r[14],
+                   span=(r[15], r[16]))
             for r in figure_rows(text, issue_date=issue_date, place=place, home=home)]
 
 
@@ -201,7 +222,8 @@ def figure_rows(text: str, *, issue_date: dt.date | None = None, place: str | No
     rows: list[FigureRow] = []
     about = tuple(dict.fromkeys(p for p in (place, home) if p))
     context: str | None = None  # an undated bulletin's figures are about the year its text last named
-    for sentence in sentences(text):
+    for at, until in sentence_spans(text):
+        sentence = sentence_text(text, at, until)
         places = _sentence_places(sentence, about)
         previous: tuple[str | None, str] | None = None  # the unit and measure of the figure before
         wide: re.Match[str] | None = None  # the sentence's own _WIDER match, once looked for
@@ -234,7 +256,8 @@ def figure_rows(text: str, *, issue_date: dt.date | None = None, place: str | No
                 scope = "全国" if wider.group() == "全国" else scope_of(wider.group(), about)
                 own = (scope,) if scope else ()
             rows.append((f.text, f.value, f.value_max, f.unit, kind, f.start, f.end, sentence, f.qualifier, f.approx,
-                         f.before, f.after, _figure_places(sentence, f.start, places, own, about), period, measure))
+                         f.before, f.after, _figure_places(sentence, f.start, places, own, about), period, measure,
+                         at, until))
     return rows
 
 

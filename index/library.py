@@ -102,8 +102,8 @@ class Library:
              s.chunk.place, s.chunk.issue_date.isoformat() if s.chunk.issue_date else None, s.chunk.issue,
              s.chunk.issue_period) for s in stored]
         figure_rows: list[StoredFigureRow] = [
-            (f.chunk_id or s.chunk.id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end, f.sentence,
-             f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period, f.measure)
+            (f.chunk_id or s.chunk.id, f.text, f.value, f.value_max, f.unit, f.kind, f.start, f.end,
+             *_span(s.chunk.text, f), f.qualifier, f.approx, f.before, f.after, ",".join(f.places), f.period, f.measure)
             for s in stored for f in s.figures]
         return cls.from_rows(chunk_rows, figure_rows, [s.terms for s in stored])
 
@@ -211,6 +211,16 @@ class Library:
     def mentions(self, place: str) -> bool:
         """Tell whether any chunk names the place or is about it."""
         return place in self._named
+
+
+def _span(text: str, fig: Figure) -> tuple[int, int]:
+    """Return where a figure's sentence stands in its chunk's text: its own span, or where the sentence is found."""
+    if fig.span != (0, 0) or not fig.sentence:
+        return fig.span
+    at = text.find(fig.sentence)
+    if at < 0:
+        raise ValueError(f"figure {fig.text!r}: its sentence is not in its chunk's text")
+    return at, at + len(fig.sentence)
 
 
 def trigrams(text: str) -> frozenset[str]:

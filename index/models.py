@@ -91,3 +91,4 @@ class Figure:
     period: str | None = None  # e.g. 2022年
     chunk_id: int = 0
     measure: str = ""  # the noun phrase it counts or measures: 公租房, 租赁面积, 快递网点 ("" when none is found)
+    span: tuple[int, int] = (0, 0)  # where its sentence stands in its chunk's text: stored instead of a copy

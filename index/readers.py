@@ -18,7 +18,21 @@ class Refused(Exception):
     """The document cannot be read; the message is one line fit to show the person who sent it."""
 
 
-def pdf_text(data: bytes, max_pages: int) -> str:
+def too_many_chars(max_chars: int) -> str:
+    """The refusal of a document holding more text than the limit."""
+    return (f"it holds more than {max_chars:,} characters of text (limit BULLETIN_MAX_CHARS); a bulletin holds far "
+            "fewer: split it or check the file")
+
+
+def _capped(parts: list[str], part: str, max_chars: int, total: list[int]) -> None:
+    """Add one page or line to parts, refusing once the text passes max_chars (total[0] counts it)."""
+    total[0] += len(part) + 1
+    if total[0] > max_chars:
+        raise Refused(too_many_chars(max_chars))
+    parts.append(part)
+
+
+def pdf_text(data: bytes, max_pages: int, max_chars: int = 5_000_000) -> str:
     """Extract a PDF's text layer with pypdf, page by page."""
     from pypdf import PasswordType, PdfReader  # imported here: it is only needed when a PDF comes in
 
@@ -31,7 +45,10 @@ def pdf_text(data: bytes, max_pages: int) -> str:
             raise Refused("the PDF is encrypted; send an unprotected copy")
         if len(reader.pages) > max_pages:
             raise Refused(f"the PDF has {len(reader.pages)} pages (limit {max_pages})")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages: list[str] = []
+        total = [0]
+        for page in reader.pages:  # page by page: a page's text is counted before the next is read
+            _capped(pages, page.extract_text() or "", max_chars, total)
     except Refused:
         raise
     except MemoryError:
@@ -44,7 +61,7 @@ def pdf_text(data: bytes, max_pages: int) -> str:
     return text
 
 
-def docx_text(data: bytes) -> str:
+def docx_text(data: bytes, max_chars: int = 5_000_000) -> str:
     """Extract a .docx's paragraphs (and table cells), one per line."""
     import docx  # python-docx; imported here for the same reason as pypdf
     import docx.table
@@ -54,31 +71,33 @@ def docx_text(data: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
         lines: list[str] = []
+        total = [0]
         for block in document.iter_inner_content():  # paragraphs and tables in document order
             if isinstance(block, docx.table.Table):
                 # a row ends like a sentence, so a short row is never taken for a title
-                lines.extend("，".join(c.text.strip() for c in row.cells if c.text.strip()) + "。"
-                             for row in block.rows)
+                for row in block.rows:
+                    _capped(lines, "，".join(c.text.strip() for c in row.cells if c.text.strip()) + "。",
+                            max_chars, total)
             else:
-                lines.append(block.text.strip())
-    except MemoryError:
+                _capped(lines, block.text.strip(), max_chars, total)
+    except (Refused, MemoryError):
         raise
     except Exception as e:  # python-docx raises zip, XML and key errors on damaged files
         raise Refused(f"damaged or unreadable .docx ({type(e).__name__})") from None
     return "\n".join(line for line in lines if line)
 
 
-def read(data: bytes, suffix: str, max_pages: int) -> str:
+def read(data: bytes, suffix: str, max_pages: int, max_chars: int = 5_000_000) -> str:
     """Read a PDF or .docx given its bytes."""
-    return pdf_text(data, max_pages) if suffix == ".pdf" else docx_text(data)
+    return pdf_text(data, max_pages, max_chars) if suffix == ".pdf" else docx_text(data, max_chars)
 
 
 def main(argv: list[str]) -> int:
-    """Child entry: `python -P readers.py SUFFIX MAX_PAGES MEMORY_MB SECONDS`, the document on stdin.
+    """Child entry: `python -P readers.py SUFFIX MAX_PAGES MEMORY_MB SECONDS MAX_CHARS`, the document on stdin.
 
     Replies with one JSON object on stdout: {"text": …} or {"refused": reason}.
     """
-    suffix, max_pages, memory_mb, seconds = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
+    suffix, max_pages, memory_mb, seconds, max_chars = argv[0], int(argv[1]), int(argv[2]), int(argv[3]), int(argv[4])
     data = sys.stdin.buffer.read()
     # the limits bind the parse, not the start-up: the reader is imported first (python, pypdf, lxml: about 50 MB)
     if suffix == ".pdf":
@@ -90,7 +109,7 @@ def main(argv: list[str]) -> int:
     # a backstop to the parent's wall-clock timeout, a little later so the parent's clear reason comes first
     resource.setrlimit(resource.RLIMIT_CPU, (seconds + 2, seconds + 3))
     try:
-        reply = {"text": read(data, suffix, max_pages)}
+        reply = {"text": read(data, suffix, max_pages, max_chars)}
     except Refused as e:
         reply = {"refused": str(e)}
     except MemoryError:

@@ -9,16 +9,16 @@ from index.corpus import ChunkRow, StoredFigureRow
 from index.models import Chunk, Figure
 
 FigureRow = tuple[str, float, float | None, str | None, str, int, int, str, str | None, str | None, str, str,
-                  tuple[str, ...], str | None, str]
+                  tuple[str, ...], str | None, str, int, int]
 """A figure as stored: its fields in Figure's order less chunk_id (text, value, value_max, unit, kind, start, end,
-sentence, qualifier, approx, before, after, places, period, measure). Cheaper to make, and to pass between
-processes, than a Figure: ingest makes tens of thousands."""
+sentence, qualifier, approx, before, after, places, period, measure, and where the sentence starts and ends in its
+chunk's text). Cheaper to make, and to pass between processes, than a Figure: ingest makes tens of thousands."""
 
 
 def figure_row(fig: Figure) -> FigureRow:
     """Lay a Figure out as a FigureRow."""
     return (fig.text, fig.value, fig.value_max, fig.unit, fig.kind, fig.start, fig.end, fig.sentence, fig.qualifier,
-            fig.approx, fig.before, fig.after, fig.places, fig.period, fig.measure)
+            fig.approx, fig.before, fig.after, fig.places, fig.period, fig.measure, *fig.span)
 
 
 @dataclass(frozen=True, slots=True)

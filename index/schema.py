@@ -94,5 +94,14 @@ _M006 = """
 ALTER TABLE bulletins ADD COLUMN issue_period TEXT;
 """
 
+# A figure refers to its sentence by where it stands in its chunk's text instead of holding a copy: a run-on
+# sentence of thousands of figures made storage grow with the square of the text. The rows are re-derived when
+# next opened (the rules version went up with it), which fills the new columns.
+_M007 = """
+ALTER TABLE figures DROP COLUMN sentence;
+ALTER TABLE figures ADD COLUMN sentence_start INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE figures ADD COLUMN sentence_end INTEGER NOT NULL DEFAULT 0;
+"""
+
 # Append-only: migration N is MIGRATIONS[N - 1]. Never edit one that has shipped.
-MIGRATIONS: tuple[str, ...] = (_M001, _M002, _M003, _M004, _M005, _M006)
+MIGRATIONS: tuple[str, ...] = (_M001, _M002, _M003, _M004, _M005, _M006, _M007)

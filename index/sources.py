@@ -24,6 +24,7 @@ class Limits:
     seconds: int = 30
     memory_mb: int = 512
     pages: int = 500
+    max_chars: int = 5_000_000  # text extracted from one file: a bulletin holds some thousands
 
 
 LIMITS = Limits()  # the defaults; the bot and the command line read their own from the settings
@@ -71,14 +72,17 @@ def extract_text(data: bytes, name: str, limits: Limits = LIMITS) -> str:
     if suffix in (".pdf", ".docx"):
         return read_in_child(data, suffix, limits)
     # text is decoded here: decoding is linear in the size, which is capped, so it cannot run away
-    return decode_text(data)
+    text = decode_text(data)
+    if len(text) > limits.max_chars:
+        raise UnreadableFile(readers.too_many_chars(limits.max_chars))
+    return text
 
 
 def read_in_child(data: bytes, suffix: str, limits: Limits) -> str:
     """Read a PDF or .docx in a child interpreter bounded by limits; refusals come back as UnreadableFile."""
     # -P: the readers' folder is not put on sys.path, so the project's module names cannot shadow the stdlib
     command = [sys.executable, "-P", readers.__file__, suffix, str(limits.pages), str(limits.memory_mb),
-               str(limits.seconds)]
+               str(limits.seconds), str(limits.max_chars)]
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=limits.seconds, check=False)
     except subprocess.TimeoutExpired:  # run() has killed the child

@@ -400,8 +400,8 @@ class Store:
                     ids = [r[0] for r in rows]
                     # the chunk ids come from this query, not from outside: they are numbers, safe to inline
                     async with db.execute(
-                            'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier,'
-                            " approx, words_before, words_after, places, period, measure"
+                            'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence_start,'
+                            " sentence_end, qualifier, approx, words_before, words_after, places, period, measure"
                             # the planner scans every figure for a long IN list (a minute a batch at 1M chunks)
                             " FROM figures INDEXED BY figures_chunk"
                             f" WHERE chunk_id IN ({','.join(map(str, ids))}) ORDER BY chunk_id, id") as cur:
@@ -497,9 +497,9 @@ async def _insert_derived(db: aiosqlite.Connection, derived: Sequence[tuple[int,
                          articles)
     await db.executemany("INSERT INTO chunks (id, article_id, ordinal, text, tokens) VALUES (?, ?, ?, ?, ?)", chunks)
     await db.executemany(
-        'INSERT INTO figures (chunk_id, text, value, value_max, unit, kind, start, "end",'
-        " sentence, qualifier, approx, words_before, words_after, places, period, measure)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", figures)
+        'INSERT INTO figures (chunk_id, text, value, value_max, unit, kind, start, "end", sentence_start,'
+        " sentence_end, qualifier, approx, words_before, words_after, places, period, measure)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", figures)
 
 
 Rows = list[tuple[object, ...]]
@@ -518,7 +518,9 @@ def _rows(derived: Sequence[tuple[int, Sequence[NewArticle]]], above: tuple[int,
             for c_ord, chunk in enumerate(article.chunks):
                 chunk_id += 1
                 chunks.append((chunk_id, article_id, c_ord, chunk.text, chunk.tokens))
-                figures.extend((chunk_id, *f[:12], ",".join(f[12]), f[13], f[14]) for f in chunk.figures)
+                # the sentence is stored as where it stands in the chunk's text (f[15:17]), not as a copy (f[7])
+                figures.extend((chunk_id, *f[:7], f[15], f[16], *f[8:12], ",".join(f[12]), f[13], f[14])
+                               for f in chunk.figures)
     return articles, chunks, figures
 
 

@@ -19,6 +19,11 @@ _FULLWIDTH_CHARS = [chr(c) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF
 _FULLWIDTH = str.maketrans({c: chr(ord(c) - 0xFEE0) for c in _FULLWIDTH_CHARS})
 
 
+def sentence_text(text: str, start: int, end: int) -> str:
+    """Return the sentence at text[start:end] as figures are read in it: a heading joined across its line break."""
+    return text[start:end].replace("\n", "")
+
+
 def normalize_chars(text: str) -> str:
     """Normalise characters: newlines, zero-width and control characters, odd spaces, full-width digits."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -326,10 +326,13 @@ def stored_chunks(db: Path) -> list[Any]:
 
     with closing(sqlite3.connect(db)) as conn:
         figure_rows = conn.execute(
-            'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence, qualifier, approx,'
-            " words_before, words_after, places, period, measure FROM figures"
+            # the sentence is where it stands in the chunk's text, a heading joined across its line break
+            'SELECT f.chunk_id, f.text, value, value_max, unit, kind, start, "end",'
+            " replace(substr(c.text, sentence_start + 1, sentence_end - sentence_start), char(10), ''), qualifier,"
+            " approx, words_before, words_after, places, period, measure, sentence_start, sentence_end"
+            " FROM figures f JOIN chunks c ON c.id = f.chunk_id"
             " WHERE chunk_id IN (SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id"
-            "   JOIN bulletins b ON b.id = a.bulletin_id WHERE b.state = 'indexed') ORDER BY id").fetchall()
+            "   JOIN bulletins b ON b.id = a.bulletin_id WHERE b.state = 'indexed') ORDER BY f.id").fetchall()
         chunk_rows = conn.execute(
             "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date,"
             " trim(coalesce(b.issue_name, '') || ' ' || coalesce(b.issue_number, '')), b.issue_period, c.tokens"
@@ -340,7 +343,7 @@ def stored_chunks(db: Path) -> list[Any]:
         figures.setdefault(r[0], []).append(Figure(
             text=r[1], value=r[2], value_max=r[3], unit=r[4], kind=r[5], start=r[6], end=r[7], sentence=r[8],
             qualifier=r[9], approx=r[10], before=r[11], after=r[12], places=tuple(p for p in r[13].split(",") if p),
-            period=r[14], chunk_id=r[0], measure=r[15]))
+            period=r[14], chunk_id=r[0], measure=r[15], span=(r[16], r[17])))
     return [StoredChunk(Chunk(id=r[0], document=r[1], title=r[2], text=r[3], ordinal=r[4], article_id=r[5],
                               place=r[6], issue_date=dt.date.fromisoformat(r[7]) if r[7] else None,
                               issue=r[8] or None, issue_period=r[9]),
