@@ -38,6 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BULLETIN_PARSE_SECONDS", "30", "time a PDF or .docx may take to read, in a child process, before it is refused"),
     Setting("BULLETIN_PARSE_MEMORY_MB", "512", "memory that child process may use (a decompression bomb hits this)"),
     Setting("BULLETIN_MAX_PAGES", "500", "most pages a PDF may have"),
+    Setting("BULLETIN_MAX_CHARS", "5000000",
+            "most characters of text one file may hold (a bulletin holds thousands; a .docx of 200 KB can unpack to 60 M)"),
     Setting("BULLETIN_LOG_LEVEL", "INFO",
             "`serve`'s log level: DEBUG, INFO (a line per question), WARNING or ERROR; the token is never logged"),
     Setting("BULLETIN_MODEL", "(the bundled data/figure_model.json)",
@@ -51,7 +53,7 @@ _ID_SEPARATORS = re.compile(r"[,\s]+")
 _USER_ID = re.compile(r"[0-9]+", re.ASCII)
 
 _LIMITS = {"BULLETIN_MAX_FILE_MB": "max_bytes", "BULLETIN_PARSE_SECONDS": "seconds",
-           "BULLETIN_PARSE_MEMORY_MB": "memory_mb", "BULLETIN_MAX_PAGES": "pages"}
+           "BULLETIN_PARSE_MEMORY_MB": "memory_mb", "BULLETIN_MAX_PAGES": "pages", "BULLETIN_MAX_CHARS": "max_chars"}
 
 
 def check_environment(env: Mapping[str, str] | None = None) -> None:
