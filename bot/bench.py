@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.bench_report import Report, figures, machine
-from bot.synthetic import Corpus, questions, write_corpus
+from bot.synthetic import Corpus, questions, run_on_text, write_corpus
 from index import BulletinError
 
 WARM_UP = 20  # questions asked before timing: first-use costs (caches, lazy imports) are not per-question latency
 STARTUP_RUNS = 3  # warm start-ups after the first; their median is reported
 STARTUP_QUESTION = "浦东累计建成多少个快递驿站"
 MAX_CHUNKS = 10_000_000
+RUN_ON_FIGURES = 8_000  # the adversarial file: one sentence of this many figures (about 150 KB, as the probe sent)
 
 
 class BenchError(BulletinError):
@@ -110,10 +111,13 @@ def _measure(options: Options, workdir: Path, progress: Callable[[str], None]) -
              + (f", then naive BM25Plus on {options.naive} of them" if options.naive else ""))
     ask = _probe(db, workdir, env, {"warm": warm, "timed": timed, "naive": options.naive})
     naive = ask.get("naive")
+    progress(f"growth: the corpus stores {stored_bytes(db) / 1e6:.1f} MB; ingesting a run-on sentence of "
+             f"{RUN_ON_FIGURES:,} figures")
+    growth = {"normal_bytes": stored_bytes(db), **_run_on(workdir, env)}
     args = {"chunks": options.chunks, "seed": options.seed, "questions": options.questions, "naive": options.naive,
             "workdir": str(workdir) if options.workdir else None}
     return Report(args=args, machine=machine(load_start), corpus=corpus, stored=stored,
-                  figures=figures(corpus, stored, (ingest_s, ingest_cpu), startups, ask, naive), samples={
+                  figures=figures(corpus, stored, (ingest_s, ingest_cpu), startups, ask, naive, growth), samples={
                       "startup_s": [s for s, _ in startups], "ask_ms": ask["ms"], "ask_cpu_ms": ask["cpu_ms"],
                       "naive_ms": naive["ms"] if naive else [], "naive_ask_ms": naive["ask_ms"] if naive else [],
                       "questions": timed})
@@ -140,6 +144,33 @@ def _ingest(corpus: Corpus, db: Path, workdir: Path, env: dict[str, str]) -> tup
         raise BenchError(f"bulletin ingest failed ({done.returncode}): {_last(done.stderr)}"
                          + (f"; {refused[0]}" if refused else ""))
     return wall, cpu
+
+
+def _run_on(workdir: Path, env: dict[str, str]) -> dict[str, float]:
+    """Ingest the adversarial file into a database of its own and ask once (which saves its index); return its
+    characters, ingest seconds and stored bytes."""
+    folder = workdir / "run-on"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    text = run_on_text(RUN_ON_FIGURES)
+    (folder / "run-on.txt").write_text(text, encoding="utf-8")
+    db = folder / "run-on.db"
+    started = time.perf_counter()
+    done = subprocess.run([*bulletin_command(), "ingest", str(folder / "run-on.txt"), "--db", str(db)], cwd=workdir,
+                          env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise BenchError(f"bulletin ingest of the run-on file failed ({done.returncode}): {_last(done.stderr)}")
+    _ask_once(db, workdir, env)
+    return {"run_on_chars": len(text), "run_on_s": seconds, "run_on_bytes": stored_bytes(db)}
+
+
+def stored_bytes(db: Path) -> int:
+    """Bytes a database takes on disk: the file, its WAL and its saved index."""
+    index = db.with_name(db.name + ".index")
+    files = [Path(f"{db}{suffix}") for suffix in ("", "-wal")] + (
+        [p for p in index.rglob("*") if p.is_file()] if index.is_dir() else [])
+    return sum(p.stat().st_size for p in files if p.exists())
 
 
 def _children_cpu() -> float:

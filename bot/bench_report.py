@@ -81,7 +81,8 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def figures(corpus: Corpus, stored: dict[str, int], ingest: tuple[float, float],
-            startups: Sequence[tuple[float, str]], ask: dict[str, Any], naive: dict[str, Any] | None) -> list[Measured]:
+            startups: Sequence[tuple[float, str]], ask: dict[str, Any], naive: dict[str, Any] | None,
+            growth: dict[str, float]) -> list[Measured]:
     """Turn the raw measurements into the reported figures (ingest: its wall and CPU seconds)."""
     ingest_s, ingest_cpu = ingest
     ms = ask["ms"]
@@ -112,6 +113,7 @@ def figures(corpus: Corpus, stored: dict[str, int], ingest: tuple[float, float],
                    f"{how_stage} ({statistics.mean(part) / sum(map(statistics.mean, ask['stages'].values())):.0%}"
                    " of the mean)")
           for (name, part), how_stage in zip(ask["stages"].items(), _STAGES, strict=True)),
+        *_growth(corpus, ingest_s, growth),
         *_memory("imported", "after imports", mem["imported"], rss_only=True),
         *_memory("loaded", "after loading", mem["loaded"]),
         *_memory("asked", "after asking", mem["asked"]),
@@ -135,6 +137,21 @@ def figures(corpus: Corpus, stored: dict[str, int], ingest: tuple[float, float],
                  else built["rss_mb"] - before["rss_mb"], ",.0f", "VmRSS after building it minus before"),
         Measured("peak_rss_naive_mb", "peak RSS with naive (MB)", None if built is None else built["peak_mb"],
                  ",.0f", "VmHWM of the child once it is built"),
+    ]
+
+
+def _growth(corpus: Corpus, ingest_s: float, growth: dict[str, float]) -> list[Measured]:
+    """Bytes stored and ingest seconds per input character: the corpus against one run-on sentence of figures."""
+    run_on = growth["run_on_chars"]
+    return [
+        Measured("stored_bytes_per_char", "stored bytes/char", growth["normal_bytes"] / corpus.chars, ".1f",
+                 "database + WAL + saved index / the corpus's characters"),
+        Measured("ingest_s_per_mchar", "ingest s/M chars", ingest_s / corpus.chars * 1e6, ".1f",
+                 "ingest wall per million characters of the corpus"),
+        Measured("run_on_bytes_per_char", "run-on bytes/char", growth["run_on_bytes"] / run_on, ".1f",
+                 f"the same for one sentence of figures ({run_on:,.0f} chars, its own database)"),
+        Measured("run_on_s_per_mchar", "run-on s/M chars", growth["run_on_s"] / run_on * 1e6, ".1f",
+                 "`bulletin ingest` of it, wall per million characters (start-up included)"),
     ]
 
 

@@ -220,6 +220,12 @@ def write_corpus(folder: Path, chunks: int, seed: int) -> Corpus:
     return Corpus(folder, seed, files, total, chars, size, time.perf_counter() - started)
 
 
+def run_on_text(figures: int) -> str:
+    """An adversarial bulletin: one sentence of many figures (闵行局新建网点1个，新建网点2个，……。), which once made
+    storage grow with the square of its length."""
+    return "闵行局推进网点建设\n" + "，".join(f"闵行局新建网点{i}个" for i in range(1, figures + 1)) + "。\n"
+
+
 def questions(seed: int, files: int, count: int) -> list[str]:
     """Return `count` questions about the first `files` issues: figures of a place, totals, words and names."""
     out = []

@@ -20,7 +20,8 @@ LABELS = ("ingest wall (s)", "ingest chars/s", "ingest chunks/s", "ingest CPU (s
           "start-up, warm (s)", "engine load (s)", "ask p50 (ms)", "ask p95 (ms)", "ask p99 (ms)", "ask max (ms)",
           "ask CPU p50 (ms)", "answers found", "RSS after loading (MB)", "peak RSS after loading (MB)",
           "RSS after asking (MB)", "peak RSS after asking (MB)", "naive build (s)", "naive get_scores p50 (ms)",
-          "naive p50 / ask p50", "naive / ask, paired", "RSS naive adds (MB)", "peak RSS with naive (MB)")
+          "naive p50 / ask p50", "naive / ask, paired", "RSS naive adds (MB)", "peak RSS with naive (MB)",
+          "stored bytes/char", "ingest s/M chars", "run-on bytes/char", "run-on s/M chars")
 
 
 def stored_chunks(folder: Path) -> int:
@@ -62,6 +63,11 @@ def test_bench_command_reports_every_figure(tmp_path: Path) -> None:
     assert f["naive_p50_ms"] > 0
     assert f["naive_ratio"] > 0
     assert f["naive_paired_ratio"] > 0
+    assert f["stored_bytes_per_char"] > 0
+    assert f["ingest_s_per_mchar"] > 0
+    # one sentence of 8,000 figures once stored some 8,000 bytes per character (every figure copied it)
+    assert 0 < f["run_on_bytes_per_char"] < 200
+    assert f["run_on_s_per_mchar"] > 0
     assert len(report["samples"]["ask_ms"]) == 40
     assert len(report["samples"]["naive_ms"]) == 5
     assert report["machine"]["cpus"] >= 1
