@@ -13,6 +13,7 @@ from index import (
     Library,
     Segmenter,
     Store,
+    clean_text,
     ingest_paths,
     normalize_chars,
     open_library,
@@ -28,8 +29,8 @@ class EmptyQuestion(BulletinError):
 
 
 def normalize_question(text: str) -> str:
-    """Clean a question: odd characters out, spaces collapsed, length capped."""
-    text = re.sub(r"\s+", " ", normalize_chars(text)).strip()
+    """Clean a question: HTML and invisible characters out, spaces collapsed, length capped; raises EmptyQuestion."""
+    text = re.sub(r"\s+", " ", normalize_chars(clean_text(text))).strip()
     if not re.search(r"[\w\u3400-\u9fff]", text):
         raise EmptyQuestion("问题是空的，请输入要问的内容")
     return text[:MAX_QUESTION_CHARS]

@@ -40,6 +40,7 @@ from index.periods import (
 from index.places import DISTRICTS, TOWNS, canonical, local, place_matches, place_names_in, places_in, within
 from index.records import AskedQuestion, Downvoted, FeedbackStats, QuestionStats, Stats, StoredIssue, Vote
 from index.resources import data_path, sample_bulletins
+from index.sanitize import clean_name, clean_text, strip_invisible
 from index.segment import Segmenter
 from index.snapshot import open_library
 from index.sources import LIMITS, MAX_BYTES, SUFFIXES, Limits, find_documents
@@ -94,6 +95,8 @@ __all__ = [
     "canonical",
     "check_copy",
     "clause_before",
+    "clean_name",
+    "clean_text",
     "covers",
     "data_path",
     "extract_figures",
@@ -125,6 +128,7 @@ __all__ = [
     "same_unit",
     "sample_bulletins",
     "sentences",
+    "strip_invisible",
     "subjects_in",
     "subjects_of",
     "table",

@@ -1,0 +1,78 @@
+"""Input that should not change an answer: HTML, invisible characters, questions that name nothing, odd file names."""
+
+from __future__ import annotations
+
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from helpers import run_cli
+from index import clean_name, clean_text, strip_invisible
+
+# invisible characters a paste or a forged name carries: bidi override/isolate/marks, zero-width, BOM, controls
+INVISIBLE = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u200b\u200c\u200d\u2060\ufeff\x00\x07\x1b\x7f\x85"
+
+
+# --- the cleaning functions -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("<b>闵行</b>有多少个驿站</i>", "闵行有多少个驿站"),
+    ("公租房&amp;", "公租房&"),
+    ("&lt;b&gt;青浦&lt;/b&gt;", "青浦"),  # tags spelled as entities are tags too
+    ('<a href="x">青浦</a>', "青浦"),
+    ("<<b>b>青浦", "青浦"),
+    ("1<2且3>2", "1<2且3>2"),  # a lone < or > is text
+    ("a < b > c", "a < b > c"),
+    ("<3 青浦", "<3 青浦"),
+    ("青浦&nbsp;公租房", "青浦\u00a0公租房"),
+])
+def test_clean_text_removes_markup_and_keeps_lone_angle_brackets(raw: str, clean: str) -> None:
+    assert clean_text(raw) == clean
+
+
+def test_clean_text_removes_control_and_format_characters_but_keeps_lines_and_tabs() -> None:
+    assert clean_text(f"青{INVISIBLE}浦\t100\n套") == "青浦\t100\n套"
+    assert clean_text("青浦\r\n100\r套") == "青浦\n100\n套"  # a bare \r would overwrite the line on a terminal
+    assert clean_text("&#x202e;100&#8238;") == "100"  # an entity may spell an override
+
+
+def test_strip_invisible_removes_every_control_and_format_character_and_nothing_assigned_else() -> None:
+    # checked against the running Python's Unicode tables: a new format character in a later Unicode shows here
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1)
+                    if unicodedata.category(chr(c)) != "Cs" and chr(c) not in "\t\n\r")
+    removed = set(every) - set(strip_invisible(every))
+    invisible = {c for c in every if unicodedata.category(c) in ("Cc", "Cf")}
+    assert invisible <= removed
+    assert {unicodedata.category(c) for c in removed} <= {"Cc", "Cf", "Cn"}  # Cn: unassigned in an older Unicode
+
+
+def test_clean_name_is_one_line() -> None:
+    assert clean_name(f" 第5期\n简报{INVISIBLE}\r\n.txt ") == "第5期 简报 .txt"
+    assert clean_name("a&amp;b\u202etxt.pdf") == "a&btxt.pdf"
+
+
+# --- questions ------------------------------------------------------------------------------------------------
+
+
+def _ask_json(capsys: pytest.CaptureFixture[str], db: Path, question: str) -> dict[str, object]:
+    rc, out, err = run_cli(capsys, "--db", db, "ask", "--json", question)
+    assert rc == 0, err
+    result: dict[str, object] = json.loads(out)
+    return result
+
+
+@pytest.mark.parametrize(("dressed", "plain"), [
+    ("<b>闵行</b>有多少个驿站</i>", "闵行有多少个驿站"),
+    ("<b>青浦</b>有多少套公租房</i>", "青浦有多少套公租房"),
+    ("青浦有多少套公租房&amp;", "青浦有多少套公租房&"),
+    ("公租房&amp;", "公租房&"),
+    (f"青浦{INVISIBLE}有多少套\u202e公租房", "青浦有多少套公租房"),
+    ("\u2067青浦\u2069有多少套公租房\x1b[2J", "青浦有多少套公租房[2J"),
+])
+def test_a_question_with_html_or_invisible_characters_answers_as_the_plain_one(
+        sample_db: Path, capsys: pytest.CaptureFixture[str], dressed: str, plain: str) -> None:
+    assert _ask_json(capsys, sample_db, dressed) == _ask_json(capsys, sample_db, plain)
