@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from bot.answer import Answer, answer
-from bot.question import analyze
+from bot.question import analyze, has_content
 from index import (
     BulletinError,
     Library,
@@ -28,11 +28,20 @@ class EmptyQuestion(BulletinError):
     """The question has no words in it."""
 
 
+class NotUnderstood(EmptyQuestion):
+    """The question has words, but none that names something to look for (的了吗, ？？？, -x)."""
+
+
 def normalize_question(text: str) -> str:
-    """Clean a question: HTML and invisible characters out, spaces collapsed, length capped; raises EmptyQuestion."""
+    """Clean a question: HTML and invisible characters out, spaces collapsed, length capped.
+
+    Raises EmptyQuestion when nothing is left, NotUnderstood when what is left names nothing to look for.
+    """
     text = re.sub(r"\s+", " ", normalize_chars(clean_text(text))).strip()
     if not re.search(r"[\w\u3400-\u9fff]", text):
         raise EmptyQuestion("问题是空的，请输入要问的内容")
+    if not has_content(text):
+        raise NotUnderstood("没看懂这个问题：请写明要问的内容，例如：青浦有多少套公租房")
     return text[:MAX_QUESTION_CHARS]
 
 

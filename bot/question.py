@@ -50,6 +50,19 @@ _SUM_CUE = re.compile(r"一共|合计|总共|共计|总计|加起来|共有|累�
 _EACH_CUE = re.compile(r"各有|分别|各自|各是|各为")
 _PERIOD = re.compile(r"(?:19|20)\d{2}年(?:上半年|下半年)?|今年|去年|前年|明年|本年度")
 
+# What a question may hold beside what it asks about: asking words, particles, punctuation. A question of nothing
+# else (的了吗, 有多少个, ？？？, -x) names nothing to look for, and any passage would be a random one.
+_NOT_CONTENT = re.compile(r"请问|多少|几|什么|哪|谁|怎么|怎样|如何|为什么|何时|一共|总共|共|大约|大概|约|"
+                          r"吗|呢|吧|啊|呀|嘛|么|哦|的|了|是|有|为|[\W_]")
+_CJK_CHAR = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def has_content(text: str) -> bool:
+    """Whether a question names something to look for: a CJK character or two letters or digits, not a unit alone."""
+    return any(word not in UNITS and (_CJK_CHAR.search(word) or len(word) >= 2)
+               for word in _NOT_CONTENT.sub(" ", text).split())
+
+
 # Keywords that imply the kind of figure when no unit is spoken: 面积多少 wants an area.
 _KIND_HINTS: tuple[tuple[str, str, str | None], ...] = (
     (r"同比增长|同比下降|增长率|增速|增幅|占比|比重|比例|百分之|百分比|几成", "percent", "%"),

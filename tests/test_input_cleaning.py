@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import unicodedata
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli
+from bot.engine import normalize_question
+from bot.question import has_content
+from helpers import ROOT, assert_one_line_error, run_cli
 from index import clean_name, clean_text, strip_invisible
 
 # invisible characters a paste or a forged name carries: bidi override/isolate/marks, zero-width, BOM, controls
@@ -76,3 +79,46 @@ def _ask_json(capsys: pytest.CaptureFixture[str], db: Path, question: str) -> di
 def test_a_question_with_html_or_invisible_characters_answers_as_the_plain_one(
         sample_db: Path, capsys: pytest.CaptureFixture[str], dressed: str, plain: str) -> None:
     assert _ask_json(capsys, sample_db, dressed) == _ask_json(capsys, sample_db, plain)
+
+
+# --- questions that name nothing --------------------------------------------------------------------------------
+
+# (question, what the one-line error says): punctuation alone is an empty question, as it always was
+NOTHING_ASKED = [("-x", "没看懂"), ("的了吗", "没看懂"), ("有多少个", "没看懂"), ("是什么", "没看懂"), ("x?", "没看懂"),
+                 ("<b></b>吗", "没看懂"), (".*", "问题是空的"), ("？？？", "问题是空的")]
+
+
+@pytest.mark.parametrize(("question", "said"), NOTHING_ASKED)
+def test_a_question_with_no_content_word_is_not_understood_with_exit_status_2(
+        sample_db: Path, capsys: pytest.CaptureFixture[str], question: str, said: str) -> None:
+    rc, out, err = run_cli(capsys, "--db", sample_db, "ask", "--json", "--", question)
+    assert rc == 2
+    assert out == ""  # not a random passage
+    assert_one_line_error(err)
+    assert said in err
+
+
+@pytest.mark.parametrize("question", ["G60有多少", "12345热线受理多少件", "5月", "ab多少", "青浦有多少套公租房"])
+def test_a_question_with_one_content_word_is_asked(sample_db: Path, capsys: pytest.CaptureFixture[str],
+                                                   question: str) -> None:
+    rc, out, err = run_cli(capsys, "--db", sample_db, "ask", "--json", "--", question)
+    assert rc == 0, err
+    assert json.loads(out)["question"] == question
+
+
+def test_questions_on_stdin_that_name_nothing_get_an_error_answer_each(
+        sample_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("的了吗\n青浦有多少套公租房\n？？？\n"))
+    rc, out, _ = run_cli(capsys, "--db", sample_db, "ask", "-", "--json")
+    assert rc == 1  # as a blank line does: every line answered, the status says some could not be asked
+    first, second, third = (json.loads(line) for line in out.splitlines())
+    assert [a["found"] for a in (first, second, third)] == [False, True, False]
+    assert "没看懂" in first["answer"]
+    assert first["sources"] == third["sources"] == []
+
+
+def test_every_question_of_the_question_sets_names_something() -> None:
+    questions = [json.loads(line)["q"] for name in ("sample.jsonl", "corpus.jsonl")
+                 for line in (ROOT / "tests" / "qa" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert questions
+    assert [q for q in questions if not has_content(normalize_question(q))] == []
