@@ -29,7 +29,7 @@ class EmptyQuestion(BulletinError):
 
 
 class NotUnderstood(EmptyQuestion):
-    """The question has words, but none that names something to look for (的了吗, ？？？, -x)."""
+    """The question has words, but none that names something to look for (的了吗, 有多少个, -x)."""
 
 
 def normalize_question(text: str) -> str:
