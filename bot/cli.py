@@ -155,8 +155,10 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
         normalize_question(args.question)  # refuse an empty question before loading anything
     questions = load_questions(args.questions) if args.command == "eval" else []  # a bad set, before loading
     limits = read_limits()
-    async with await Store.open(db, create=args.command not in ("stats", "list", "remove", "reindex"),
-                                on_wait=_say_waiting) as store:
+    # only the commands a newcomer starts with make a database (and fill a new one with the sample); the others
+    # read or change one that exists, and a mistyped path is an error rather than a new, empty database
+    newcomer = args.command in ("ask", "chat")
+    async with await Store.open(db, create=newcomer or args.command == "ingest", on_wait=_say_waiting) as store:
         if args.command == "stats":
             return await _stats(store)
         if args.command == "list":
@@ -170,9 +172,11 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
             await open_library(store)  # the next start loads the saved index rather than building it
             return status
         segmenter = Segmenter()
-        if notice := await prepare(store, segmenter):
+        if notice := await prepare(store, segmenter, sample=newcomer):
             print(notice, file=sys.stderr)
         engine = await Engine.load(store, segmenter)
+    if engine.empty:
+        print(f"no bulletins are indexed in {db}; `bulletin ingest FILE` adds one", file=sys.stderr)
     if args.command == "chat":
         return _chat(engine, sys.stdin, sys.stdout)
     if args.command == "eval":

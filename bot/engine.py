@@ -12,6 +12,7 @@ from index import (
     BulletinError,
     Library,
     Segmenter,
+    Stats,
     Store,
     clean_text,
     ingest_paths,
@@ -22,6 +23,7 @@ from index import (
 )
 
 MAX_QUESTION_CHARS = 500
+NOTHING_INDEXED = "还没有收录任何简报，暂时无法回答。"
 
 
 class EmptyQuestion(BulletinError):
@@ -57,17 +59,26 @@ class Engine:
         """Load the library from the store (its saved snapshot when there is one)."""
         return cls(segmenter, (await open_library(store))[1])
 
+    @property
+    def empty(self) -> bool:
+        """Whether no bulletin is indexed (every one removed, or none added yet)."""
+        return not self.library.chunks
+
     def ask(self, text: str) -> Answer:
         """Answer one question; raises EmptyQuestion for a question with no words."""
-        return answer(analyze(normalize_question(text), self.segmenter), self.library)
+        question = analyze(normalize_question(text), self.segmenter)
+        if self.empty:  # not "简报中没有关于青浦的内容": there are no bulletins to have it
+            return Answer(question, False, NOTHING_INDEXED, "", None, (), ())
+        return answer(question, self.library)
 
 
-async def prepare(store: Store, segmenter: Segmenter) -> str | None:
-    """Make a database ready to ask: fill an empty one with the bundled sample, re-derive a stale one.
+async def prepare(store: Store, segmenter: Segmenter, *, sample: bool = False) -> str | None:
+    """Make a database ready to ask: re-derive a stale index; with sample, fill a new one with the bundled sample.
 
-    Returns a one-line notice of what was done, or None.
+    The sample goes only into a database that never held an issue (see never_held_an_issue), so removing every
+    issue never brings it back. Returns a one-line notice of what was done, or None.
     """
-    if not (await store.stats()).issues:
+    if sample and never_held_an_issue(await store.stats()):
         results = await ingest_paths(store, segmenter, sample_bulletins())
         added = [r.document for r in results if r.status == "added"]
         return f"the database was empty: ingested the bundled sample ({', '.join(added)})" if added else None
@@ -75,6 +86,15 @@ async def prepare(store: Store, segmenter: Segmenter) -> str | None:
         kept = f"; kept the old index of {', '.join(done.kept)} (its text no longer parses)" if done.kept else ""
         return f"the index was built by an older version: re-derived {done.issues} issues in {done.seconds:.1f} s{kept}"
     return None
+
+
+def never_held_an_issue(stats: Stats) -> bool:
+    """Whether no issue was ever stored: none is now, indexed or not, and the index never changed.
+
+    A purged issue leaves no row, but every change to the index (an ingest, a remove, a reindex, a restore)
+    records when it happened, and nothing clears that record.
+    """
+    return not stats.issues and not stats.out_of_index and stats.last_ingest is None
 
 
 def default_db() -> Path:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from html import escape
 
 from bot.answer import Answer
+from bot.engine import NOTHING_INDEXED
 from bot.render import cite, series_line, shorten
 from index import Chunk, FeedbackStats, IngestResult, QuestionStats, ReindexResult, Removed, Stats, StoredIssue
 
@@ -90,6 +91,8 @@ def _source_line(chunk: Chunk) -> tuple[str, str]:
 
 def answer_blocks(answer: Answer) -> list[tuple[str, str]]:
     """The answer: the figure (or name) in bold, the sentence it comes from, and where it stands."""
+    if answer.headline == NOTHING_INDEXED:  # asking again differently cannot help
+        return [_block(answer.headline), _block("简报收录后即可提问（管理员发送简报文件给我即可收录）。")]
     if not answer.found or answer.chunk is None:
         return [_block(answer.headline), _block("可以换个说法再问，或问问别的数字。")]
     blocks = [_block(answer.headline, "b")]
@@ -141,6 +144,8 @@ def more_blocks(answer: Answer, page: int) -> tuple[list[tuple[str, str]], bool]
 
 def help_blocks(stats: Stats, examples: Sequence[str], *, admin: bool) -> list[tuple[str, str]]:
     """What the bot knows and how to ask it."""
+    if not stats.issues:
+        return empty_help_blocks(admin=admin)
     newest = f"，最新一期是 {stats.newest_issue}" if stats.newest_issue else ""
     blocks = [
         _block("简报问答", "b"),
@@ -151,6 +156,17 @@ def help_blocks(stats: Stats, examples: Sequence[str], *, admin: bool) -> list[t
         blocks.append(_block("试试点下面的例子："))
     if admin:
         blocks.append(_block("管理员：发送简报文件（.txt .pdf .docx，20 MB 以内）即可收录；/reindex 重建索引；/stats 查看使用情况；/issues 列出简报；/remove 第5期 移出一期。"))
+    return blocks
+
+
+def empty_help_blocks(*, admin: bool) -> list[tuple[str, str]]:
+    """/start with nothing indexed: say so, and tell an admin how to add the first issue."""
+    blocks = [_block("简报问答", "b"), _block("还没有收录任何简报，暂时无法回答问题。")]
+    if admin:
+        blocks.append(_block("管理员：请在私聊中把简报文件（.txt .pdf .docx，20 MB 以内）直接发给我，收录后即可提问；"
+                             "/issues 列出已保存的简报。"))
+    else:
+        blocks.append(_block("请等管理员收录简报后再来提问。"))
     return blocks
 
 

@@ -64,7 +64,7 @@ class Service:
 
     @classmethod
     async def open(cls, db: Path, limits: Limits = LIMITS) -> Service:
-        """Open the database (filling an empty one with the bundled sample) and load the index."""
+        """Open the database and load the index (a bot never fills a database with the bundled sample)."""
         store = await Store.open(db)
         try:
             segmenter = await asyncio.to_thread(Segmenter)
@@ -72,6 +72,8 @@ class Service:
                 log.info("%s", notice)
             generation = await store.generation()
             service = cls(store, Engine(segmenter, await _build(store)), generation, limits)
+            if service.engine.empty:
+                log.warning("no bulletins are indexed in %s: an admin adds one by sending the bot a file", db)
             service._watcher = asyncio.create_task(service._watch())
         except BaseException:
             await store.close()

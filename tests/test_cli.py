@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -21,6 +22,7 @@ from helpers import (
     SOURCE_KEYS,
     assert_one_line_error,
     counts,
+    query,
     run_cli,
 )
 
@@ -260,3 +262,72 @@ def test_a_bug_is_one_line_for_the_user_and_a_traceback_on_file(sample_db: Path,
     assert "RuntimeError: boom" in err
     assert str(tmp_path / "last-error.txt") in err
     assert "Traceback" in (tmp_path / "last-error.txt").read_text(encoding="utf-8")
+
+
+def _file_bytes(db: Path) -> bytes:
+    """The database file's bytes: a command that wrote nothing leaves them as they were."""
+    return db.read_bytes()
+
+
+@pytest.mark.parametrize("purge", [False, True])
+def test_removing_every_issue_never_brings_the_sample_back(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], purge: bool) -> None:
+    db = tmp_path / "bulletins.db"
+    assert run_cli(capsys, "--db", db, "ask", "青浦有多少套公租房")[2].strip() == SEEDED  # a newcomer's first ask
+    rc, out, _ = run_cli(capsys, "--db", db, "remove", SAMPLE_NAME, *(["--purge"] if purge else []))
+    assert rc == 0, out
+    before = _file_bytes(db)
+    for argv in (["ask", "青浦有多少套公租房", "--json"], ["list"], ["stats"], ["ask", "宝山的快递员有多少人"]):
+        rc, out, err = run_cli(capsys, "--db", db, *argv)
+        assert rc == 0, err
+        assert "ingested the bundled sample" not in err
+        assert _file_bytes(db) == before, argv  # read commands write nothing
+    asked = json.loads(run_cli(capsys, "--db", db, "ask", "青浦有多少套公租房", "--json")[1])
+    assert (asked["found"], asked["answer"], asked["figures"]) == (False, "还没有收录任何简报，暂时无法回答。", [])
+    assert query(db, "SELECT count(*) FROM bulletins WHERE state = 'indexed'") == [(0,)]
+    assert counts(db)["bulletins"] == (0 if purge else 1)
+
+
+def test_asking_a_database_with_nothing_indexed_says_so_on_both_streams(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "b.db"
+    run_cli(capsys, "--db", db, "ask", "青浦有多少套公租房")
+    run_cli(capsys, "--db", db, "remove", SAMPLE_NAME)
+    rc, out, err = run_cli(capsys, "--db", db, "ask", "青浦有多少套公租房")
+    assert rc == 0
+    assert out == "还没有收录任何简报，暂时无法回答。\n"
+    assert err == f"no bulletins are indexed in {db}; `bulletin ingest FILE` adds one\n"
+
+
+def test_only_ask_and_chat_fill_a_new_database_with_the_sample(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "p01", "q": "青浦有多少套公租房", "kind": "figure", "value": 100, "unit": "套"},
+                                    ensure_ascii=False) + "\n", encoding="utf-8")
+    db = tmp_path / "new.db"
+    rc, out, err = run_cli(capsys, "--db", db, "eval", questions)  # not a newcomer's command: it makes nothing
+    assert (rc, out) == (1, "")
+    assert_one_line_error(err)
+    assert f"no database at {db}" in err
+    assert not db.exists()
+
+    empty = tmp_path / "empty.db"
+    asyncio.run(_make_empty(empty))  # a database made, and never given an issue
+    before = _file_bytes(empty)
+    for argv in (["eval", questions], ["list"], ["stats"]):
+        rc, _, err = run_cli(capsys, "--db", empty, *argv)
+        assert rc == 0, err
+        assert "ingested the bundled sample" not in err
+        assert _file_bytes(empty) == before, argv
+    monkeypatch.setattr(sys, "stdin", io.StringIO("青浦有多少套公租房\n"))
+    rc, out, err = run_cli(capsys, "--db", empty, "chat")
+    assert (rc, err.strip()) == (0, SEEDED)
+    assert "100套" in out
+    assert counts(empty)["bulletins"] == 1
+
+
+async def _make_empty(db: Path) -> None:
+    from index import Store
+
+    async with await Store.open(db):
+        pass

@@ -13,6 +13,7 @@ import pytest
 
 import index.ingest as ingest_module
 import index.store as store_module
+from bot.engine import NOTHING_INDEXED
 from bot.service import Service
 from helpers import (
     FIGURE_ANSWERS,
@@ -21,6 +22,7 @@ from helpers import (
     JIADING_QUESTION,
     JIADING_TEXT,
     NOT_FOUND,
+    SAMPLE_NAME,
     counts,
     query,
 )
@@ -200,3 +202,31 @@ def test_two_uploads_at_once_take_turns_and_both_land(db: Path) -> None:
 
     asyncio.run(run())
     assert query(db, "SELECT count(*) FROM bulletins") == [(3,)]
+
+
+@pytest.mark.parametrize("start", ["new", "every issue removed"])
+def test_a_bot_never_fills_a_database_with_the_sample_and_says_nothing_is_indexed(
+        db: Path, tmp_path: Path, start: str) -> None:
+    if start == "new":
+        db = tmp_path / "new.db"
+
+    async def run() -> None:
+        service = await Service.open(db)
+        try:
+            if start != "new":
+                await service.remove(SAMPLE_NAME)
+                await service.close()
+                service = await Service.open(db)  # the next start
+            assert service.engine.empty
+            asked = service.ask("青浦有多少套公租房", 1).answer
+            assert (asked.found, asked.headline) == (False, NOTHING_INDEXED)
+            assert (await service.stats()).issues == 0
+            result = await service.ingest(JIADING_TEXT.encode(), JIADING_NAME)  # an admin's first upload
+            assert result.status == "added"
+            assert JIADING_FIGURE in service.ask(JIADING_QUESTION, 1).answer.headline
+        finally:
+            await service.close()
+
+    asyncio.run(run())
+    assert query(db, "SELECT document, state FROM bulletins ORDER BY id") == (
+        [(JIADING_NAME, "indexed")] if start == "new" else [(SAMPLE_NAME, "removed"), (JIADING_NAME, "indexed")])

@@ -437,3 +437,29 @@ def test_a_refused_token_stops_serve_with_one_line_and_is_never_printed(fake: Fa
     assert result.stderr.splitlines()[-1] == "error: Telegram refused the bot token (check TELEGRAM_BOT_TOKEN)"
     assert wrong not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_with_nothing_indexed_the_bot_says_so_and_start_tells_admins_to_send_a_file(
+        fake: FakeBotAPI, tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+
+    async def scenario(app: Application) -> None:
+        fake.send_text("/start", user_id=USER)
+        [welcome] = await reply(fake, USER)
+        assert "还没有收录任何简报" in welcome["text"]
+        assert "请等管理员收录简报" in welcome["text"]
+        assert buttons(welcome) == {}  # no examples to offer
+        fake.send_text("/start", user_id=ADMIN)
+        [admin_welcome] = await reply(fake, ADMIN)
+        assert "还没有收录任何简报" in admin_welcome["text"]
+        assert "把简报文件（.txt .pdf .docx，20 MB 以内）直接发给我" in admin_welcome["text"]
+        fake.send_text("青浦有多少套公租房", user_id=USER)
+        [_, answer] = await reply(fake, USER, 2)
+        assert answer["text"].startswith("还没有收录任何简报，暂时无法回答。")
+        fake.send_document(JIADING_TEXT.encode(), JIADING_NAME, user_id=ADMIN)
+        assert "已收录" in (await reply(fake, ADMIN, 3))[-1]["text"]
+        fake.send_text(JIADING_QUESTION, user_id=USER)
+        assert JIADING_FIGURE in (await reply(fake, USER, 3))[-1]["text"]
+
+    run(fake, db, scenario)
+    assert query(db, "SELECT document FROM bulletins") == [(JIADING_NAME,)]  # no sample put in
