@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.model import contributions, current, model_path
 from bot.models import Answer, FigureHit, Reasons
 from bot.render import cite
+from index import strip_invisible
 
 CANDIDATES = 5
 
@@ -36,7 +37,7 @@ def explain(answer: Answer) -> str:
     if answer.elsewhere:
         lines.append("elsewhere (not the answer): " + "；".join(_describe(f) for f in answer.elsewhere))
     lines.append(f"answer: {answer.headline}" if answer.found else f"not found: {answer.headline}")
-    return "\n".join(lines)
+    return strip_invisible("\n".join(lines))  # titles and sentences come from documents: no bidi overrides
 
 
 def _describe(item: FigureHit) -> str:

@@ -9,7 +9,17 @@ from html import escape
 from bot.answer import Answer
 from bot.engine import NOTHING_INDEXED
 from bot.render import cite, series_line, shorten
-from index import Chunk, FeedbackStats, IngestResult, QuestionStats, ReindexResult, Removed, Stats, StoredIssue
+from index import (
+    Chunk,
+    FeedbackStats,
+    IngestResult,
+    QuestionStats,
+    ReindexResult,
+    Removed,
+    Stats,
+    StoredIssue,
+    strip_invisible,
+)
 
 LIMIT = 4096  # Telegram counts a message's visible text; we count UTF-16 units, which is safe either way
 MAX_MESSAGES = 3  # a reply longer than this many messages is cut, not flooded into the chat
@@ -55,6 +65,9 @@ def _parts(text: str, limit: int) -> list[str]:
 
 def pack(blocks: Sequence[tuple[str, str]], limit: int = LIMIT) -> list[str]:
     """Join (plain, html) blocks into at most MAX_MESSAGES messages; the rest is cut with a note saying so."""
+    # every message passes here: what documents and users wrote loses its invisible characters (a bidi override,
+    # U+202E, would flip how a figure reads), once for all the blocks
+    blocks = [(strip_invisible(plain), strip_invisible(markup)) for plain, markup in blocks]
     messages = _pack_all(blocks, limit)
     if len(messages) > MAX_MESSAGES:
         # packed again with room for the note, so the cut message too stays within the limit

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.answer import Answer
 from bot.combine import is_share, labelled
-from index import Chunk, Hit
+from index import Chunk, Hit, strip_invisible
 
 QUOTE_CHARS = 120
 
@@ -36,6 +36,11 @@ def shorten(sentence: str, start: int | None = None, limit: int = QUOTE_CHARS) -
 
 def render_plain(answer: Answer) -> str:
     """Render an answer for a terminal: the figure first, then the sentence, then where it stands."""
+    # the text comes from documents and users: a bidi override (U+202E) in it would flip how a figure reads
+    return strip_invisible(_plain(answer))
+
+
+def _plain(answer: Answer) -> str:
     if not answer.found or answer.chunk is None:
         return answer.headline
     start = answer.figures[0].figure.start if answer.figures else None
@@ -62,8 +67,8 @@ def series_line(answer: Answer) -> str:
 
 
 def to_json(answer: Answer) -> dict[str, Any]:
-    """Return the CLI contract's JSON object for an answer."""
-    return {
+    """Return the CLI contract's JSON object for an answer (no invisible characters in its strings)."""
+    return _visible({
         "question": answer.question.text,
         "found": answer.found,
         "answer": render_plain(answer),
@@ -79,7 +84,18 @@ def to_json(answer: Answer) -> dict[str, Any]:
              "score": round(h.score, 6)}
             for h in sources(answer)
         ],
-    }
+    })
+
+
+def _visible(value: Any) -> Any:
+    """Return a JSON value with invisible characters (bidi overrides, zero-width, controls) out of its strings."""
+    if isinstance(value, str):
+        return strip_invisible(value)
+    if isinstance(value, dict):
+        return {key: _visible(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_visible(item) for item in value]
+    return value
 
 
 def _number(value: float) -> int | float:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import sys
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.engine import normalize_question
+from bot.answer import Answer
+from bot.engine import Engine, normalize_question
+from bot.explain import explain
+from bot.messages import answer_blocks, more_blocks, pack, source_blocks
 from bot.question import has_content
-from helpers import ROOT, assert_one_line_error, run_cli
-from index import clean_name, clean_text, strip_invisible
+from bot.render import render_plain, to_json
+from helpers import JIADING_QUESTION, JIADING_TEXT, ROOT, assert_one_line_error, ingest_one, run_cli, segmenter
+from index import Store, clean_name, clean_text, strip_invisible
 
 # invisible characters a paste or a forged name carries: bidi override/isolate/marks, zero-width, BOM, controls
 INVISIBLE = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u200b\u200c\u200d\u2060\ufeff\x00\x07\x1b\x7f\x85"
@@ -122,3 +128,71 @@ def test_every_question_of_the_question_sets_names_something() -> None:
                  for line in (ROOT / "tests" / "qa" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
     assert questions
     assert [q for q in questions if not has_content(normalize_question(q))] == []
+
+
+# --- replies --------------------------------------------------------------------------------------------------
+
+# 嘉定's issue with bidi overrides and isolates in its title and around its figure's sentence
+BIDI_TEXT = (JIADING_TEXT.replace("推进快递驿站建设", "推进快递\u202e驿站建设")
+             .replace("累计建成45个快递驿站", "累计建成45个快递驿站\u202e").replace("下一步", "\u2066下一步\u2069"))
+
+
+@pytest.fixture(scope="module")
+def bidi_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("bidi") / "bidi.db"
+    assert ingest_one(db, BIDI_TEXT.encode(), "jiading-bidi.txt").status == "added"
+    return db
+
+
+@pytest.fixture(scope="module")
+def bidi_answer(bidi_db: Path) -> Answer:
+    async def load() -> Engine:
+        async with await Store.open(bidi_db) as store:
+            return await Engine.load(store, segmenter())
+
+    answer = asyncio.run(load()).ask(JIADING_QUESTION)
+    assert answer.found
+    assert "\u202e" in answer.quote  # the document holds the override: the replies must not
+    return answer
+
+
+def _shown(text: str) -> None:
+    assert "\u202e" not in text
+    assert "\u2066" not in text
+    assert strip_invisible(text) == text
+
+
+def test_plain_json_and_explained_answers_show_no_bidi_override(bidi_answer: Answer) -> None:
+    plain = render_plain(bidi_answer)
+    _shown(plain)
+    assert "累计建成45个快递驿站，服务社区居民" in plain
+    assert "《嘉定局推进快递驿站建设》" in plain
+    _shown(json.dumps(to_json(bidi_answer), ensure_ascii=False))
+    _shown(explain(bidi_answer))
+
+
+def test_telegram_messages_show_no_bidi_override(bidi_answer: Answer) -> None:
+    assert bidi_answer.chunk is not None
+    for blocks in (answer_blocks(bidi_answer), source_blocks(bidi_answer, bidi_answer.chunk.text),
+                   more_blocks(bidi_answer, 1)[0]):
+        for message in pack(blocks):
+            _shown(message)
+    assert "45个快递驿站，服务社区居民" in pack(source_blocks(bidi_answer, bidi_answer.chunk.text))[0]
+
+
+def test_a_file_name_with_a_bidi_override_is_shown_without_it(bidi_answer: Answer) -> None:
+    # a name stored before names were cleaned: U+202E makes 报简-gpj.txt read as a .jpg file
+    assert bidi_answer.chunk is not None
+    answer = replace(bidi_answer, chunk=replace(bidi_answer.chunk, document="报简\u202etxt.gpj"))
+    assert "报简txt.gpj" in render_plain(answer)
+    for message in pack(answer_blocks(answer)):
+        _shown(message)
+        assert "报简txt.gpj" in message
+
+
+def test_the_cli_prints_no_bidi_override(bidi_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for flags in ([], ["--json"], ["--explain"]):
+        rc, out, err = run_cli(capsys, "--db", bidi_db, "ask", *flags, JIADING_QUESTION)
+        assert rc == 0, err
+        _shown(out)
+        assert "45个" in out
