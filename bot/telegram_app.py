@@ -17,7 +17,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -35,6 +34,7 @@ from bot.examples import example_questions
 from bot.health import Heartbeat
 from bot.service import Service
 from bot.settings import BotSettings
+from bot.throttle import ChatTurnLimiter, FairUpdateProcessor
 from index import SUFFIXES, BulletinError, NoSuchIssue
 
 log = logging.getLogger("bulletin.telegram")
@@ -112,8 +112,9 @@ def build_application(settings: BotSettings, db: Path) -> Application:
            .defaults(Defaults(parse_mode=ParseMode.HTML, do_quote=False,
                               link_preview_options=LinkPreviewOptions(is_disabled=True)))
            .get_updates_request(PollRequest(heartbeat))
-           .rate_limiter(AIORateLimiter(max_retries=3))  # 429 "retry after" is waited out, not lost
-           .concurrent_updates(True)  # a reindex or a big PDF must not hold up other people's questions
+           .rate_limiter(ChatTurnLimiter(max_retries=3))  # 429 "retry after" is waited out; chats take turns
+           # a reindex, a big PDF or one person's flood of messages must not hold up other people's questions
+           .concurrent_updates(FairUpdateProcessor())
            .post_init(open_service).post_shutdown(close_service)
            .build())
     app.bot_data["admins"] = settings.admin_ids

@@ -146,6 +146,7 @@ class FakeBotAPI:
         self._requests: list[tuple[str, Params]] = []
         self._errors: list[str] = []
         self._dropped: list[Params] = []
+        self._delivered: dict[int, float] = {}  # update_id -> when getUpdates first handed it to the bot
         self._failures: dict[str, list[tuple[int, Params]]] = {}
         self._files: dict[str, Params] = {}
         self._paths: dict[str, bytes] = {}
@@ -339,6 +340,11 @@ class FakeBotAPI:
         return [{**r["message"], "html": r["html"], "sent_at": r["sent_at"],
                  **{k.replace("markup", "reply_markup"): r[k] for k in given if r[k]}} for r in records]
 
+    def delivered_at(self, update_id: int) -> float:
+        """When getUpdates first handed the update to the bot (time.monotonic(), as "sent_at"); KeyError if not yet."""
+        with self._lock:
+            return self._delivered[update_id]
+
     def edits(self) -> list[Params]:
         """The params of every successful editMessageText."""
         with self._lock:
@@ -446,6 +452,8 @@ class FakeBotAPI:
                 for update in updates:
                     (self._updates if self._wanted(update) else self._dropped).append(update)
                 batch = copy.deepcopy(self._updates[:int(limit)])
+                for update in batch:
+                    self._delivered.setdefault(update["update_id"], time.monotonic())
                 arrived = self._arrived
             if batch or loop.time() >= deadline or self._stopping.is_set():
                 return batch

@@ -26,6 +26,7 @@ import index.ingest as ingest_module
 from bot.health import heartbeat_path
 from bot.settings import BotSettings
 from bot.telegram_app import build_application
+from bot.throttle import BURST, SLOW_DOWN, WAITING
 from fakebot import TOKEN, FakeBotAPI
 from helpers import JIADING_FIGURE, JIADING_NAME, JIADING_QUESTION, JIADING_TEXT, SAMPLE_NAME, counts, query
 
@@ -437,6 +438,51 @@ def test_a_refused_token_stops_serve_with_one_line_and_is_never_printed(fake: Fa
     assert result.stderr.splitlines()[-1] == "error: Telegram refused the bot token (check TELEGRAM_BOT_TOKEN)"
     assert wrong not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+FLOODER = 4001
+
+
+def test_one_user_flooding_the_bot_does_not_delay_anyone_elses_answer(fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        for _ in range(300):
+            fake.send_text("青浦有多少套公租房", user_id=FLOODER)
+        asked = time.monotonic()
+        other = fake.send_text("青浦2022年新增多少套公租房", user_id=USER)
+        await fake.wait_for(lambda: len(fake.sent(USER)) == 1, timeout=30)
+        [answer] = fake.sent(USER)
+        latency = answer["sent_at"] - fake.delivered_at(other)
+        print(f"\none user flooding 300 messages: another user's answer {latency * 1000:.0f} ms after its update was "
+              f"delivered ({(answer['sent_at'] - asked) * 1000:.0f} ms after it was sent); the flooder had "
+              f"{len(fake.sent(FLOODER))} replies by then")
+        assert "15套" in answer["text"].split("\n")[0]
+        assert latency < 1.0
+        # the flooder: a burst answered at once, a few more in their turn, the rest dropped and said so once
+        await fake.wait_for(lambda: len(fake.sent(FLOODER)) == BURST + WAITING + 1, timeout=WAITING + 5)
+        replies = [m["text"] for m in fake.sent(FLOODER)]
+        assert replies.count(SLOW_DOWN) == 1
+        assert sum("100套" in t for t in replies) == BURST + WAITING
+
+    run(fake, db, scenario)
+    assert len(fake.sent(FLOODER)) == BURST + WAITING + 1
+
+
+def test_a_chat_with_a_backlog_of_sends_does_not_hold_up_another_chat(fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        backlog = [asyncio.create_task(app.bot.send_message(5001, f"第{i}条")) for i in range(90)]
+        await asyncio.sleep(0)  # one turn of the loop: the backlog is in the limiter (Telegram allows 30 a second)
+        started = time.monotonic()
+        await app.bot.send_message(5002, "另一个聊天")
+        waited = fake.sent(5002)[0]["sent_at"] - started
+        print(f"\nbehind another chat's 90 queued sends, a message went out after {waited * 1000:.0f} ms")
+        assert waited < 0.5
+        assert len(fake.sent(5001)) < 90  # the backlog was still being sent
+        for task in backlog:
+            task.cancel()
+        await asyncio.gather(*backlog, return_exceptions=True)
+
+    run(fake, db, scenario)
+
 
 
 def test_with_nothing_indexed_the_bot_says_so_and_start_tells_admins_to_send_a_file(
