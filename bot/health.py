@@ -21,17 +21,31 @@ def heartbeat_path(db: Path) -> Path:
     return db.with_name(db.name + ".heartbeat")
 
 
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode the path leads to now (symlinks followed, as SQLite follows them), or None if none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 class Heartbeat:
-    """A file whose change time says when the bot last heard from Telegram; it names the bot's process."""
+    """A file whose change time says when the bot last heard from Telegram; it names the bot's process and file."""
 
     def __init__(self, db: Path) -> None:
         self.path = heartbeat_path(db)
+        self.db = db
+        self.serving: tuple[int, int] | None = None  # the database file the bot opened, taken at the first start
 
     def start(self) -> None:
-        """Say this process is the bot (written whole, then renamed into place)."""
+        """Say this process is the bot and which database file it serves (written whole, then renamed into place)."""
+        # kept from the first start: a restart after the heartbeat was removed must not adopt a replaced file
+        self.serving = self.serving or file_identity(self.db)
         partial = self.path.with_name(f".{self.path.name}.{os.getpid()}")
         started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        partial.write_text(json.dumps({"pid": os.getpid(), "started": started}) + "\n", encoding="utf-8")
+        record = {"pid": os.getpid(), "started": started, "db": list(self.serving) if self.serving else None}
+        partial.write_text(json.dumps(record) + "\n", encoding="utf-8")
         os.replace(partial, self.path)
 
     def beat(self) -> None:
@@ -65,6 +79,8 @@ class Health:
 
 def check(db: Path, max_age: float, now: float | None = None) -> Health:
     """Open the database read-only and query it, then read the heartbeat; raise Unhealthy with the reason."""
+    if reason := _serving_another_file(db):
+        raise Unhealthy(reason)
     try:
         with read_only(db) as connection:
             found = probe(connection, db)
@@ -88,10 +104,33 @@ def check(db: Path, max_age: float, now: float | None = None) -> Health:
     return Health(found.issues, found.chunks, pid, age)
 
 
+def _serving_another_file(db: Path) -> str | None:
+    """Why a running bot serves a file no longer at db (deleted, or another put in its place), or None if it does not."""
+    beat = heartbeat_path(db)
+    pid = _owner(beat)
+    served = _record(beat).get("db")
+    if pid is None or not _alive(pid) or not isinstance(served, list):
+        return None  # no bot (or one from before the file was recorded): the checks below speak
+    now = file_identity(db)
+    if now is not None and list(now) == served:
+        return None
+    what = "deleted" if now is None else "replaced by another file"
+    return (f"the database {db} was {what} while the bot (pid {pid}) ran: it answers from the old file and refuses "
+            "uploads (restore the database, then restart the bot)")
+
+
+def _record(path: Path) -> dict[str, object]:
+    """The heartbeat file's JSON, or {} if it is missing or unreadable."""
+    with contextlib.suppress(OSError, ValueError):
+        found = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(found, dict):
+            return found
+    return {}
+
+
 def _owner(path: Path) -> int | None:
-    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-        return int(json.loads(path.read_text(encoding="utf-8"))["pid"])
-    return None
+    pid = _record(path).get("pid")
+    return pid if isinstance(pid, int) and not isinstance(pid, bool) else None
 
 
 def _alive(pid: int) -> bool:

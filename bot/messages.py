@@ -207,6 +207,9 @@ def stats_blocks(stats: Stats, asked: QuestionStats, feedback: FeedbackStats) ->
     return blocks
 
 
+DATABASE_GONE = ("数据库文件在机器人运行期间被删除或替换，这次操作没有保存。请恢复数据库（bulletin restore）后重启机器人；"
+                 "在此之前照常回答问题，但不能收录、重建或移出简报。")
+
 _REFUSALS = {"UnsupportedFile": "不支持的文件类型", "UnreadableFile": "文件无法读取",
              "EmptyDocument": "文件里没有可用的正文"}
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.answer import Answer
 from bot.engine import Engine, prepare
+from bot.health import file_identity
 from index import (
     LIMITS,
     AskedQuestion,
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 WATCH_SECONDS = 2.0  # how often the service checks whether another process (`bulletin ingest`) changed the index
 
 
+class DatabaseGone(BulletinError):
+    """The database file was deleted or replaced while the bot ran: a write would go to a file nobody will open."""
+
+
 @dataclass(frozen=True, slots=True)
 class Asked:
     """An answer with how long it took."""
@@ -53,6 +58,8 @@ class Service:
 
     def __init__(self, store: Store, engine: Engine, generation: int = 0, limits: Limits = LIMITS) -> None:
         self.store = store
+        self.identity = file_identity(store.path)  # the file the connections opened (None: not there to compare)
+        self._gone = False  # said once in the log, then refused quietly
         self.engine = engine  # replaced whole after an ingest or reindex; a question in flight keeps the old one
         self.generation = generation  # the store's generation the engine was loaded from
         self.limits = limits
@@ -107,7 +114,26 @@ class Service:
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(WATCH_SECONDS)
+            with contextlib.suppress(DatabaseGone):  # logged by check_file: the answers go on from the loaded index
+                self.check_file()
             await self.catch_up()
+
+    def check_file(self) -> None:
+        """Raise DatabaseGone if the database path no longer leads to the file opened (deleted, or another put there).
+
+        The connections keep the old file open and would go on writing to it: an upload would be acknowledged, then
+        lost with that file at the next stop, when the bot opens whatever the path leads to then.
+        """
+        now = file_identity(self.store.path)
+        if self.identity is None or now == self.identity:
+            return
+        if not self._gone:
+            self._gone = True
+            log.error("the database file %s was %s while the bot ran: uploads, /reindex and /remove are refused; "
+                      "answers come from the index loaded before (restore the database, then restart the bot)",
+                      self.store.path, "deleted" if now is None else "replaced by another file")
+        raise DatabaseGone(f"the database file {self.store.path} was deleted or replaced while the bot ran; "
+                           "nothing was stored (restore it, then restart the bot)")
 
     async def catch_up(self) -> bool:
         """Load the index afresh if another process (`bulletin ingest`) changed it; return whether it did."""
@@ -158,7 +184,9 @@ class Service:
     async def ingest(self, data: bytes, document: str) -> IngestResult:
         """Ingest one document; when it is added, answer from the new snapshot from then on."""
         async with self._writing:
+            self.check_file()
             result = await ingest_bytes(self.store, self.engine.segmenter, data, document, self.limits)
+            self.check_file()  # a parse takes seconds: the file may have gone meanwhile, and the issue with it
             if result.stored:
                 await self._reload()
         return result
@@ -166,8 +194,10 @@ class Service:
     async def reindex(self) -> ReindexResult:
         """Re-derive the whole index from the stored bulletins, then swap it in."""
         async with self._writing:
+            self.check_file()
             started = time.perf_counter()
             result = await reindex(self.store, self.engine.segmenter)
+            self.check_file()
             await self._reload()
         return ReindexResult(result.issues, result.articles, result.chunks, result.figures,
                              time.perf_counter() - started, result.kept)
@@ -175,7 +205,9 @@ class Service:
     async def remove(self, name: str) -> Removed:
         """Take the named issue out of the index (kept in the database), then answer without it."""
         async with self._writing:
+            self.check_file()
             removed = await remove_issue(self.store, name)
+            self.check_file()
             await self._reload()
         return removed
 

@@ -32,7 +32,7 @@ from bot.answer import Answer
 from bot.engine import EmptyQuestion
 from bot.examples import example_questions
 from bot.health import Heartbeat
-from bot.service import Service
+from bot.service import DatabaseGone, Service
 from bot.settings import BotSettings
 from bot.throttle import ChatTurnLimiter, FairUpdateProcessor
 from index import SUFFIXES, BulletinError, NoSuchIssue
@@ -369,6 +369,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if isinstance(error, NetworkError) and not isinstance(update, Update):
         log.warning("network trouble while polling: %s", error)
+        return
+    if isinstance(error, DatabaseGone):  # logged once by the service; the admin is told what happened instead
+        if isinstance(update, Update) and update.effective_message is not None:
+            with contextlib.suppress(TelegramError):
+                await update.effective_message.reply_text(messages.DATABASE_GONE)
         return
     log.error("error while handling an update", exc_info=error)
     if isinstance(update, Update) and update.effective_message is not None:

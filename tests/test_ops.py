@@ -291,3 +291,27 @@ def test_a_restore_from_the_live_databases_own_files_is_refused_and_changes_noth
         source.unlink()
     assert db_fingerprint(db) == fingerprint
     assert not list(db.parent.glob(f"{db.name}.before-restore*"))
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_health_fails_when_the_running_bots_database_was_deleted_or_replaced(
+        db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str) -> None:
+    beat = Heartbeat(db)
+    beat.start()  # this process plays the bot: alive, polling, serving db
+    assert health(capsys, db)[0] == 0
+    other = Path(shutil.copy(db, tmp_path / "other.db"))
+    if how == "deleted":
+        db.unlink()
+    else:
+        os.replace(other, db)  # a healthy-looking database, but not the file the bot has open
+    beat.beat()
+    rc, out, err = health(capsys, db)
+    assert (rc, out) == (1, "")
+    assert err.startswith(f"unhealthy: the database {db} was "
+                          f"{'deleted' if how == 'deleted' else 'replaced by another file'} while the bot (pid {os.getpid()}) ran")
+    assert err.count("\n") == 1
+    heartbeat_path(db).unlink()
+    beat.beat()  # the heartbeat file lost too: written again, still naming the file the bot opened
+    assert health(capsys, db)[0] == 1
+    beat.stop()
+    assert health(capsys, db)[0] == (1 if how == "deleted" else 0)  # no bot: only the file at the path counts

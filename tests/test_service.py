@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -11,10 +13,11 @@ from typing import Any
 
 import pytest
 
+import bot.service as service_module
 import index.ingest as ingest_module
 import index.store as store_module
 from bot.engine import NOTHING_INDEXED
-from bot.service import Service
+from bot.service import DatabaseGone, Service
 from helpers import (
     FIGURE_ANSWERS,
     JIADING_FIGURE,
@@ -230,3 +233,89 @@ def test_a_bot_never_fills_a_database_with_the_sample_and_says_nothing_is_indexe
     asyncio.run(run())
     assert query(db, "SELECT document, state FROM bulletins ORDER BY id") == (
         [(JIADING_NAME, "indexed")] if start == "new" else [(SAMPLE_NAME, "removed"), (JIADING_NAME, "indexed")])
+
+
+def _replace_with_another_database(db: Path, tmp_path: Path) -> tuple[Any, ...]:
+    """Put another database file where db was (as `mv other.db bulletins.db` would); return its fingerprint."""
+    other = Path(shutil.copy(db, tmp_path / "other.db"))
+    os.replace(other, db)
+    return tuple(counts(db).items())
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_a_database_deleted_or_replaced_under_the_bot_refuses_writes_and_is_logged_once(
+        db: Path, tmp_path: Path, how: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR, logger="bot.service")
+    left: list[tuple[Any, ...]] = []
+
+    async def run() -> None:
+        service = await Service.open(db)
+        try:
+            if how == "deleted":
+                os.unlink(db)
+            else:
+                left.append(_replace_with_another_database(db, tmp_path))
+            writes = [lambda: service.ingest(JIADING_TEXT.encode(), JIADING_NAME), service.reindex,
+                      lambda: service.remove(SAMPLE_NAME), lambda: service.ingest(JIADING_TEXT.encode(), "again.txt")]
+            for write in writes:
+                with pytest.raises(DatabaseGone, match="was deleted or replaced while the bot ran; nothing was stored"):
+                    await write()
+            with pytest.raises(DatabaseGone):
+                service.check_file()  # what the watcher runs every few seconds
+            assert "100套" in service.ask("青浦有多少套公租房", 1).answer.headline  # answers go on
+        finally:
+            await service.close()
+
+    asyncio.run(run())
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1, errors  # said once, not at every refusal
+    assert f"the database file {db} was {'deleted' if how == 'deleted' else 'replaced by another file'}" in errors[0]
+    if how == "deleted":
+        assert not db.exists()  # nothing made a new one in its place
+    else:
+        assert tuple(counts(db).items()) == left[0]  # the file put there is untouched
+        assert query(db, "SELECT document FROM bulletins") == [(SAMPLE_NAME,)]
+
+
+def test_the_watcher_notices_a_deleted_database_without_any_write(
+        db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(service_module, "WATCH_SECONDS", 0.01)
+    caplog.set_level(logging.ERROR, logger="bot.service")
+
+    async def run() -> None:
+        service = await Service.open(db)
+        try:
+            os.unlink(db)
+            for _ in range(500):
+                if caplog.records:
+                    break
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)  # more ticks: still one line
+        finally:
+            await service.close()
+
+    asyncio.run(run())
+    assert [r.levelno for r in caplog.records] == [logging.ERROR]
+    assert "was deleted while the bot ran" in caplog.records[0].getMessage()
+
+
+def test_an_upload_whose_database_goes_while_it_is_stored_is_not_acknowledged(
+        db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = service_module.ingest_bytes
+
+    async def deleted_meanwhile(*args: Any) -> Any:
+        result = await real(*args)
+        os.unlink(db)  # an operator's `rm` while the upload was being parsed and stored
+        return result
+
+    monkeypatch.setattr(service_module, "ingest_bytes", deleted_meanwhile)
+
+    async def run() -> None:
+        service = await Service.open(db)
+        try:
+            with pytest.raises(DatabaseGone):
+                await service.ingest(JIADING_TEXT.encode(), JIADING_NAME)
+        finally:
+            await service.close()
+
+    asyncio.run(run())

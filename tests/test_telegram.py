@@ -484,6 +484,43 @@ def test_a_chat_with_a_backlog_of_sends_does_not_hold_up_another_chat(fake: Fake
     run(fake, db, scenario)
 
 
+GROUP = -500
+
+
+@pytest.mark.parametrize("command", ["/stats", "/issues"])
+def test_an_admin_report_asked_in_a_group_goes_to_the_admin_privately(fake: FakeBotAPI, db: Path, command: str) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_text("松江有多少套公租房", user_id=USER)  # someone's unanswered question: /stats lists those
+        await reply(fake, USER)
+        fake.send_text(command, user_id=ADMIN, chat_id=GROUP, chat_type="group")
+        [note] = await reply(fake, GROUP)
+        [report] = await reply(fake, ADMIN)
+        assert "私聊" in note["text"]
+        assert "\n" not in note["text"]
+        assert "松江" not in note["text"]
+        assert ("最常问却没找到的问题" if command == "/stats" else "已保存的简报") in report["text"]
+        if command == "/stats":
+            assert "松江有多少套公租房" in report["text"]
+        fake.send_text(command, user_id=ADMIN)  # in the private chat: the report itself, as before
+        assert (await reply(fake, ADMIN, 2))[-1]["text"] == report["text"]
+
+    run(fake, db, scenario)
+    assert len(fake.sent(GROUP)) == 1
+
+
+def test_an_admin_report_asked_in_a_group_is_never_posted_there_even_if_it_cannot_go_privately(
+        fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        fake.fail("sendMessage", 403, "Forbidden: bot can't initiate conversation with a user")  # never /start-ed
+        fake.send_text("/stats", user_id=ADMIN, chat_id=GROUP, chat_type="group")
+        [note] = await reply(fake, GROUP)
+        assert "私聊" in note["text"]
+        assert "\n" not in note["text"]
+        assert "使用情况" not in note["text"]
+
+    run(fake, db, scenario)
+    assert fake.sent(ADMIN) == []
+
 
 def test_with_nothing_indexed_the_bot_says_so_and_start_tells_admins_to_send_a_file(
         fake: FakeBotAPI, tmp_path: Path) -> None:
@@ -509,3 +546,19 @@ def test_with_nothing_indexed_the_bot_says_so_and_start_tells_admins_to_send_a_f
 
     run(fake, db, scenario)
     assert query(db, "SELECT document FROM bulletins") == [(JIADING_NAME,)]  # no sample put in
+
+
+def test_after_the_database_is_deleted_an_upload_is_refused_not_acknowledged(fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        os.unlink(db)  # an operator's mistake while the bot runs
+        fake.send_document(JIADING_TEXT.encode(), JIADING_NAME, user_id=ADMIN)
+        texts = [m["text"] for m in await reply(fake, ADMIN, 2)]
+        assert texts[-1].startswith("数据库文件在机器人运行期间被删除或替换，这次操作没有保存。")
+        assert not any("已收录" in t for t in texts)
+        fake.send_text("/remove 第5期", user_id=ADMIN)
+        assert (await reply(fake, ADMIN, 3))[-1]["text"].startswith("数据库文件在机器人运行期间被删除或替换")
+        fake.send_text("青浦有多少套公租房", user_id=USER)
+        assert "100套" in (await reply(fake, USER))[-1]["text"]  # answers go on from the index loaded
+
+    run(fake, db, scenario)
+    assert not db.exists()  # and the next start finds no database rather than one quietly refilled
