@@ -1,8 +1,9 @@
 """Snapshot: a built Library saved beside the database, so a start loads the index instead of rebuilding it.
 
 The folder <db>.index/<key>-v<FORMAT> is named for the index state it was built from (generation and change time),
-written under a temporary name and renamed into place whole: a reader finds a complete snapshot or none. It is a
-cache: when it is missing, stale or unreadable, the Library is rebuilt from the database and saved again.
+written under a temporary name and renamed into place whole: a reader finds a complete snapshot or none. Its
+manifest.json, written last, holds every file's size and CRC-32; a start checks them before loading. It is a
+cache: when it is missing, stale, damaged or unreadable, the Library is rebuilt from the database and saved again.
 """
 
 from __future__ import annotations
@@ -10,12 +11,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import logging
 import os
 import shutil
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from index.corpus import CorpusBuilder
 from index.library import Chunks, Library
@@ -23,7 +29,11 @@ from index.records import IndexRows
 from index.searcher import Searcher, TermIds
 from index.store import Store
 
-FORMAT = 3  # bump when the saved layout changes: older snapshots are then rebuilt (3: places as ids, issues)
+FORMAT = 4  # bump when the saved layout changes: older snapshots are then rebuilt (4: manifest.json)
+MANIFEST = "manifest.json"
+# CRC-32 rather than a cryptographic digest: the check is against damage, not an attacker, and it must not slow a start
+# (measured over a 367 MB snapshot of 100,000 chunks: CRC-32 0.12 s, SHA-256 0.30 s, BLAKE2b 0.60 s)
+BLOCK = 1 << 20  # bytes checked at a time: a large array file is streamed, not read whole
 BATCH = 5000  # chunks read and laid out at a time: memory stays that of the index, not of its rows
 ABANDONED_SECONDS = 3600  # a temporary folder this old was left by a save that never finished
 log = logging.getLogger(__name__)
@@ -40,9 +50,10 @@ async def open_library(store: Store) -> tuple[str, Library]:
     folder = folder_of(store.path, key)
     if folder.is_dir():
         try:
-            return key, await asyncio.to_thread(Library.load, folder)
-        except (OSError, ValueError, KeyError, TypeError) as e:  # damaged or foreign: rebuilt below
-            log.warning("index snapshot %s unreadable (%s): rebuilding it", folder, e)
+            return key, await asyncio.to_thread(load, folder)
+        except Exception as e:  # damaged numpy or JSON data raises anything (EOFError, IndexError, zlib.error…)
+            reason = " ".join(str(e).split())  # one log line, whatever the message holds
+            log.warning("index snapshot %s unreadable (%s: %s): rebuilding it", folder, type(e).__name__, reason)
             shutil.rmtree(folder, ignore_errors=True)
     with _collector_paused():
         corpus, terms = CorpusBuilder(), TermIds()
@@ -79,6 +90,91 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class Damaged(ValueError):
+    """A saved snapshot's files are not those its manifest lists."""
+
+
+def load(folder: Path) -> Library:
+    """Load a saved Library after checking its files against the manifest; raise Damaged or what loading raised."""
+    _verify(folder)
+    library = Library.load(folder)
+    _check_bounds(library)
+    return library
+
+
+def _verify(folder: Path) -> None:
+    """Raise Damaged unless the folder holds exactly the files its manifest lists, each of its size and CRC-32."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_bytes())
+    except (OSError, ValueError) as e:
+        raise Damaged(f"{MANIFEST} unreadable: {e}") from e
+    listed = _listed(manifest)
+    found = set(_files(folder))
+    if found != set(listed):
+        missing, unlisted = sorted(set(listed) - found), sorted(found - set(listed))
+        raise Damaged(f"files missing {missing}, not listed {unlisted}")
+    for name, (size, _) in listed.items():  # every size first: a cut file is told without reading the rest
+        actual = (folder / name).stat().st_size
+        if actual != size:
+            raise Damaged(f"{name} holds {actual} bytes, not {size}")
+    for name, (_, crc) in listed.items():
+        if _crc(folder / name) != crc:
+            raise Damaged(f"{name} does not match its checksum")
+
+
+def _listed(manifest: Any) -> dict[str, tuple[int, int]]:
+    """Return the manifest's files as name -> (size, CRC-32); raise Damaged for another format or a foreign file."""
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
+        raise Damaged(f"{MANIFEST} is not a format {FORMAT} manifest")
+    listed = {}
+    for name, entry in manifest["files"].items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("size"), int) \
+                or not isinstance(entry.get("crc32"), int):
+            raise Damaged(f"{MANIFEST} has no size and checksum for {name}")
+        listed[name] = (entry["size"], entry["crc32"])
+    return listed
+
+
+def _files(folder: Path) -> Iterator[str]:
+    """Yield the relative names of the folder's files, the manifest left out."""
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if name != MANIFEST and not path.is_dir():
+            yield name
+
+
+def _crc(path: Path) -> int:
+    """Return a file's CRC-32, read in blocks."""
+    crc, block = 0, bytearray(BLOCK)
+    view = memoryview(block)
+    with path.open("rb", buffering=0) as f:
+        while size := f.readinto(block):
+            crc = zlib.crc32(view[:size], crc)
+    return crc
+
+
+def _check_bounds(library: Library) -> None:
+    """Raise Damaged unless every stored position and index is in range (defence in depth behind the checksums: a
+    question must never meet an IndexError, whatever a save got wrong)."""
+    corpus, postings = library.corpus, library.searcher.postings
+    n, strings, places = len(corpus), len(corpus.strings), len(corpus.places)
+    within = {"docs": (postings.docs, 0, n), "article_of": (corpus.article_of, 0, len(corpus.art_ids)),
+              "m_pos": (corpus.m_pos, 0, n), "place_pos": (corpus.place_pos, 0, n),
+              "m_places": (corpus.m_places, 0, len(corpus.set_at) - 1), "set_places": (corpus.set_places, 0, places),
+              "art_place": (corpus.art_place, -1, places), "m_first": (corpus.m_first, -1, places),
+              "art_title": (corpus.art_title, 0, strings), "art_document": (corpus.art_document, 0, strings),
+              "art_issue": (corpus.art_issue, 0, strings), "art_period": (corpus.art_period, 0, strings)}
+    for name, (values, low, limit) in within.items():
+        if len(values) and not (low <= int(values.min()) and int(values.max()) < limit):
+            raise Damaged(f"{name} points outside its {limit} rows")
+    offsets = {"text_at": corpus.text_at, "figures_at": corpus.figures_at, "art_start": corpus.art_start,
+               "measure_at": corpus.measure_at, "place_at": corpus.place_at, "set_at": corpus.set_at,
+               "indptr": postings.indptr}
+    for name, at in offsets.items():
+        if len(at) and (int(at[0]) != 0 or bool(np.any(np.diff(at) < 0))):
+            raise Damaged(f"{name} is not ascending from 0")
+
+
 def save(library: Library, db: Path, key: str) -> None:
     """Save a Library for the next start (best effort: where it cannot be written, the next start rebuilds)."""
     folder = folder_of(db, key)
@@ -86,13 +182,42 @@ def save(library: Library, db: Path, key: str) -> None:
     try:
         shutil.rmtree(temporary, ignore_errors=True)
         library.save(temporary)
+        _write_manifest(temporary)
         os.rename(temporary, folder)  # whole or not at all; if another process got there first, its copy stays
+        _sync(folder.parent)  # the rename itself survives a power cut
     except OSError as e:
         shutil.rmtree(temporary, ignore_errors=True)
         if not folder.is_dir():
             log.warning("index snapshot not saved to %s: %s", folder, e)
         return
     _prune(folder)
+
+
+def _write_manifest(folder: Path) -> None:
+    """List every file's size and CRC-32 in the manifest, written last; everything reaches the disk before the rename
+    publishes the folder (else a power cut could publish a folder of empty files)."""
+    files = {}
+    for name in _files(folder):
+        path = folder / name
+        _sync(path)
+        files[name] = {"size": path.stat().st_size, "crc32": _crc(path)}
+    with (folder / MANIFEST).open("w", encoding="utf-8") as f:
+        json.dump({"format": FORMAT, "files": files}, f, ensure_ascii=False, indent=0)
+        f.flush()
+        os.fsync(f.fileno())
+    for sub in {folder, *(p for p in folder.rglob("*") if p.is_dir())}:
+        _sync(sub)
+
+
+def _sync(path: Path) -> None:
+    """Flush a file or a folder's entries to the disk (folders only where the system can open them: POSIX)."""
+    if path.is_dir() and not hasattr(os, "O_DIRECTORY"):
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _prune(current: Path) -> None:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import logging
 import mmap
 import shutil
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 import helpers
 from bot.engine import Engine
 from bot.render import to_json
-from index import Library, Store, open_library, places_in
+from index import Library, Store, open_library, places_in, snapshot
 from index.records import StoredChunk
-from index.snapshot import folder_of
+from index.snapshot import FORMAT, MANIFEST, folder_of
 
 ISSUES = helpers.ROOT / "tests" / "data" / "bulletins"
 QUESTIONS = ["青浦有多少套公租房", "徐汇有多少个快递网点", "各区分别有多少个快递网点", "全市累计建成多少个快递驿站",
@@ -35,15 +39,19 @@ def _stored(db: Path) -> list[StoredChunk]:
 
 
 def _open(db: Path) -> tuple[str, Library]:
-    async def load() -> tuple[str, Library]:
+    opened: list[tuple[str, Library]] = []
+
+    async def load() -> None:
         async with await Store.open(db) as store:
-            return await open_library(store)
+            opened.append(await open_library(store))
 
-    return asyncio.run(load())
+    # kept out of the task's result: asyncio.run formats the task on leaving (Python 3.11), the Library with it
+    asyncio.run(load())
+    return opened[0]
 
 
-def _answers(db: Path) -> list[str]:
-    async def ask() -> list[str]:
+def _answers(db: Path) -> list[dict[str, Any]]:
+    async def ask() -> list[dict[str, Any]]:
         async with await Store.open(db) as store:
             engine = await Engine.load(store, helpers.segmenter())
         return [to_json(engine.ask(q)) for q in QUESTIONS]
@@ -131,13 +139,15 @@ def test_an_ingest_makes_a_new_snapshot_and_drops_the_old(corpus_db: Path, tmp_p
     assert len(library.chunks) == len(_stored(db))
 
 
-@pytest.mark.parametrize("damage", ["truncate", "delete", "garbage"])
+@pytest.mark.parametrize("damage", ["empty", "truncate", "delete", "garbage"])
 def test_a_damaged_snapshot_is_rebuilt_not_trusted(corpus_db: Path, tmp_path: Path, damage: str) -> None:
     db = Path(shutil.copy(corpus_db, tmp_path / "copy.db"))
     answers = _answers(db)
     key, _ = _open(db)
     victim = folder_of(db, key) / "corpus" / "figures_at.npy"
-    if damage == "truncate":
+    if damage == "empty":
+        victim.write_bytes(b"")
+    elif damage == "truncate":
         victim.write_bytes(victim.read_bytes()[:40])
     elif damage == "delete":
         victim.unlink()
@@ -146,3 +156,130 @@ def test_a_damaged_snapshot_is_rebuilt_not_trusted(corpus_db: Path, tmp_path: Pa
     assert _answers(db) == answers
     _, library = _open(db)
     assert _mapped(library)  # saved again, whole
+
+
+# every file of a saved snapshot: a change of layout must show here, so that each new file is damaged below too
+SNAPSHOT_FILES = sorted([*(f"corpus/{name}.npy" for name in (
+    "ids", "ordinals", "article_of", "text_at", "text", "figures_at", "figures", "place_at", "place_pos", "art_start",
+    "art_ids", "art_title", "art_document", "art_place", "art_date", "art_issue", "art_period", "measure_at", "m_pos",
+    "m_fig", "m_places", "m_first", "m_date", "set_at", "set_places")), "corpus/strings.json",
+    *(f"postings/{name}.npy" for name in ("indptr", "docs", "contrib", "idf", "maxc")), "postings/words.txt",
+    "postings/meta.json", MANIFEST])
+DATA_FILES = [name for name in SNAPSHOT_FILES if name != MANIFEST]
+TERMS = (["青浦", "公租房"], ["快递", "网点", "徐汇"], ["暖锋", "行动"], ["驿站"])
+MEASURES = ("快递网点", "公租房", "驿站", "面积")
+
+
+@pytest.fixture(scope="module")
+def saved(corpus_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Library]:
+    """A copy of the corpus with its snapshot saved, the key, and the Library loaded from it undamaged."""
+    db = Path(shutil.copy(corpus_db, tmp_path_factory.mktemp("saved") / "copy.db"))
+    key, _ = _open(db)
+    _, loaded = _open(db)
+    assert _mapped(loaded)
+    return db, key, loaded
+
+
+def _copy(saved: tuple[Path, str, Library], tmp_path: Path) -> tuple[Path, Path]:
+    """Copy the saved database and its snapshot folder; return the copy's database and snapshot folder."""
+    db, key, _ = saved
+    copy = Path(shutil.copy(db, tmp_path / db.name))
+    shutil.copytree(folder_of(db, key).parent, folder_of(copy, key).parent)
+    return copy, folder_of(copy, key)
+
+
+def _same(library: Library, reference: Library) -> None:
+    """Assert that two libraries hold the same chunks and figures and search alike."""
+    assert list(library.chunks) == list(reference.chunks)
+    assert [library.figures.get(c.id) for c in library.chunks] == [reference.figures.get(c.id) for c in library.chunks]
+    for terms in TERMS:
+        assert library.search(terms, k=20, phrase="".join(terms)) == reference.search(terms, k=20,
+                                                                                        phrase="".join(terms))
+    for word in MEASURES:
+        assert library.measuring([word]) == reference.measuring([word])
+
+
+def _rebuilt(db: Path, folder: Path, reference: Library, caplog: pytest.LogCaptureFixture, reason: str) -> None:
+    """Assert that the next start warns once, rebuilds, answers as the reference, and saves a snapshot that loads."""
+    with caplog.at_level(logging.WARNING, logger="index.snapshot"):
+        _, library = _open(db)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert str(folder) in warnings[0], warnings[0]
+    assert reason in warnings[0].split(str(folder))[1], warnings[0]  # in the reason, not in the test's folder name
+    assert not _mapped(library)  # built from the database, not from the damaged files
+    _same(library, reference)
+    again = snapshot.load(folder)  # saved again, whole: its manifest agrees
+    assert _mapped(again)
+    assert len(again.chunks) == len(reference.chunks)
+
+
+def test_a_snapshot_lists_every_file_in_its_manifest(saved: tuple[Path, str, Library]) -> None:
+    db, key, _ = saved
+    folder = folder_of(db, key)
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == SNAPSHOT_FILES
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["format"] == FORMAT
+    assert sorted(manifest["files"]) == DATA_FILES
+    for name, entry in manifest["files"].items():
+        assert entry["size"] == (folder / name).stat().st_size
+
+
+@pytest.mark.parametrize("name", SNAPSHOT_FILES)
+def test_a_file_cut_to_nothing_is_rebuilt(saved: tuple[Path, str, Library], tmp_path: Path,
+                                          caplog: pytest.LogCaptureFixture, name: str) -> None:
+    db, folder = _copy(saved, tmp_path)
+    (folder / name).write_bytes(b"")
+    reason = "unreadable" if name == MANIFEST else f"{name} holds 0 bytes"
+    _rebuilt(db, folder, saved[2], caplog, reason)
+
+
+@pytest.mark.parametrize("name", SNAPSHOT_FILES)
+def test_a_file_with_flipped_bytes_is_rebuilt(saved: tuple[Path, str, Library], tmp_path: Path,
+                                              caplog: pytest.LogCaptureFixture, name: str) -> None:
+    db, folder = _copy(saved, tmp_path)
+    data = bytearray((folder / name).read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 4] = bytes(b ^ 0x55 for b in data[middle:middle + 4])  # same size: only a checksum sees it
+    (folder / name).write_bytes(bytes(data))
+    _rebuilt(db, folder, saved[2], caplog, "manifest" if name == MANIFEST else name)
+
+
+@pytest.mark.parametrize("name", [MANIFEST, "corpus/text.npy", "postings/meta.json"])
+def test_a_deleted_file_is_rebuilt(saved: tuple[Path, str, Library], tmp_path: Path,
+                                   caplog: pytest.LogCaptureFixture, name: str) -> None:
+    db, folder = _copy(saved, tmp_path)
+    (folder / name).unlink()
+    _rebuilt(db, folder, saved[2], caplog, "unreadable" if name == MANIFEST else f"missing ['{name}']")
+
+
+def test_a_file_the_manifest_does_not_list_is_rebuilt(saved: tuple[Path, str, Library], tmp_path: Path,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    db, folder = _copy(saved, tmp_path)
+    (folder / "corpus" / "extra.npy").write_bytes(b"left by someone else")
+    _rebuilt(db, folder, saved[2], caplog, "not listed ['corpus/extra.npy']")
+
+
+@pytest.mark.parametrize(("manifest", "reason"), [
+    (b"\x00\xff garbage \x93NUMPY", "unreadable"),
+    (b"[]", f"not a format {FORMAT} manifest"),
+    (json.dumps({"format": FORMAT - 1, "files": {}}).encode(), f"not a format {FORMAT} manifest"),
+    (json.dumps({"format": FORMAT, "files": {}}).encode(), "not listed ['corpus/art_date.npy'"),
+    (json.dumps({"format": FORMAT, "files": dict.fromkeys(DATA_FILES, "0")}).encode(), "no size and checksum"),
+    (json.dumps({"format": FORMAT, "files": {n: {"size": 0, "crc32": 0} for n in DATA_FILES}}).encode(),
+     "corpus/art_date.npy holds"),
+], ids=["garbage", "a list", "another format", "no files", "no sizes", "other files"])
+def test_a_foreign_manifest_is_rebuilt(saved: tuple[Path, str, Library], tmp_path: Path,
+                                       caplog: pytest.LogCaptureFixture, manifest: bytes, reason: str) -> None:
+    db, folder = _copy(saved, tmp_path)
+    (folder / MANIFEST).write_bytes(manifest)
+    _rebuilt(db, folder, saved[2], caplog, reason)
+
+
+def test_positions_out_of_range_are_rebuilt_even_when_the_manifest_agrees(
+        saved: tuple[Path, str, Library], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    db, folder = _copy(saved, tmp_path)
+    docs = folder / "postings" / "docs.npy"
+    np.save(docs, np.load(docs) + len(saved[2].chunks), allow_pickle=False)  # every posting past the last chunk
+    snapshot._write_manifest(folder)  # a save gone wrong, not damage: the checksums match what is there
+    _rebuilt(db, folder, saved[2], caplog, "docs points outside")
