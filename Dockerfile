@@ -4,8 +4,8 @@
 #   docker run -d --name bulletin -v bulletin-data:/data \
 #       -e TELEGRAM_BOT_TOKEN -e BULLETIN_ADMIN_IDS bulletin-qa
 #
-# The database (and the index folder beside it) lives in the /data volume; an empty database is filled with the
-# bundled sample bulletin when the bot first opens it. The token is given at run time, never built into the image.
+# The database (and the index folder beside it) lives in the /data volume; the bot never fills it with the bundled
+# sample: admins send it bulletins. The token is given at run time, never built into the image.
 # Every dependency is a wheel except jieba, a pure-Python sdist that pip builds without a compiler.
 
 # Python 3.11, the oldest the project supports (requires-python >=3.11), on Debian 12 slim.
