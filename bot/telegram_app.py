@@ -287,13 +287,33 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats (admins): index counts, questions asked, answered and not found, and the 👍/👎."""
     if update.effective_message is not None:
         stats, asked, votes = await _service(context).usage()
-        await send(update.effective_message, messages.stats_blocks(stats, asked, votes))
+        await report(update, context, "/stats", messages.stats_blocks(stats, asked, votes))
 
 
 async def on_issues(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/issues (admins): every stored issue with its state, as `bulletin list` shows them."""
     if update.effective_message is not None:
-        await send(update.effective_message, messages.issues_blocks(await _service(context).store.issues()))
+        await report(update, context, "/issues", messages.issues_blocks(await _service(context).store.issues()))
+
+
+async def report(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str, blocks: Blocks) -> None:
+    """Send an admin report to the admin alone: in a group it would show everyone other people's questions."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if message.chat.type == ChatType.PRIVATE:
+        await send(message, blocks)
+        return
+    try:
+        for part in messages.pack(blocks):
+            await context.bot.send_message(user.id, part)
+    except (Forbidden, BadRequest) as e:
+        # a bot may not write first to someone who never opened a private chat with it (or who blocked it)
+        if isinstance(e, BadRequest) and "chat not found" not in str(e).lower():
+            raise
+        await message.reply_text(f"管理员报告只在私聊中发送：请先私聊我，再在私聊里发 {command}。", do_quote=True)
+        return
+    await message.reply_text("管理员报告只在私聊中发送，已私聊发给你。", do_quote=True)
 
 
 async def on_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -484,6 +484,44 @@ def test_a_chat_with_a_backlog_of_sends_does_not_hold_up_another_chat(fake: Fake
     run(fake, db, scenario)
 
 
+GROUP = -500
+
+
+@pytest.mark.parametrize("command", ["/stats", "/issues"])
+def test_an_admin_report_asked_in_a_group_goes_to_the_admin_privately(fake: FakeBotAPI, db: Path, command: str) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_text("松江有多少套公租房", user_id=USER)  # someone's unanswered question: /stats lists those
+        await reply(fake, USER)
+        fake.send_text(command, user_id=ADMIN, chat_id=GROUP, chat_type="group")
+        [note] = await reply(fake, GROUP)
+        [report] = await reply(fake, ADMIN)
+        assert "私聊" in note["text"]
+        assert "\n" not in note["text"]
+        assert "松江" not in note["text"]
+        assert ("最常问却没找到的问题" if command == "/stats" else "已保存的简报") in report["text"]
+        if command == "/stats":
+            assert "松江有多少套公租房" in report["text"]
+        fake.send_text(command, user_id=ADMIN)  # in the private chat: the report itself, as before
+        assert (await reply(fake, ADMIN, 2))[-1]["text"] == report["text"]
+
+    run(fake, db, scenario)
+    assert len(fake.sent(GROUP)) == 1
+
+
+def test_an_admin_report_asked_in_a_group_is_never_posted_there_even_if_it_cannot_go_privately(
+        fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        fake.fail("sendMessage", 403, "Forbidden: bot can't initiate conversation with a user")  # never /start-ed
+        fake.send_text("/stats", user_id=ADMIN, chat_id=GROUP, chat_type="group")
+        [note] = await reply(fake, GROUP)
+        assert "私聊" in note["text"]
+        assert "\n" not in note["text"]
+        assert "使用情况" not in note["text"]
+
+    run(fake, db, scenario)
+    assert fake.sent(ADMIN) == []
+
+
 def test_with_nothing_indexed_the_bot_says_so_and_start_tells_admins_to_send_a_file(
         fake: FakeBotAPI, tmp_path: Path) -> None:
     db = tmp_path / "new.db"
