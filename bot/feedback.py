@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.answer import Answer
 from bot.service import Service
+from index import for_log
 
 log = logging.getLogger("bulletin.telegram")
 
@@ -55,7 +56,7 @@ async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer(THANKS[up])
     service: Service = context.bot_data["service"]
     log.info("vote user=%s vote=%s document=%s", service.user_hash(query.from_user.id), parsed[2],
-             answer.chunk.document if answer.chunk else "-")
+             for_log(answer.chunk.document) if answer.chunk else "-")
     await service.vote(key, answer, query.from_user.id, up)
     message = query.message if isinstance(query.message, Message) else None
     if message is None:  # too old to be shown to the bot: the vote counts, the keyboard stays

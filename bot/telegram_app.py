@@ -35,7 +35,7 @@ from bot.health import Heartbeat
 from bot.service import DatabaseGone, Service
 from bot.settings import BotSettings
 from bot.throttle import ChatTurnLimiter, FairUpdateProcessor
-from index import SUFFIXES, BulletinError, NoSuchIssue
+from index import SUFFIXES, BulletinError, NoSuchIssue, document_name, for_log
 
 log = logging.getLogger("bulletin.telegram")
 
@@ -216,7 +216,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
     answer = asked.answer
     log.info("question user=%s chars=%d outcome=%s latency_ms=%.2f document=%s", service.user_hash(user_id),
              len(text), "answered" if answer.found else "not_found", asked.latency_ms,
-             answer.chunk.document if answer.chunk else "-")
+             for_log(answer.chunk.document) if answer.chunk else "-")
     key = context.bot_data["recent"].add(answer)
     buttons = []
     # a total's chunk is made up (id 0) and has no passage of its own: 更多 lists its parts with theirs
@@ -340,7 +340,8 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if message is None or message.document is None:
         return
     document = message.document
-    name = document.file_name or "未命名文件"
+    # the name is shown, stored and logged: cleaned first (a newline, NUL or U+202E in it is the sender's choice)
+    name = document_name(Path(document.file_name or "").name)
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         await message.reply_text(f"未收录 {escape(name, quote=False)}：只收 {' '.join(SUFFIXES)} 文件。")
@@ -353,8 +354,8 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await message.reply_text(f"收到 {escape(name, quote=False)}，正在收录……")
     file = await document.get_file()
     data = bytes(await file.download_as_bytearray())
-    result = await _service(context).ingest(data, Path(name).name)
-    log.info("upload %s", result.line())
+    result = await _service(context).ingest(data, name)
+    log.info("upload %s", for_log(result.line()))
     if result.stored:
         await _refresh_examples(context.bot_data)
     await send(message, messages.ingest_blocks(result))

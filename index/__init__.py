@@ -23,7 +23,16 @@ from index.figures import (
     unit_kind,
     unit_names,
 )
-from index.ingest import RULES, IngestResult, ReindexResult, ingest_bytes, ingest_paths, refresh, reindex
+from index.ingest import (
+    RULES,
+    IngestResult,
+    ReindexResult,
+    document_name,
+    ingest_bytes,
+    ingest_paths,
+    refresh,
+    reindex,
+)
 from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
 from index.numerals import arabic_form, format_amount, parse_amount, parse_number
@@ -40,7 +49,7 @@ from index.periods import (
 from index.places import DISTRICTS, TOWNS, canonical, local, place_matches, place_names_in, places_in, within
 from index.records import AskedQuestion, Downvoted, FeedbackStats, QuestionStats, Stats, StoredIssue, Vote
 from index.resources import data_path, sample_bulletins
-from index.sanitize import clean_name, clean_text, strip_invisible
+from index.sanitize import clean_name, clean_text, for_log, one_line, strip_invisible
 from index.segment import Segmenter
 from index.snapshot import open_library
 from index.sources import LIMITS, MAX_BYTES, SUFFIXES, Limits, find_documents
@@ -99,16 +108,19 @@ __all__ = [
     "clean_text",
     "covers",
     "data_path",
+    "document_name",
     "extract_figures",
     "figure_period",
     "find_documents",
     "find_periods",
+    "for_log",
     "format_amount",
     "ingest_bytes",
     "ingest_paths",
     "local",
     "matches",
     "normalize_chars",
+    "one_line",
     "open_library",
     "parse_amount",
     "parse_number",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from index.errors import NoSuchIssue
 from index.records import StoredIssue
+from index.sanitize import one_line
 from index.store import Store
 
 
@@ -62,9 +63,12 @@ async def remove_issue(store: Store, name: str, *, purge: bool = False) -> Remov
 def table(issues: list[StoredIssue]) -> list[str]:
     """Lay out the stored issues as the lines of `bulletin list`."""
     header = ("#", "date", "series", "number", "period", "document", "articles", "figures", "ingested", "state")
-    rows = [(f"#{i.id}", i.issue_date or "-", i.issue_name or "-", i.issue_number or "-", i.issue_period or "-",
-             i.document, str(i.articles), str(i.figures), i.ingested_at.replace("T", " ")[:16],
-             i.state + (f" by {i.replaced_by}" if i.replaced_by else "")) for i in issues]
+    # names and headers come from files: one_line keeps each issue on its line (one stored before names were
+    # cleaned may hold a newline or a bidi override)
+    rows = [tuple(map(one_line, (
+        f"#{i.id}", i.issue_date or "-", i.issue_name or "-", i.issue_number or "-", i.issue_period or "-",
+        i.document, str(i.articles), str(i.figures), i.ingested_at.replace("T", " ")[:16],
+        i.state + (f" by {i.replaced_by}" if i.replaced_by else "")))) for i in issues]
     widths = [max(_width(r[k]) for r in [header, *rows]) for k in range(len(header))]
     return ["  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)).rstrip()
             for row in [header, *rows]]

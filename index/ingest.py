@@ -27,6 +27,7 @@ from index.home import home_place
 from index.models import Article, Bulletin, IssueMeta
 from index.places import places_in, within
 from index.records import Derived, NewArticle, NewBulletin, NewChunk, Reparsed, Stored, StoredSource
+from index.sanitize import clean_name
 from index.segment import Segmenter
 from index.sources import LIMITS, Limits, extract_text, find_documents, read_bytes
 from index.store import Store
@@ -145,9 +146,16 @@ def article_place(article: Article, home: str | None) -> str | None:
     return home
 
 
+def document_name(name: str) -> str:
+    """Return the name a file is stored, shown and logged under: its file name cleaned, on one line."""
+    # a file name may hold anything but / and NUL: a newline would split `bulletin list`, U+202E flip how it reads
+    return clean_name(name) or "未命名文件"
+
+
 async def ingest_bytes(store: Store, segmenter: Segmenter, data: bytes, document: str,
                        limits: Limits = LIMITS) -> IngestResult:
-    """Ingest one document given as bytes; nothing is stored unless all of it is."""
+    """Ingest one document given as bytes under its file name (cleaned); nothing is stored unless all of it is."""
+    document = document_name(document)
     sha = hashlib.sha256(data).hexdigest()
     if (unchanged := await _unchanged(store, sha, document)) is not None:
         return unchanged
@@ -332,7 +340,7 @@ async def ingest_paths(store: Store, segmenter: Segmenter | None, paths: Iterabl
         try:
             data = read_bytes(path, limits)
         except BulletinError as e:
-            result = _refused(path.name, e)
+            result = _refused(document_name(path.name), e)
         else:
             if segmenter is None:
                 segmenter = await asyncio.to_thread(Segmenter)
@@ -395,16 +403,17 @@ class _InChildren:
 
     async def start(self, path: Path) -> IngestResult | _Unchanged | _Parsing:
         """Read a file, look its content up, and start parsing it unless it is stored already."""
+        document = document_name(path.name)
         try:
             data = read_bytes(path, self.limits)
         except BulletinError as e:
-            return _refused(path.name, e)
+            return _refused(document, e)
         sha = hashlib.sha256(data).hexdigest()
-        if (unchanged := await _unchanged(self.store, sha, path.name)) is not None:
+        if (unchanged := await _unchanged(self.store, sha, document)) is not None:
             if unchanged.status == "refused":
                 return unchanged
-            return _Unchanged(path.name, sha, data, unchanged, self.stored)
-        return _Parsing(path.name, sha, len(data), self.parse(data, path.name))
+            return _Unchanged(document, sha, data, unchanged, self.stored)
+        return _Parsing(document, sha, len(data), self.parse(data, document))
 
     def parse(self, data: bytes, document: str) -> asyncio.Future[tuple[str, Derived]]:
         return asyncio.get_running_loop().run_in_executor(self.pool, _prepare_in_worker, data, document, self.limits)

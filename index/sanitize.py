@@ -39,6 +39,17 @@ def clean_text(text: str) -> str:
     return strip_invisible(strip_markup(text))
 
 
+def one_line(text: str) -> str:
+    """Show text on one line: no invisible characters, every run of spaces and line breaks one space."""
+    return _SPACES.sub(" ", strip_invisible(text)).strip()
+
+
 def clean_name(name: str) -> str:
-    """Clean a file name for storing, showing and logging: clean text on one line, spaces collapsed."""
-    return _SPACES.sub(" ", clean_text(name)).strip()
+    """Clean a file name for storing, showing and logging: no HTML or invisible characters, on one line."""
+    return one_line(strip_markup(name))
+
+
+def for_log(text: str) -> str:
+    """Return text for a log line as it is, or quoted with escapes if it holds a line break or invisible character."""
+    # a newline in a file name would forge a second log line; U+202E would disguise this one
+    return text if text.isprintable() else repr(text)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
+import shutil
+import sqlite3
 import sys
 import unicodedata
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,8 +22,21 @@ from bot.explain import explain
 from bot.messages import answer_blocks, more_blocks, pack, source_blocks
 from bot.question import has_content
 from bot.render import render_plain, to_json
-from helpers import JIADING_QUESTION, JIADING_TEXT, ROOT, assert_one_line_error, ingest_one, run_cli, segmenter
-from index import Store, clean_name, clean_text, strip_invisible
+from bot.settings import BotSettings
+from bot.telegram_app import build_application
+from fakebot import TOKEN, FakeBotAPI
+from helpers import (
+    JIADING_QUESTION,
+    JIADING_TEXT,
+    ROOT,
+    SAMPLE_NAME,
+    assert_one_line_error,
+    ingest_one,
+    query,
+    run_cli,
+    segmenter,
+)
+from index import Store, clean_name, clean_text, for_log, strip_invisible
 
 # invisible characters a paste or a forged name carries: bidi override/isolate/marks, zero-width, BOM, controls
 INVISIBLE = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u200b\u200c\u200d\u2060\ufeff\x00\x07\x1b\x7f\x85"
@@ -62,6 +79,12 @@ def test_strip_invisible_removes_every_control_and_format_character_and_nothing_
 def test_clean_name_is_one_line() -> None:
     assert clean_name(f" 第5期\n简报{INVISIBLE}\r\n.txt ") == "第5期 简报 .txt"
     assert clean_name("a&amp;b\u202etxt.pdf") == "a&btxt.pdf"
+
+
+def test_for_log_leaves_a_plain_name_alone_and_quotes_one_that_could_forge_or_disguise_a_line() -> None:
+    assert for_log("第5期 简报.txt") == "第5期 简报.txt"
+    assert for_log("a.txt\nINFO forged") == "'a.txt\\nINFO forged'"
+    assert for_log("\u202etxt.exe") == "'\\u202etxt.exe'"
 
 
 # --- questions ------------------------------------------------------------------------------------------------
@@ -196,3 +219,87 @@ def test_the_cli_prints_no_bidi_override(bidi_db: Path, capsys: pytest.CaptureFi
         assert rc == 0, err
         _shown(out)
         assert "45个" in out
+
+
+# --- file names -----------------------------------------------------------------------------------------------
+
+# a file name may hold anything but / and NUL on Linux: a newline, a bidi override, a control character, markup
+ODD_NAME = "嘉定\u202e第5期\n简报\x01<b>.txt"
+CLEAN_NAME = "嘉定第5期 简报.txt"
+
+
+def test_an_ingested_file_with_an_odd_name_is_stored_listed_and_reported_on_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "inbox" / ODD_NAME
+    path.parent.mkdir()
+    path.write_text(JIADING_TEXT, encoding="utf-8")
+    db = tmp_path / "odd.db"
+    rc, out, err = run_cli(capsys, "--db", db, "ingest", path)
+    assert rc == 0, err
+    assert out.startswith(f"added     {CLEAN_NAME} (")
+    assert out.count("\n") == 1
+    assert query(db, "SELECT document FROM bulletins") == [(CLEAN_NAME,)]
+    rc, out, err = run_cli(capsys, "--db", db, "list")
+    assert rc == 0, err
+    _, row = out.splitlines()  # the header, then one line per issue
+    assert CLEAN_NAME in row
+    _shown(out)
+    rc, out, _ = run_cli(capsys, "--db", db, "ask", JIADING_QUESTION)
+    assert rc == 0
+    assert f"—— {CLEAN_NAME} · 2023-05-20" in out
+
+
+def test_a_file_name_is_cleaned_however_the_bulletin_comes(tmp_path: Path) -> None:
+    result = ingest_one(tmp_path / "bytes.db", JIADING_TEXT.encode(), "\u2066jiading\u2069\r\n05&amp;.txt")
+    assert result.document == "jiading 05&.txt"
+    assert ingest_one(tmp_path / "bytes.db", b"", "\u202e\n").document == "未命名文件"
+
+
+def test_a_name_stored_before_names_were_cleaned_is_listed_on_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "old.db"
+    assert ingest_one(db, JIADING_TEXT.encode(), "jiading.txt").status == "added"
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE bulletins SET document = ?", ("old\n\u202etxt.gpj",))
+    rc, out, err = run_cli(capsys, "--db", db, "list")
+    assert rc == 0, err
+    assert len(out.splitlines()) == 2
+    assert "old txt.gpj" in out
+    _shown(out)
+
+
+def test_an_upload_with_an_odd_name_is_cleaned_before_it_is_shown_stored_or_logged(
+        fake: FakeBotAPI, sample_db: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    db = Path(shutil.copy(sample_db, tmp_path / "bot.db"))
+    admin = 7001
+    settings = BotSettings(token=TOKEN, admin_ids=frozenset({admin}), base_url=fake.base_url,
+                           base_file_url=fake.base_file_url)
+
+    async def scenario() -> None:
+        app = build_application(settings, db)
+        async with app:
+            assert app.post_init is not None
+            assert app.post_shutdown is not None
+            await app.post_init(app)
+            await app.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
+            await app.start()
+            try:
+                fake.send_document(JIADING_TEXT.encode(), ODD_NAME.replace("\x01", "\x00"), user_id=admin)
+                await fake.wait_for(lambda: len(fake.sent(admin)) >= 2)
+            finally:
+                await app.updater.stop()  # type: ignore[union-attr]
+                await app.stop()
+                await app.post_shutdown(app)
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(scenario())
+    assert fake.errors == []
+    received, done = (m["text"] for m in fake.sent(admin))
+    assert f"收到 {CLEAN_NAME}" in received
+    assert f"已收录 {CLEAN_NAME}" in done
+    _shown(received + done)
+    assert query(db, "SELECT document FROM bulletins WHERE document != ?", SAMPLE_NAME) == [(CLEAN_NAME,)]
+    [upload] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("upload")]
+    assert CLEAN_NAME in upload
+    _shown(upload)
+    assert "\n" not in upload
