@@ -55,6 +55,21 @@ def test_health_is_ok_for_a_database_that_answers_with_no_bot_running(db: Path,
     assert "no bot running" in out
 
 
+def test_health_is_ok_for_a_new_database_with_nothing_indexed_yet(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # a new office's bot starts on an empty database and waits for an admin's first file: not a failure
+    db = tmp_path / "new.db"
+
+    async def create() -> None:
+        async with await Store.open(db, create=True):
+            pass
+
+    asyncio.run(create())
+    rc, out, err = health(capsys, db)
+    assert (rc, err) == (0, "")
+    assert out.startswith("ok: no bulletins indexed yet")
+
+
 def test_health_is_ok_while_the_bot_polls(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     beat = Heartbeat(db)
     beat.start()
