@@ -40,7 +40,8 @@ from index.store import Store
 # 6: space-separated and one-cell-per-line tables as rows; list numbers (1.住房…) are no figures; 羽, 剂 … units.
 # 7: ranges with the unit written twice (1200元至2600元); numbers that name (12345热线, telephones, 〔2023〕9号);
 # 百分之二十五 is a percentage; 四十万 and 三千 are numbers; 公尺, 平方公尺, 公吨; 旗 and 盟 count like 县.
-# 8: a sentence is at most 300 characters (a run-on one is cut at commas) and is stored as where it stands.
+# 8: a sentence is at most 300 characters (a run-on one is cut at commas) and is stored as where it stands;
+# bidi controls are removed from the text.
 RULES = 8
 
 # A reindex of more text than this runs in child processes, which leave the bot's process (and the GIL) to its

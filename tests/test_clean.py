@@ -250,6 +250,11 @@ def test_normalize_drops_invisible_and_odd_characters() -> None:
     assert normalize_chars("青\u200b浦\ufeff\r\n区\u3000内\u00a0100") == "青浦\n区 内 100"
 
 
+def test_bidi_controls_are_removed_from_a_bulletins_text() -> None:
+    # U+202E in a stored sentence would flip how a figure reads wherever the sentence is shown
+    assert normalize_chars("共\u202e001\u202c套，\u2066新增\u206915套") == "共001套，新增15套"
+
+
 def test_clean_line_combines_both() -> None:
     assert clean_line("共推动青浦区内 １００ 套公租房") == "共推动青浦区内100套公租房"
 
