@@ -24,7 +24,12 @@ from index import (
 LIMIT = 4096  # Telegram counts a message's visible text; we count UTF-16 units, which is safe either way
 MAX_MESSAGES = 3  # a reply longer than this many messages is cut, not flooded into the chat
 PAGE = 5  # candidates per 更多
+# an answer is one message, well under Telegram's 4096: its text at most ANSWER_CHARS, 「原文」 shows the passage
+ANSWER_CHARS = 1000
+SOURCE_CHARS = 200  # the 「—— file · date ·《title》」 line (a total cites every bulletin it adds up)
+SERIES_CHARS = 300  # 各期：… over many issues keeps its newest end
 _CUT = "\n……（内容过长，其余从略）"
+_MIN_ROOM = 500  # a long block's first piece goes after what came before only if this much room is left
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
 
@@ -76,13 +81,27 @@ def pack(blocks: Sequence[tuple[str, str]], limit: int = LIMIT) -> list[str]:
     return messages
 
 
+def _split_filling(text: str, room: int, limit: int) -> list[str]:
+    """Split text within limit, its first piece filling the room left in the message before it, if that is worth it."""
+    # else a long passage after a short answer starts a message of its own and may not fit in MAX_MESSAGES
+    first, size = "", 0
+    for part in _parts(text, room) if room >= _MIN_ROOM else ():  # the parts, joined, are the text
+        if size + utf16_len(part) > room:
+            break
+        first, size = first + part, size + utf16_len(part)
+    if not first.strip():
+        return split_text(text, limit)
+    return [first.strip("\n"), *split_text(text[len(first):], limit)]
+
+
 def _pack_all(blocks: Sequence[tuple[str, str]], limit: int) -> list[str]:
     """Join (plain, html) blocks into messages; a block too long for one message is split as plain text."""
     messages: list[str] = []
     html, size = "", 0
     for plain, markup in blocks:
+        room = limit - size - 1 if html else limit
         pieces = [(markup, utf16_len(plain))] if utf16_len(plain) <= limit else \
-            [(escape(p, quote=False), utf16_len(p)) for p in split_text(plain, limit)]
+            [(escape(p, quote=False), utf16_len(p)) for p in _split_filling(plain, room, limit)]
         for piece, length in pieces:
             if html and size + 1 + length > limit:
                 messages.append(html)
@@ -99,7 +118,20 @@ def _block(text: str, tag: str = "") -> tuple[str, str]:
 
 
 def _source_line(chunk: Chunk) -> tuple[str, str]:
-    return _block(f"—— {cite(chunk)}", "i")
+    return _block(f"—— {shorten(cite(chunk), None, SOURCE_CHARS)}", "i")
+
+
+def _headline(answer: Answer) -> str:
+    """The answer's own text, its start only if it is longer than ANSWER_CHARS."""
+    return shorten(answer.headline, None, ANSWER_CHARS)
+
+
+def _newest(series: str) -> str:
+    """A series line cut to SERIES_CHARS from its oldest end: the newest issues matter most."""
+    if len(series) <= SERIES_CHARS:
+        return series
+    head, _, steps = series.partition("：")
+    return f"{head}：……{steps[len(steps) - SERIES_CHARS:]}"
 
 
 def answer_blocks(answer: Answer) -> list[tuple[str, str]]:
@@ -107,21 +139,24 @@ def answer_blocks(answer: Answer) -> list[tuple[str, str]]:
     if answer.headline == NOTHING_INDEXED:  # asking again differently cannot help
         return [_block(answer.headline), _block("简报收录后即可提问（管理员发送简报文件给我即可收录）。")]
     if not answer.found or answer.chunk is None:
-        return [_block(answer.headline), _block("可以换个说法再问，或问问别的数字。")]
-    blocks = [_block(answer.headline, "b")]
+        return [_block(_headline(answer)), _block("可以换个说法再问，或问问别的数字。")]
+    headline = _headline(answer)
+    blocks = [_block(headline, "b")]
     start = answer.figures[0].figure.start if answer.figures else None
     if answer.quote and answer.quote.strip() != answer.headline.strip():
         blocks.append(_block(f"“{shorten(answer.quote, start)}”"))
+    if headline != answer.headline.strip() and answer.chunk.id:  # a made-up total's chunk has no 原文 button
+        blocks.append(_block("（回答较长，只显示开头；全文请点「原文」。）"))
     blocks.append(_source_line(answer.chunk))
     if series := series_line(answer):
-        blocks.append(_block(series))
+        blocks.append(_block(_newest(series)))
     return blocks
 
 
 def source_blocks(answer: Answer, passage: str) -> list[tuple[str, str]]:
     """The answer followed by its whole source passage, the quoted sentence in bold."""
     assert answer.chunk is not None
-    blocks = [_block(answer.headline, "b"), _source_line(answer.chunk)]
+    blocks = [_block(_headline(answer), "b"), _source_line(answer.chunk)]
     quote = answer.quote.strip()
     if quote and quote in passage:
         before, _, after = passage.partition(quote)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from bot.answer import Answer
 from bot.engine import Engine
 from bot.messages import (
+    ANSWER_CHARS,
     LIMIT,
     MAX_MESSAGES,
     PAGE,
@@ -29,7 +31,7 @@ from bot.messages import (
 )
 from fakebot import parse_html
 from helpers import FIGURE_ANSWERS, NOT_FOUND, segmenter
-from index import Chunk, Downvoted, FeedbackStats, IngestResult, QuestionStats, Stats, Store
+from index import Chunk, Downvoted, FeedbackStats, IngestResult, QuestionStats, Stats, Store, strip_invisible
 
 SENTENCE = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=300)
 
@@ -81,6 +83,16 @@ def test_packed_messages_are_valid_html_within_the_limit(blocks: list[tuple[str,
         assert utf16_len(visible(message)) <= 500
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(SENTENCE, min_size=1, max_size=8).map("。".join), min_size=1, max_size=6))
+def test_a_long_block_after_a_short_one_is_split_keeping_every_character_in_order(texts: list[str]) -> None:
+    messages = pack([(text, escape(text, quote=False)) for text in texts], limit=300)
+    shown = [visible(m) for m in messages]
+    assert all(utf16_len(m) <= 300 for m in shown)
+    if len(messages) < MAX_MESSAGES:  # nothing was cut
+        assert "".join("".join(shown).split()) == "".join(strip_invisible("".join(texts)).split())
+
+
 @pytest.mark.parametrize("passage", ["青浦局共推动100套公租房租赁给快递员。" * 900, "没有标点的长句" * 3000])
 def test_a_reply_too_long_for_three_messages_is_cut_within_the_limit(passage: str) -> None:
     messages = pack([("标题", "<b>标题</b>"), (passage, passage)])
@@ -108,6 +120,34 @@ def test_the_answer_is_bold_figure_quote_and_source(engine: Engine) -> None:
         assert "“" in text
         assert "——" in text
         assert "000_1fd2e1b186c74ed6.txt" in text
+
+
+def test_a_word_answer_from_a_very_long_passage_is_one_message_and_its_source_pages(engine: Engine) -> None:
+    answer = engine.ask("奉贤依托行业党建联盟成立的驿站叫什么")
+    assert answer.chunk is not None
+    passage = "松江局联合区总工会在全区开展暖心驿站建设，" * 450  # one 9,450-character sentence
+    long = replace(answer, headline=passage, quote=passage, figures=(), chunk=replace(answer.chunk, text=passage))
+    [message] = pack(answer_blocks(long))
+    text = visible(message)
+    assert text.startswith(passage[:ANSWER_CHARS])
+    assert utf16_len(text) <= ANSWER_CHARS + 300
+    assert "全文请点「原文」" in text
+    source = [visible(m) for m in pack(source_blocks(long, passage))]  # 原文 may take more than one message
+    assert 1 < len(source) <= MAX_MESSAGES
+    assert "".join(source).replace("\n", "").endswith(passage)
+
+
+def test_a_series_over_hundreds_of_issues_keeps_the_answer_one_message_and_shows_the_newest(engine: Engine) -> None:
+    answer = engine.ask("青浦有多少套公租房")
+    first = answer.figures[0]
+    days = [dt.date(2000, 1, 1) + dt.timedelta(days=7 * i) for i in range(300)]
+    series = tuple(replace(first, chunk=replace(first.chunk, id=1000 + i, issue_date=day)) for i, day in enumerate(days))
+    [message] = pack(answer_blocks(replace(answer, series=series)))
+    text = visible(message)
+    assert "各期：……" in text
+    assert f"{days[-1].isoformat()} " in text
+    assert f"{days[0].isoformat()} " not in text
+    assert utf16_len(text) <= ANSWER_CHARS
 
 
 def test_not_found_is_plain_and_says_so(engine: Engine) -> None:

@@ -24,6 +24,7 @@ from telegram.ext import Application
 
 import index.ingest as ingest_module
 from bot.health import heartbeat_path
+from bot.messages import ANSWER_CHARS, utf16_len
 from bot.settings import BotSettings
 from bot.telegram_app import build_application
 from bot.throttle import BURST, SLOW_DOWN, WAITING
@@ -520,6 +521,34 @@ def test_an_admin_report_asked_in_a_group_is_never_posted_there_even_if_it_canno
 
     run(fake, db, scenario)
     assert fake.sent(ADMIN) == []
+
+
+LONG_NAME = "songjiang-06.txt"
+LONG_TEXT = ("邮政管理工作简报\n第6期\n上海市邮政管理局办公室                2023年6月20日\n\n松江局推进快递驿站建设\n"
+             "今年以来，松江局联合区总工会在全区开展“暖心驿站”建设，"
+             + "".join(f"第{i}个街镇的快递网点有序运行，快递员服务意识持续提升，" for i in range(330))
+             + "取得良好成效。\n")  # one paragraph of 9,500 characters, one sentence
+
+
+def test_a_word_answer_from_a_very_long_paragraph_is_one_message_with_the_passage_behind_its_button(
+        fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_document(LONG_TEXT.encode(), LONG_NAME, user_id=ADMIN)
+        assert f"已收录 {LONG_NAME}" in (await reply(fake, ADMIN, 2))[-1]["text"]
+        fake.send_text("松江局联合区总工会开展了什么建设", user_id=USER)
+        [answer] = await reply(fake, USER)
+        await asyncio.sleep(0.3)  # time for any further part to arrive
+        assert len([c for c in fake.calls("sendMessage") if c["chat_id"] == USER]) == 1
+        assert "松江局联合区总工会在全区开展“暖心驿站”建设" in answer["text"]
+        assert utf16_len(answer["text"]) <= ANSWER_CHARS + 300
+        keys = buttons(answer)
+        assert "原文" in keys
+        fake.press(keys["原文"], message_id=answer["message_id"])
+        await fake.wait_for(lambda: bool(fake.edits()) or len(fake.sent(USER)) > 1)
+        shown = "".join(m["text"] for m in fake.sent(USER))
+        assert "今年以来，松江局联合区总工会在全区开展“暖心驿站”建设，第0个街镇" in shown
+
+    run(fake, db, scenario)
 
 
 def test_with_nothing_indexed_the_bot_says_so_and_start_tells_admins_to_send_a_file(
