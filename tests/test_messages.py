@@ -230,3 +230,10 @@ def test_reports_are_valid_html() -> None:
                    IngestResult("a.txt", "added", issue="简报 第5期 2023-05-20", articles=1, chunks=1, figures=3),
                    IngestResult("a.txt", "unchanged", reason="same content as b.txt, already stored")):
         assert result.document in visible(pack(ingest_blocks(result))[0])
+
+
+def test_a_reply_of_only_invisible_characters_is_still_one_message() -> None:
+    # a quoted user text of only a bidi override or a control character leaves nothing to show
+    messages = pack([("\u202e", "\u202e"), ("\x1f", "\x1f")])
+    assert len(messages) == 1
+    assert messages[0].strip()
