@@ -35,8 +35,10 @@ from helpers import (
     query,
     run_cli,
     segmenter,
+    stored_chunks,
 )
-from index import Store, clean_name, clean_text, for_log, strip_invisible
+from index import Library, clean_name, clean_text, extract_figures, for_log, strip_invisible
+from index.records import StoredChunk
 
 # invisible characters a paste or a forged name carries: bidi override/isolate/marks, zero-width, BOM, controls
 INVISIBLE = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u200b\u200c\u200d\u2060\ufeff\x00\x07\x1b\x7f\x85"
@@ -169,14 +171,25 @@ def bidi_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def bidi_answer(bidi_db: Path) -> Answer:
-    async def load() -> Engine:
-        async with await Store.open(bidi_db) as store:
-            return await Engine.load(store, segmenter())
-
-    answer = asyncio.run(load()).ask(JIADING_QUESTION)
+    # ingest removes bidi controls from a bulletin's text, so they are put back into the loaded chunks (with their
+    # figures found again): the replies must strip them at the edge whatever the index holds
+    stored = [_with_bidi(s) for s in stored_chunks(bidi_db)]
+    answer = Engine(segmenter(), Library.build(stored)).ask(JIADING_QUESTION)
     assert answer.found
     assert "\u202e" in answer.quote  # the document holds the override: the replies must not
     return answer
+
+
+def _bidi(text: str) -> str:
+    return (text.replace("推进快递驿站建设", "推进快递\u202e驿站建设").replace("累计建成45个快递驿站", "累计建成45个快递驿站\u202e")
+            .replace("下一步", "\u2066下一步\u2069"))
+
+
+def _with_bidi(stored: StoredChunk) -> StoredChunk:
+    chunk = replace(stored.chunk, text=_bidi(stored.chunk.text), title=_bidi(stored.chunk.title))
+    figures = tuple(replace(f, chunk_id=chunk.id) for f in extract_figures(
+        chunk.text, issue_date=chunk.issue_date, place=chunk.place))
+    return StoredChunk(chunk, stored.terms, figures)
 
 
 def _shown(text: str) -> None:
@@ -214,6 +227,7 @@ def test_a_file_name_with_a_bidi_override_is_shown_without_it(bidi_answer: Answe
 
 
 def test_the_cli_prints_no_bidi_override(bidi_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert all("\u202e" not in s.chunk.text + s.chunk.title for s in stored_chunks(bidi_db))  # gone at ingest
     for flags in ([], ["--json"], ["--explain"]):
         rc, out, err = run_cli(capsys, "--db", bidi_db, "ask", *flags, JIADING_QUESTION)
         assert rc == 0, err
