@@ -10,8 +10,8 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import closing
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any
 
@@ -349,3 +349,30 @@ def stored_chunks(db: Path) -> list[Any]:
                               issue=r[8] or None, issue_period=r[9]),
                         tuple(r[10].split()), tuple(figures.get(r[0], ())))
             for r in chunk_rows]
+
+
+@asynccontextmanager
+async def running_bot(fake: Any, db: Path, admins: frozenset[int] = frozenset({7001}),
+                      limits: Any = None) -> AsyncIterator[Any]:
+    """The real bot Application polling the fake Bot API, started as run_polling starts it (post_init included) and
+    stopped cleanly afterwards."""
+    from bot.settings import BotSettings
+    from bot.telegram_app import build_application
+    from fakebot import TOKEN
+    from index import LIMITS
+
+    settings = BotSettings(token=TOKEN, admin_ids=admins, base_url=fake.base_url, base_file_url=fake.base_file_url,
+                           limits=limits or LIMITS)
+    app = build_application(settings, db)
+    async with app:
+        assert app.post_init is not None
+        assert app.post_shutdown is not None
+        await app.post_init(app)
+        await app.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
+        await app.start()
+        try:
+            yield app
+        finally:
+            await app.updater.stop()  # type: ignore[union-attr]
+            await app.stop()
+            await app.post_shutdown(app)

@@ -129,33 +129,17 @@ def test_an_upload_to_the_bot_over_the_character_limit_is_refused_and_stores_not
     import shutil
     from dataclasses import replace
 
-    from bot.settings import BotSettings
-    from bot.telegram_app import build_application
-    from fakebot import TOKEN
-    from helpers import counts
+    from helpers import counts, running_bot
 
     db = Path(shutil.copy(sample_db, tmp_path / "bot.db"))
     before = counts(db)
     admin = 7001
-    settings = BotSettings(token=TOKEN, admin_ids=frozenset({admin}), base_url=fake.base_url,
-                           base_file_url=fake.base_file_url, limits=replace(LIMITS, max_chars=20_000))
 
     async def main() -> str:
-        app = build_application(settings, db)
-        async with app:
-            assert app.post_init is not None
-            assert app.post_shutdown is not None
-            await app.post_init(app)
-            await app.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
-            await app.start()
-            try:
-                fake.send_document(run_on(3000).encode(), "run-on.txt", user_id=admin)
-                await fake.wait_for(lambda: any("未收录" in m["text"] for m in fake.sent(admin)))
-                return str(fake.sent(admin)[-1]["text"])
-            finally:
-                await app.updater.stop()  # type: ignore[union-attr]
-                await app.stop()
-                await app.post_shutdown(app)
+        async with running_bot(fake, db, frozenset({admin}), replace(LIMITS, max_chars=20_000)):
+            fake.send_document(run_on(3000).encode(), "run-on.txt", user_id=admin)
+            await fake.wait_for(lambda: any("未收录" in m["text"] for m in fake.sent(admin)))
+            return str(fake.sent(admin)[-1]["text"])
 
     text = asyncio.run(main())
     assert "20,000" in text

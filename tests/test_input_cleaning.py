@@ -22,9 +22,7 @@ from bot.explain import explain
 from bot.messages import answer_blocks, more_blocks, pack, source_blocks
 from bot.question import has_content
 from bot.render import render_plain, to_json
-from bot.settings import BotSettings
-from bot.telegram_app import build_application
-from fakebot import TOKEN, FakeBotAPI
+from fakebot import FakeBotAPI
 from helpers import (
     JIADING_QUESTION,
     JIADING_TEXT,
@@ -34,6 +32,7 @@ from helpers import (
     ingest_one,
     query,
     run_cli,
+    running_bot,
     segmenter,
     stored_chunks,
 )
@@ -286,24 +285,11 @@ def test_an_upload_with_an_odd_name_is_cleaned_before_it_is_shown_stored_or_logg
         fake: FakeBotAPI, sample_db: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     db = Path(shutil.copy(sample_db, tmp_path / "bot.db"))
     admin = 7001
-    settings = BotSettings(token=TOKEN, admin_ids=frozenset({admin}), base_url=fake.base_url,
-                           base_file_url=fake.base_file_url)
 
     async def scenario() -> None:
-        app = build_application(settings, db)
-        async with app:
-            assert app.post_init is not None
-            assert app.post_shutdown is not None
-            await app.post_init(app)
-            await app.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
-            await app.start()
-            try:
-                fake.send_document(JIADING_TEXT.encode(), ODD_NAME.replace("\x01", "\x00"), user_id=admin)
-                await fake.wait_for(lambda: len(fake.sent(admin)) >= 2)
-            finally:
-                await app.updater.stop()  # type: ignore[union-attr]
-                await app.stop()
-                await app.post_shutdown(app)
+        async with running_bot(fake, db, frozenset({admin})):
+            fake.send_document(JIADING_TEXT.encode(), ODD_NAME.replace("\x01", "\x00"), user_id=admin)
+            await fake.wait_for(lambda: len(fake.sent(admin)) >= 2)
 
     with caplog.at_level(logging.INFO):
         asyncio.run(scenario())

@@ -14,8 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +24,18 @@ from telegram.ext import Application
 import index.ingest as ingest_module
 from bot.health import heartbeat_path
 from bot.messages import ANSWER_CHARS, utf16_len
-from bot.settings import BotSettings
-from bot.telegram_app import build_application
 from bot.throttle import BURST, SLOW_DOWN, WAITING
 from fakebot import TOKEN, FakeBotAPI
-from helpers import JIADING_FIGURE, JIADING_NAME, JIADING_QUESTION, JIADING_TEXT, SAMPLE_NAME, counts, query
+from helpers import (
+    JIADING_FIGURE,
+    JIADING_NAME,
+    JIADING_QUESTION,
+    JIADING_TEXT,
+    SAMPLE_NAME,
+    counts,
+    query,
+    running_bot,
+)
 
 ADMIN = 7001
 USER = 1001
@@ -40,23 +46,9 @@ def db(sample_db: Path, tmp_path: Path) -> Path:
     return Path(shutil.copy(sample_db, tmp_path / "bot.db"))
 
 
-@asynccontextmanager
-async def running(fake: FakeBotAPI, db: Path, admins: frozenset[int] = frozenset({ADMIN})) -> AsyncIterator[Application]:
+def running(fake: FakeBotAPI, db: Path, admins: frozenset[int] = frozenset({ADMIN})) -> Any:
     """The bot, started as run_polling would start it (post_init included), stopped cleanly afterwards."""
-    settings = BotSettings(token=TOKEN, admin_ids=admins, base_url=fake.base_url, base_file_url=fake.base_file_url)
-    app = build_application(settings, db)
-    async with app:
-        assert app.post_init is not None
-        assert app.post_shutdown is not None
-        await app.post_init(app)
-        await app.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
-        await app.start()
-        try:
-            yield app
-        finally:
-            await app.updater.stop()  # type: ignore[union-attr]
-            await app.stop()
-            await app.post_shutdown(app)
+    return running_bot(fake, db, admins)
 
 
 def run(fake: FakeBotAPI, db: Path, scenario: Callable[[Application], Any], **kwargs: Any) -> None:
