@@ -104,7 +104,8 @@ _CURRENCY = re.compile(r"(?:HK|NT|US|S|A|C)?[$＄]$|[￥¥€£]$")
 _YEAR = re.compile(r"(?<![\d.])(?P<y>1\d{3}|20\d{2})\s*年(?!代)")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]?")
 SENTENCE_CHARS = 300  # the longest sentence a figure is read in (prose runs far shorter: 1 in 10,000 is longer)
-_NUMBER_CHAR = re.compile(r"[\d.,%]")
+_NUMBER_CHAR = re.compile(r"[\d.,:%]")
+_NUMBER_BACK_OFF = 20  # characters a cut steps back to keep a number whole (the longest is far shorter)
 _CLAUSE_BREAK = re.compile(r"[，,、：:（）()“”\s]")
 # a period: a year (2022年, 今年), a part of one (上半年, 1至5月), or a year and its part (今年1-5月, 2022年上半年)
 _CN_MONTH = r"(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"
@@ -183,14 +184,23 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def _bounded(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Cut text[start:end] into pieces of at most SENTENCE_CHARS, after a comma where one falls in the second half."""
     while end - start > SENTENCE_CHARS:
-        limit = start + SENTENCE_CHARS
-        comma = max(text.rfind(c, start + SENTENCE_CHARS // 2, limit) for c in "，,、；;：:")
-        cut = comma + 1 if comma >= 0 else limit
-        while comma < 0 and cut > start + 1 and _NUMBER_CHAR.match(text[cut - 1]) and _NUMBER_CHAR.match(text[cut]):
-            cut -= 1  # not inside a number
+        cut = _cut(text, start + SENTENCE_CHARS // 2, start + SENTENCE_CHARS)
         yield start, cut
         start = cut
     yield start, end
+
+
+def _cut(text: str, low: int, limit: int) -> int:
+    """Where to cut before limit: after the last comma from low on that is no number's (12,345 and 10:30 are whole),
+    else at limit, stepping back before a number that stands across it (never far: a run of digits is cut)."""
+    for at in range(limit - 1, low - 1, -1):
+        mark = text[at]
+        if mark in "，、；：" or (mark in ",;:" and not (text[at - 1].isdigit() and text[at + 1].isdigit())):
+            return at + 1
+    for cut in range(limit, limit - _NUMBER_BACK_OFF, -1):
+        if not (_NUMBER_CHAR.match(text[cut - 1]) or _NUMBER_CHAR.match(text[cut])):
+            return cut  # a number and its unit stay together: 12,345,678件 is not cut at 678|件
+    return limit
 
 
 # a list item's number is an enumeration mark, not a figure

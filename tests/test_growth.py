@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from helpers import ask_all, db_fingerprint, docx_bytes, ingest_files, ingest_one, run_cli
-from index import LIMITS, sentences
+from index import LIMITS, extract_figures, sentences
 from index.figures import SENTENCE_CHARS
 from index.snapshot import open_library
 
@@ -144,3 +144,21 @@ def test_an_upload_to_the_bot_over_the_character_limit_is_refused_and_stores_not
     text = asyncio.run(main())
     assert "20,000" in text
     assert counts(db) == before
+
+
+def test_a_cut_never_falls_inside_a_number_with_commas_or_a_time() -> None:
+    for before, number in (("累计完成快递业务量", "12,345,678件"), ("于", "10:30")):
+        for shift in range(-12, 4):  # the number standing across the limit at every place
+            text = "青浦局" + "推进网点建设" * 48 + "网" * (6 + shift) + before + number + "，" + "持续推进" * 20 + "。"
+            assert len(text) > SENTENCE_CHARS
+            assert any(number in piece for piece in sentences(text)), (number, shift)
+    [figure] = [f for f in extract_figures("青浦局" + "推进网点建设" * 48 + "累计完成快递业务量12,345,678件，持续推进。")
+                if f.unit == "件"]
+    assert figure.value == 12_345_678
+
+
+def test_a_run_of_digits_is_cut_into_full_pieces_not_one_character_at_a_time() -> None:
+    # stepping back out of a number one character at a time made 80,000 digits take seconds (pieces of 1)
+    pieces = sentences("1" * 30_000)
+    assert len(pieces) <= 30_000 // (SENTENCE_CHARS - 20) + 1
+    assert "".join(pieces) == "1" * 30_000
