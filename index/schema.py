@@ -95,12 +95,18 @@ ALTER TABLE bulletins ADD COLUMN issue_period TEXT;
 """
 
 # A figure refers to its sentence by where it stands in its chunk's text instead of holding a copy: a run-on
-# sentence of thousands of figures made storage grow with the square of the text. The rows are re-derived when
-# next opened (the rules version went up with it), which fills the new columns.
+# sentence of thousands of figures made storage grow with the square of the text. The spans are found from the
+# copies before they go (a heading joined across its line break is not found: then the whole chunk), so a database
+# that is loaded without being re-derived first (a restored backup, a running bot's reload) still answers; the rules
+# version went up with it, so the next `ask` or start re-derives every row.
 _M007 = """
-ALTER TABLE figures DROP COLUMN sentence;
 ALTER TABLE figures ADD COLUMN sentence_start INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE figures ADD COLUMN sentence_end INTEGER NOT NULL DEFAULT 0;
+UPDATE figures SET (sentence_start, sentence_end) = (
+    SELECT CASE WHEN at > 0 THEN at - 1 ELSE 0 END, CASE WHEN at > 0 THEN at - 1 + length(figures.sentence)
+                                                         ELSE length(text) END
+    FROM (SELECT instr(c.text, figures.sentence) AS at, c.text FROM chunks c WHERE c.id = figures.chunk_id));
+ALTER TABLE figures DROP COLUMN sentence;
 """
 
 # Append-only: migration N is MIGRATIONS[N - 1]. Never edit one that has shipped.
