@@ -20,7 +20,8 @@ log = logging.getLogger("bulletin.telegram")
 BURST = 8  # updates one person may send at once and have handled at once (a few questions pasted together)
 PER_SECOND = 1.0  # after the burst, one a second: the pace Telegram allows the bot in one chat
 WAITING = 4  # after the burst, this many wait their turn; more are dropped and the sender is told, once
-CONCURRENT = 256  # updates handled at once (PTB's concurrent_updates=True); a waiting update holds one
+CONCURRENT = 256  # updates handled at once (PTB's concurrent_updates=True), taken only once an update's turn comes
+_UNBOUNDED = 1_000_000  # PTB's own limit, taken before an update is looked at: so high that it never binds
 FORGET_AT = 10_000  # people remembered before those with a full allowance are forgotten
 SLOW_DOWN = "消息太多了：前面的问题我会依次回答，之后的没有处理，请稍等几秒再问。"
 _ADDRESSED = filters.COMMAND | filters.Entity(MessageEntity.MENTION)
@@ -43,7 +44,10 @@ class FairUpdateProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int = CONCURRENT, *, burst: int = BURST,
                  per_second: float = PER_SECOND, waiting: int = WAITING) -> None:
-        super().__init__(max_concurrent_updates)
+        # PTB takes a slot of its limit before do_process_update decides anything, so a flood's waiting and dropped
+        # updates would fill it (22 flooding people hold 256 slots): its limit never binds, ours is taken after
+        super().__init__(_UNBOUNDED)
+        self._running = asyncio.Semaphore(max_concurrent_updates)
         self.interval = 1.0 / per_second
         self.burst = burst
         self.waiting = waiting
@@ -59,8 +63,9 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             await self._tell(update, user)
             return
         if delay > 0:
-            await asyncio.sleep(delay)
-        await coroutine
+            await asyncio.sleep(delay)  # waiting holds no slot
+        async with self._running:
+            await coroutine
 
     def admit(self, user: int, now: float) -> float | None:
         """How long the user's update must wait for its turn, or None if it is dropped."""
