@@ -250,6 +250,17 @@ DATABASE_GONE = ("数据库文件在机器人运行期间被删除或替换，�
 
 _REFUSALS = {"UnsupportedFile": "不支持的文件类型", "UnreadableFile": "文件无法读取",
              "EmptyDocument": "文件里没有可用的正文"}
+# the reader's and the store's reasons, said in Chinese (the others still pass through as they are written)
+_REASONS = ((re.compile(r"it holds more than ([\d,]+) characters of text"), "文字超过 {0} 字的上限（BULLETIN_MAX_CHARS），"
+             "一期简报远没有这么多：请拆分文件或检查内容"),)
+
+
+def _reason(reason: str) -> str:
+    """A refusal's reason in Chinese where it is known."""
+    for pattern, chinese in _REASONS:
+        if m := pattern.match(reason):
+            return chinese.format(*m.groups())
+    return reason
 
 
 def ingest_blocks(result: IngestResult) -> list[tuple[str, str]]:
@@ -265,7 +276,7 @@ def ingest_blocks(result: IngestResult) -> list[tuple[str, str]]:
     if result.status == "unchanged":
         return [_block(f"未重复收录 {result.document}", "b"), _block(f"内容与已收录的简报相同（{result.reason}）。")]
     kind = _REFUSALS.get(result.error, "未能收录")
-    return [_block(f"未收录 {result.document}", "b"), _block(f"{kind}：{result.reason}")]
+    return [_block(f"未收录 {result.document}", "b"), _block(f"{kind}：{_reason(result.reason)}")]
 
 
 ISSUES_SHOWN = 30  # a chat is no place for a long table: the command line lists them all

@@ -142,7 +142,8 @@ def test_an_upload_to_the_bot_over_the_character_limit_is_refused_and_stores_not
             return str(fake.sent(admin)[-1]["text"])
 
     text = asyncio.run(main())
-    assert "20,000" in text
+    assert "文字超过 20,000 字的上限" in text
+    assert "it holds" not in text  # no English inside the Chinese reply
     assert counts(db) == before
 
 
