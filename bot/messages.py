@@ -68,7 +68,7 @@ def _parts(text: str, limit: int) -> list[str]:
     return parts
 
 
-_NOTHING = "（无可显示的内容）"
+NOTHING_SHOWN = "（无可显示的内容）"
 
 
 def pack(blocks: Sequence[tuple[str, str]], limit: int = LIMIT) -> list[str]:
@@ -76,7 +76,7 @@ def pack(blocks: Sequence[tuple[str, str]], limit: int = LIMIT) -> list[str]:
     # every message passes here: what documents and users wrote loses its invisible characters (a bidi override,
     # U+202E, would flip how a figure reads), once for all the blocks
     blocks = [(strip_invisible(plain), strip_invisible(markup)) for plain, markup in blocks]
-    messages = _pack_all(blocks, limit) or [_NOTHING]  # only invisible characters: still one message to send
+    messages = _pack_all(blocks, limit) or [NOTHING_SHOWN]  # only invisible characters: still one message to send
     if len(messages) > MAX_MESSAGES:
         # packed again with room for the note, so the cut message too stays within the limit
         kept = _pack_all(blocks, limit - utf16_len(_CUT))[:MAX_MESSAGES]
