@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 
+from index.sanitize import strip_invisible
+
 CJK = "\u3400-\u9fff\uf900-\ufaff"
 # a list item's number: 1.住房, 2、市场, 1.2023年10月, （3）城管, （一）总体, 一、受理 (not the 2. of 2.5万元)
 # the words that join a list's items: 金海街道、南桥镇和奉城镇
@@ -12,8 +14,6 @@ LIST_JOINER = r"、以及|、|和|及|与|以及"
 LIST_MARK = r"(?:\d{1,2}(?:、|[.．](?!\d)|[.．](?=(?:19|20)\d\d年))|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}[、．.])"
 CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’—…·《》〈〉「」『』【】"
 
-_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad\u202a-\u202e\u2066-\u2069]")  # bidi ones too
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _ODD_SPACE = re.compile("[\u00a0\u2000-\u200a\u3000\u202f\u205f]")
 _FULLWIDTH_CHARS = [chr(c) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]]
 _FULLWIDTH = str.maketrans({c: chr(ord(c) - 0xFEE0) for c in _FULLWIDTH_CHARS})
@@ -26,9 +26,9 @@ def sentence_text(text: str, start: int, end: int) -> str:
 
 def normalize_chars(text: str) -> str:
     """Normalise characters: newlines, zero-width and control characters, odd spaces, full-width digits."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ZERO_WIDTH.sub("", text)
-    text = _CONTROL.sub("", text)
+    # one list of invisible characters for bulletins, questions and replies (zero-width, bidi, controls); a form
+    # feed is a page break, so a line break
+    text = strip_invisible(text.replace("\f", "\n"))
     text = _ODD_SPACE.sub(" ", text)
     # translating looks every character up: only text that has a full-width letter or digit needs it
     return text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
