@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.bench_report import Report, figures, machine
 from bot.synthetic import Corpus, questions, run_on_text, write_corpus
-from index import BulletinError
+from index import BulletinError, index_root
 
 WARM_UP = 20  # questions asked before timing: first-use costs (caches, lazy imports) are not per-question latency
 STARTUP_RUNS = 3  # warm start-ups after the first; their median is reported
@@ -167,7 +167,7 @@ def _run_on(workdir: Path, env: dict[str, str]) -> dict[str, float]:
 
 def stored_bytes(db: Path) -> int:
     """Bytes a database takes on disk: the file, its WAL and its saved index."""
-    index = db.with_name(db.name + ".index")
+    index = index_root(db)
     files = [Path(f"{db}{suffix}") for suffix in ("", "-wal")] + (
         [p for p in index.rglob("*") if p.is_file()] if index.is_dir() else [])
     return sum(p.stat().st_size for p in files if p.exists())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.health import Unhealthy, check, heartbeat_path
 from bot.settings import read_health_max_age
-from index import Copied, Probe, Store, StoreError, backup, check_copy, open_library
+from index import Copied, Probe, Store, StoreError, backup, check_copy, index_root, open_library
 
 
 def health(db: Path) -> int:
@@ -35,11 +35,6 @@ def live_files(db: Path) -> list[tuple[Path, str]]:
     return [*files, (heartbeat_path(db), "the running bot's heartbeat")]
 
 
-def index_folder(db: Path) -> Path:
-    """The folder the saved index lives in (index.snapshot.folder_of's parent)."""
-    return db.with_name(db.name + ".index")
-
-
 def refuse_live_file(db: Path, path: Path, use: str) -> None:
     """Refuse a backup target or restore source that is one of the live database's files or in its index folder.
 
@@ -51,7 +46,7 @@ def refuse_live_file(db: Path, path: Path, use: str) -> None:
             if {own, _resolved(own)} & given or _same_file(path, own):
                 raise StoreError(f"{path} is {what} ({_resolved(own)}), not {use}; "
                                  "choose a path away from the database's files")
-        folder = index_folder(base)
+        folder = index_root(base)
         for mine in {folder, _resolved(folder)}:
             if any(p == mine or mine in p.parents for p in given):
                 raise StoreError(f"{path} belongs to the live database's saved index ({mine}), not {use}; "

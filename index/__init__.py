@@ -51,7 +51,7 @@ from index.records import AskedQuestion, Downvoted, FeedbackStats, QuestionStats
 from index.resources import data_path, sample_bulletins
 from index.sanitize import clean_name, clean_text, for_log, one_line, strip_invisible
 from index.segment import Segmenter
-from index.snapshot import open_library
+from index.snapshot import index_root, open_library
 from index.sources import LIMITS, MAX_BYTES, SUFFIXES, Limits, find_documents
 from index.store import Store
 from index.subjects import Subject, same_subject, subjects_in, subjects_of
@@ -115,6 +115,7 @@ __all__ = [
     "find_periods",
     "for_log",
     "format_amount",
+    "index_root",
     "ingest_bytes",
     "ingest_paths",
     "local",

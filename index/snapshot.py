@@ -39,9 +39,14 @@ ABANDONED_SECONDS = 3600  # a temporary folder this old was left by a save that 
 log = logging.getLogger(__name__)
 
 
+def index_root(db: Path) -> Path:
+    """Return the folder a database's saved indexes live in (<db>.index)."""
+    return db.with_name(db.name + ".index")
+
+
 def folder_of(db: Path, key: str) -> Path:
     """Return the snapshot folder for an index state of a database."""
-    return db.with_name(db.name + ".index") / f"{key}-v{FORMAT}"
+    return index_root(db) / f"{key}-v{FORMAT}"
 
 
 async def open_library(store: Store) -> tuple[str, Library]:

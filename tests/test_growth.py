@@ -9,24 +9,20 @@ from typing import Any
 
 import pytest
 
+from bot.bench import stored_bytes as bench_stored_bytes
+from bot.synthetic import run_on_text
 from helpers import ask_all, db_fingerprint, docx_bytes, ingest_files, ingest_one, run_cli
 from index import LIMITS, extract_figures, sentences
 from index.figures import SENTENCE_CHARS
 from index.snapshot import open_library
 
 
-def run_on(figures: int) -> str:
-    """One sentence of many figures, as the probe sent it (闵行局新建网点1个，新建网点2个，……。)."""
-    return "闵行局推进网点建设\n" + "，".join(f"闵行局新建网点{i}个" for i in range(1, figures + 1)) + "。\n"
-
-
 def stored_bytes(db: Path) -> int:
-    """The database's size once its WAL is folded in, and the saved index's."""
+    """What the bench counts (database, WAL, saved index), once the WAL is folded in and free pages dropped."""
     with closing(sqlite3.connect(db)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute("VACUUM")
-    index = db.with_name(db.name + ".index")
-    return db.stat().st_size + sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
+    return bench_stored_bytes(db)
 
 
 def ingest_and_save(tmp_path: Path, name: str, text: str) -> Path:
@@ -50,7 +46,7 @@ def ingest_and_save(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_a_run_on_sentence_is_read_in_pieces_no_longer_than_the_limit() -> None:
-    text = run_on(2000)
+    text = run_on_text(2000)
     pieces = sentences(text)
     assert max(len(p) for p in pieces) <= SENTENCE_CHARS
     assert "".join(pieces) == text.replace("\n", "")  # nothing lost, nothing repeated
@@ -59,14 +55,14 @@ def test_a_run_on_sentence_is_read_in_pieces_no_longer_than_the_limit() -> None:
 
 def test_storage_grows_linearly_with_a_run_on_sentence(tmp_path: Path) -> None:
     # quadratic growth (every figure copying its whole sentence) made 4x the text 16x the bytes
-    small = stored_bytes(ingest_and_save(tmp_path, "small", run_on(1000)))
-    large = stored_bytes(ingest_and_save(tmp_path, "large", run_on(4000)))
+    small = stored_bytes(ingest_and_save(tmp_path, "small", run_on_text(1000)))
+    large = stored_bytes(ingest_and_save(tmp_path, "large", run_on_text(4000)))
     assert large / small < 5.5, (small, large)
-    assert large < 400 * len(run_on(4000)), large  # a few hundred bytes per input character at most
+    assert large < 400 * len(run_on_text(4000)), large  # a few hundred bytes per input character at most
 
 
 def test_a_figure_of_a_run_on_sentence_is_answered_with_its_own_clause(tmp_path: Path) -> None:
-    db = ingest_and_save(tmp_path, "runon", run_on(3000))
+    db = ingest_and_save(tmp_path, "runon", run_on_text(3000))
     with closing(sqlite3.connect(db)) as conn:
         spans = conn.execute("SELECT max(sentence_end - sentence_start), count(*) FROM figures").fetchone()
     assert spans[0] <= SENTENCE_CHARS
@@ -81,7 +77,7 @@ def test_a_text_file_over_the_character_limit_is_refused_and_stores_nothing(
     monkeypatch.setenv("BULLETIN_MAX_CHARS", "20000")
     db = tmp_path / "limit.db"
     big = tmp_path / "big.txt"
-    big.write_text(run_on(3000), encoding="utf-8")  # about 40,000 characters
+    big.write_text(run_on_text(3000), encoding="utf-8")  # about 40,000 characters
     run_cli(capsys, "--db", db, "ingest", tmp_path / "none.txt")  # makes the database (a refusal of its own)
     before = db_fingerprint(db)
     status, out, err = run_cli(capsys, "--db", db, "ingest", big)
@@ -137,7 +133,7 @@ def test_an_upload_to_the_bot_over_the_character_limit_is_refused_and_stores_not
 
     async def main() -> str:
         async with running_bot(fake, db, frozenset({admin}), replace(LIMITS, max_chars=20_000)):
-            fake.send_document(run_on(3000).encode(), "run-on.txt", user_id=admin)
+            fake.send_document(run_on_text(3000).encode(), "run-on.txt", user_id=admin)
             await fake.wait_for(lambda: any("未收录" in m["text"] for m in fake.sent(admin)))
             return str(fake.sent(admin)[-1]["text"])
 
