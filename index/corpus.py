@@ -90,10 +90,7 @@ class Corpus:
             return ()
         chunk_id = int(self.ids[pos])
         text = _slice(self.text, self.text_at, pos)
-        said: dict[tuple[int, int], str] = {}  # a sentence's figures share its one string
-        return tuple(Figure(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
-                            said.get((row[7], row[8])) or said.setdefault((row[7], row[8]),
-                                                                          sentence_text(text, row[7], row[8])),
+        return tuple(Figure(row[0], row[1], row[2], row[3], row[4], row[5], row[6], sentence_text(text, row[7], row[8]),
                             row[9], row[10], row[11], row[12], row[13], row[14], chunk_id, row[15], (row[7], row[8]))
                      for row in rows)
 
