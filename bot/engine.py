@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from bot.answer import Answer, answer
+from bot.model import model_path
 from bot.question import analyze, has_content
 from index import (
     BulletinError,
     Library,
     Segmenter,
-    Stats,
     Store,
     clean_text,
     ingest_paths,
@@ -23,6 +25,7 @@ from index import (
 )
 
 MAX_QUESTION_CHARS = 500
+CACHED_ANSWERS = 2048  # answers kept, most recently asked: a chat repeats its questions (68 of the bench's 300 do)
 NOTHING_INDEXED = "还没有收录任何简报，暂时无法回答。"
 
 
@@ -53,6 +56,10 @@ class Engine:
     def __init__(self, segmenter: Segmenter, library: Library) -> None:
         self.segmenter = segmenter
         self.library = library
+        # an engine answers from one library for life (a reindex builds a new engine), so the question and the
+        # model in use are the whole key
+        self._answers: OrderedDict[tuple[str, str], Answer] = OrderedDict()
+        self._lock = threading.Lock()  # the bot asks from worker threads
 
     @classmethod
     async def load(cls, store: Store, segmenter: Segmenter) -> Engine:
@@ -66,19 +73,29 @@ class Engine:
 
     def ask(self, text: str) -> Answer:
         """Answer one question; raises EmptyQuestion for a question with no words."""
-        question = analyze(normalize_question(text), self.segmenter)
+        key = (normalize_question(text), str(model_path()))  # a model is read once per path
+        with self._lock:
+            if (known := self._answers.get(key)) is not None:
+                self._answers.move_to_end(key)
+                return known
+        question = analyze(key[0], self.segmenter)
         if self.empty:  # not "简报中没有关于青浦的内容": there are no bulletins to have it
             return Answer(question, False, NOTHING_INDEXED, "", None, (), ())
-        return answer(question, self.library)
+        result = answer(question, self.library)
+        with self._lock:
+            self._answers[key] = result
+            if len(self._answers) > CACHED_ANSWERS:
+                self._answers.popitem(last=False)
+        return result
 
 
 async def prepare(store: Store, segmenter: Segmenter, *, sample: bool = False) -> str | None:
     """Make a database ready to ask: re-derive a stale index; with sample, fill a new one with the bundled sample.
 
-    The sample goes only into a database that never held an issue (see never_held_an_issue), so removing every
+    The sample goes only into a database that never held an issue (Store.ever_held_an_issue), so removing every
     issue never brings it back. Returns a one-line notice of what was done, or None.
     """
-    if sample and never_held_an_issue(await store.stats()):
+    if sample and not await store.ever_held_an_issue():
         results = await ingest_paths(store, segmenter, sample_bulletins())
         added = [r.document for r in results if r.status == "added"]
         return f"the database was empty: ingested the bundled sample ({', '.join(added)})" if added else None
@@ -86,15 +103,6 @@ async def prepare(store: Store, segmenter: Segmenter, *, sample: bool = False) -
         kept = f"; kept the old index of {', '.join(done.kept)} (its text no longer parses)" if done.kept else ""
         return f"the index was built by an older version: re-derived {done.issues} issues in {done.seconds:.1f} s{kept}"
     return None
-
-
-def never_held_an_issue(stats: Stats) -> bool:
-    """Whether no issue was ever stored: none is now, indexed or not, and the index never changed.
-
-    A purged issue leaves no row, but every change to the index (an ingest, a remove, a reindex, a restore)
-    records when it happened, and nothing clears that record.
-    """
-    return not stats.issues and not stats.out_of_index and stats.last_ingest is None
 
 
 def default_db() -> Path:
