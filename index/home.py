@@ -12,8 +12,6 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from pypinyin import lazy_pinyin
-
 from index.gazetteer import divisions
 from index.places import SCOPE_WORD, canonical, division, parents, places_in
 
@@ -25,6 +23,8 @@ _LATIN = re.compile(r"[a-z]+")
 @functools.cache
 def _by_pinyin() -> dict[str, tuple[str, ...]]:
     """pinyin of a division's short and full name -> the keys of the divisions so named (丰城 and 凤城 share one)."""
+    from pypinyin import lazy_pinyin  # here: its tables take a sixth of a second to import, and asking never needs them
+
     out: dict[str, list[str]] = {}
     for d in divisions().values():
         for name in {d.short, d.name}:

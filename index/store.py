@@ -370,6 +370,18 @@ class Store:
                 worst = tuple([Downvoted(str(r[0]), str(r[1]), r[2], int(r[3]), int(r[4])) async for r in cur])
         return FeedbackStats(votes=votes, up=up, down=votes - up, most_down=worst)
 
+    async def ever_held_an_issue(self) -> bool:
+        """Tell whether an issue was ever stored: one is now (indexed or not), or the index ever changed.
+
+        A purged issue leaves no row, but every change to the index (an ingest, a remove, a reindex, a restore)
+        records when it happened, and nothing clears that record. Two lookups, whatever the corpus' size.
+        """
+        async with self._snapshot() as db, db.execute(
+                "SELECT EXISTS (SELECT 1 FROM bulletins)"
+                " OR EXISTS (SELECT 1 FROM settings WHERE key = 'index_built_at')") as cur:
+            row = await cur.fetchone()
+        return bool(row and row[0])
+
     async def index_key(self) -> str:
         """Name the index's state: its generation and when it last changed (a restored copy is told apart)."""
         async with self._snapshot() as db:

@@ -88,6 +88,7 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_bulletins(db_copy: P
         for column in ("sentence_start", "sentence_end"):
             conn.execute(f"ALTER TABLE figures DROP COLUMN {column}")
         conn.execute("ALTER TABLE figures ADD COLUMN sentence TEXT NOT NULL DEFAULT ''")
+        conn.execute("DROP INDEX bulletins_derived")
         conn.execute("ALTER TABLE bulletins DROP COLUMN derived_with")
         conn.execute("DROP INDEX bulletins_issue_key")
         for column in ("issue_key", "state", "replaced_by", "issue_period"):
