@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -50,10 +51,12 @@ _RELEVANCE, _ARTICLE, _BEST, _BEST_ARTICLE, _RANK, _INDEXED, _NEWEST = (INDEX[na
 _WHICH_COUNT = re.compile(r"哪几(个|种|位|项|类|部分|条|家|处|座|所)")
 
 
-def answer(question: Question, library: Library, *, look_elsewhere: bool = True) -> Answer:
+def answer(question: Question, library: Library, *, look_elsewhere: bool = True,
+           hits: list[Hit] | None = None) -> Answer:
     """Answer an analysed question from the library. Never raises for lack of an answer.
 
-    With look_elsewhere False, a not-found answer does not look up what other places report (a part of a total).
+    With look_elsewhere False, a not-found answer does not look up what other places report (a part of a total);
+    hits, when given, are the question's search results, found already.
     """
     for place in question.places:
         if not library.mentions(place):
@@ -61,13 +64,14 @@ def answer(question: Question, library: Library, *, look_elsewhere: bool = True)
     if question.wants == "date" and (published := _issue_date(question, library)) is not None:
         return published
     if question.wants == "figure" and (len(question.places) > 1 or len(question.towns) > 1):
-        return combine(question, library, _part)
+        return combine(question, library, _parts)
     if question.wants == "figure" and question.every_place and not question.places and question.content:
         if question.city and (own := _city_wide(question, library)) is not None:
             return own  # 全市共有快递网点1800个: the city's own figure beats a sum of districts
-        return combine(question, library, _part)
+        return combine(question, library, _parts)
     # a place narrows the passages before ranking: a small district's own are not crowded out by a big one's
-    hits = library.search(question.terms, k=HITS, phrase=question.focus, places=question.places)
+    if hits is None:
+        hits = library.search(question.terms, k=HITS, phrase=question.focus, places=question.places)
     if not hits:
         place = "、".join(question.places)
         reason = (f"简报提到了{place}，但没有与这个问题相关的内容。" if place
@@ -125,8 +129,13 @@ def _period_year(chunk: Chunk) -> int | None:
     return found.start.year if found is not None and found.year_known else None
 
 
-def _part(question: Question, library: Library) -> Answer:
-    return answer(question, library, look_elsewhere=False)
+def _parts(parts: Sequence[Question], library: Library) -> list[Answer]:
+    """Answer each place's part of a question over several places, their passages found in one search."""
+    shared = [len(q.places) == 1 and (q.terms, q.focus) == (parts[0].terms, parts[0].focus) for q in parts]
+    searched = library.search_each(parts[0].terms, [q.places[0] for q, s in zip(parts, shared, strict=True) if s],
+                                   k=HITS, phrase=parts[0].focus) if any(shared) else {}
+    return [answer(q, library, look_elsewhere=False, hits=searched[q.places[0]] if s else None)
+            for q, s in zip(parts, shared, strict=True)]
 
 
 def _city_wide(question: Question, library: Library) -> Answer | None:
@@ -271,13 +280,21 @@ def _scored(items: list[FigureHit]) -> list[FigureHit]:
 def _indexed(question: Question, library: Library, listed: set[int], year: int | None) -> list[Chunk]:
     """Return the chunks holding the asked place's figures of the asked measure: the newest issues', the year's."""
     positions, dates = library.measure_chunks([question.measure or ""], places=question.places, exclude=listed)
-    newest = [(int(p), dt.date.fromordinal(int(d)).year if d else None) for p, d in zip(positions, dates, strict=True)]
-    chosen = [p for p, _ in newest[:INDEXED_ISSUES]]
+    chosen = positions[:INDEXED_ISSUES].tolist()
     if year is not None:  # that year's issues first, then the next year's (which report the year's totals)
-        of_year = sorted(((p, y) for p, y in newest[INDEXED_ISSUES:] if y in (year, year + 1)),
+        # the years of only the dates that can be that year or the next (a date per chunk cost a 全市 question 5%)
+        lo, hi = _new_year(year), _new_year(year + 2)
+        rest, days = positions[INDEXED_ISSUES:], dates[INDEXED_ISSUES:]
+        near = (days >= lo) & (days < hi)
+        of_year = sorted(((int(p), dt.date.fromordinal(int(d)).year) for p, d in zip(rest[near], days[near], strict=True)),
                          key=lambda py: py[1] != year)
         chosen += [p for p, _ in of_year[:INDEXED_ISSUES]]
     return [library.chunk_at(p) for p in chosen]
+
+
+def _new_year(year: int) -> int:
+    """Return the ordinal of a year's first day (of any year asked: 0 is before every date, 10000 after)."""
+    return dt.date.max.toordinal() + 1 if year > dt.MAXYEAR else dt.date(max(year, dt.MINYEAR), 1, 1).toordinal()
 
 
 def _distinct(scored: list[FigureHit]) -> list[FigureHit]:

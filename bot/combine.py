@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -33,7 +33,7 @@ _SUFFIXES = ("总数", "总量", "总额", "数量", "人数", "数")
 _PASSAGE = [i for i, name in enumerate(FEATURES) if name in PASSAGE_FEATURES]
 PER_PLACE = 24  # of each district's figures of a measure, the newest so many are looked at
 
-Ask = Callable[[Question, Library], Answer]
+Ask = Callable[[Sequence[Question], Library], list[Answer]]  # each place's part of a question, answered
 
 
 def kind_of_count(fig: Figure) -> str:
@@ -137,8 +137,9 @@ def combine(question: Question, library: Library, ask: Ask) -> Answer:
     if not places:  # 各区: the districts the figure index has this measure for
         having = {place for _, fig in measured(question, library) for place in fig.places[:1]}
         places = tuple(p for p in library.corpus.places if p in having and local(p))  # districts, counties
-    answers = {p: ask(replace(question, places=(canonical(p) or p,), towns=(p,) if p in TOWNS else (),
-                              every_place=False, city=False), library) for p in places}
+    asked = [replace(question, places=(canonical(p) or p,), towns=(p,) if p in TOWNS else (), every_place=False,
+                     city=False) for p in places]
+    answers = dict(zip(places, ask(asked, library), strict=True))
     # 新增多少: a place whose best figure is a total has no 新增 figure to give
     found = {p: a for p, a in answers.items() if a.found and a.figures
              and (question.qualifier != "新增" or kind_of_count(a.figures[0].figure) == "new")}

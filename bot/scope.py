@@ -44,8 +44,9 @@ def set_aside(question: Question, scored: list[FigureHit], weights: dict[str, fl
         # 2021年新增 is not answered by 2022年新增: a figure dated to another year is set aside
         other_years = [f for f in scored if year_of(f.figure, f.chunk.issue_date) not in (None, asked_year)]
         scored = [f for f in scored if f not in other_years]
-    owners = [_owners(f) for f in scored]
-    if question.subjects and question.wants == "figure" and any(_named(question.subjects, own) for own in owners):
+    # whose each figure is, read only when a subject is asked (reading it is a tenth of a 全市 question's time)
+    owners = [_owners(f) for f in scored] if question.subjects and question.wants == "figure" else []
+    if owners and any(_named(question.subjects, own) for own in owners):
         # 棠浦镇重复派发了几件: not 市监局's 1件 (a figure of another subject), and in a list or table of several
         # subjects its own 其中棠浦镇2件, not the whole's 5件 (in a text about it alone, every sentence may open with its
         # name, so there a figure naming nobody stays)

@@ -199,6 +199,38 @@ class Postings:
         best = np.lexsort((found, -scores))[:k]  # best first, ties by position
         return list(zip(found[best].tolist(), scores[best].tolist(), strict=True))
 
+    def dense(self, terms: Sequence[str]) -> tuple[Floats, float]:
+        """Return every chunk's score but the constant part (0.0 for a chunk with none of the terms), and that part.
+
+        The terms are added in top()'s order, so each chunk's sum is the very float top() computes: a search among
+        any positions can then take its k best from these scores (top_among) instead of adding the lists again.
+        """
+        ids = [t for t in map(self.vocab.get, terms) if t is not None]
+        acc = np.zeros(self.n_chunks, dtype=np.float64)
+        weight: dict[int, int] = {}
+        for t in ids:
+            weight[t] = weight.get(t, 0) + 1
+        for t in sorted(weight, key=lambda t: (-weight[t] * float(self.maxc[t]), t)):
+            docs, contrib = self._postings(t, None)
+            acc[docs] += contrib if weight[t] == 1 else weight[t] * contrib
+        return acc, sum(float(self.idf[t]) * DELTA for t in ids)
+
+    @staticmethod
+    def top_among(scores: tuple[Floats, float], k: int, among: npt.ArrayLike) -> list[tuple[int, float]]:
+        """Return top(terms, k, among)'s result from the terms' dense() scores."""
+        acc, const = scores
+        at = np.asarray(among).astype(np.intp)
+        if k <= 0 or not len(at):
+            return []
+        partial = acc[at]
+        held = partial > 0.0  # only a chunk holding a term is a hit
+        found, total = at[held], partial[held] + const
+        if len(found) > 4 * k:
+            keep = total >= np.partition(total, len(total) - k)[len(total) - k]
+            found, total = found[keep], total[keep]
+        best = np.lexsort((found, -total))[:k]
+        return list(zip(found[best].tolist(), total[best].tolist(), strict=True))
+
     def _candidates(self, acc: Floats, touched: list[Ints], floor: float) -> Ints:
         """Return the sorted positions of the chunks in the touched lists whose partial score is above floor."""
         floor = max(floor, 0.0)  # every contribution is positive: a touched chunk's partial score is above 0
