@@ -119,6 +119,7 @@ def _measure(options: Options, workdir: Path, progress: Callable[[str], None]) -
     return Report(args=args, machine=machine(load_start), corpus=corpus, stored=stored,
                   figures=figures(corpus, stored, (ingest_s, ingest_cpu), startups, ask, naive, growth), samples={
                       "startup_s": [s for s, _ in startups], "ask_ms": ask["ms"], "ask_cpu_ms": ask["cpu_ms"],
+                      "ask_shapes": ask["shapes"], "ask_repeated": ask["repeated"],
                       "naive_ms": naive["ms"] if naive else [], "naive_ask_ms": naive["ask_ms"] if naive else [],
                       "questions": timed})
 

@@ -2,8 +2,8 @@
 
     python -m bot.bench_probe DB < {"warm": [...], "timed": [...], "naive": K}
 
-prints one JSON object: the per-question milliseconds, and the memory at each step. The naive BM25 is built
-after the asking's memory is taken, and timed beside the whole ask of the same questions.
+prints one JSON object: the per-question milliseconds, shapes and repeats, and the memory at each step. The naive
+BM25 is built after the asking's memory is taken, and timed beside the whole ask of the same questions.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from rank_bm25 import BM25Plus
 
 from bot.answer import HITS, answer
 from bot.engine import Engine, normalize_question, prepare
-from bot.question import analyze
+from bot.question import Question, analyze
 from bot.render import to_json
 from index import Segmenter, Store
 
+SHAPES = ("one place", "several places", "every place", "word")  # the order the report shows them in
+_FIGURE_WANTS = ("figure", "code", "date", "year", "month", "ordinal")  # the rest ask for words: a name, a passage
 NAIVE_K1 = 1.2  # the searcher's k1: the naive baseline ranks as the app's first searcher did
 _INDEXED_TOKENS = ("SELECT c.tokens FROM chunks c JOIN articles a ON a.id = c.article_id"
                    " JOIN bulletins b ON b.id = a.bulletin_id WHERE b.state = 'indexed' ORDER BY c.id")
@@ -40,6 +42,28 @@ def memory() -> dict[str, float] | None:
         return None
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
     return {"rss_mb": int(fields["VmRSS"].split()[0]) / 1024, "peak_mb": int(fields["VmHWM"].split()[0]) / 1024}
+
+
+def shape_of(question: Question) -> str:
+    """The question's shape, one of SHAPES: a word asked for, every place (全市/各区), several places or one."""
+    if question.wants not in _FIGURE_WANTS:
+        return "word"
+    if question.every_place and not question.places:
+        return "every place"
+    if len(question.places) > 1 or len(question.towns) > 1:
+        return "several places"
+    return "one place"
+
+
+def repeated(warm: Sequence[str], timed: Sequence[str]) -> list[bool]:
+    """For each timed question, whether it was asked before (warm-up included): the engine answers it from its cache."""
+    seen = {normalize_question(text) for text in warm}
+    out = []
+    for text in timed:
+        key = normalize_question(text)  # the engine's cache key
+        out.append(key in seen)
+        seen.add(key)
+    return out
 
 
 async def load_engine(db: Path) -> Engine:
@@ -71,7 +95,9 @@ def probe(db: Path, warm: Sequence[str], timed: Sequence[str], naive: int) -> di
         ms.append((time.perf_counter() - started) * 1000)
         cpu_ms.append((time.thread_time() - cpu) * 1000)
         found += answer.found
+    shapes = [shape_of(analyze(normalize_question(text), engine.segmenter)) for text in timed]  # after the timing
     result = {"load_s": load_s, "ms": ms, "cpu_ms": cpu_ms, "found": found, "slowest": timed[ms.index(max(ms))],
+              "shapes": shapes, "repeated": repeated(warm, timed),
               "memory": {"imported": imported, "loaded": loaded, "asked": memory()}, "stages": stages(engine, timed)}
     if naive:
         result["naive"] = probe_naive(db, engine, timed[:naive])
@@ -126,7 +152,7 @@ def probe_naive(db: Path, engine: Engine, questions: Sequence[str]) -> dict[str,
         bm25.get_scores(question_terms)
         ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        engine.ask(question)
+        Engine(engine.segmenter, engine.library).ask(question)  # a new engine: not from the cache of the timing
         ask_ms.append((time.perf_counter() - started) * 1000)
     return {"build_s": build_s, "chunks": chunks, "ms": ms, "ask_ms": ask_ms,
             "memory": {"before": before, "built": built}}

@@ -23,6 +23,13 @@ class Measured:
     value: float | None
     spec: str  # how the table formats it
     how: str  # how it was measured, in a few words
+    more: tuple[tuple[str, float | None], ...] = ()  # further figures on the same row, by key: p95 and p99 after p50
+
+    def shown(self) -> str:
+        """The value (and the row's further figures, after slashes) as the table shows it; - when not measured."""
+        values = (self.value, *(v for _, v in self.more))
+        return "-" if all(v is None for v in values) else " / ".join(
+            "-" if v is None else format(v, self.spec) for v in values)
 
 
 @dataclass(frozen=True)
@@ -50,25 +57,31 @@ class Report:
             f"stored   {s['issues']:,} issues, {s['articles']:,} articles, {s['chunks']:,} chunks, "
             f"{s['figures']:,} figures",
             "",
-            f"{'figure':<26} {'value':>10}  how it is measured",
         ]
-        for f in self.figures:
-            shown = "-" if f.value is None else format(f.value, f.spec)
-            out.append(f"{f.label:<26} {shown:>10}  {f.how}")
+        named = max(26, *(len(f.label) for f in self.figures))
+        wide = max(10, *(len(f.shown()) for f in self.figures))
+        out.append(f"{'figure':<{named}} {'value':>{wide}}  how it is measured")
+        out += [f"{f.label:<{named}} {f.shown():>{wide}}  {f.how}" for f in self.figures]
         return "\n".join(out)
 
     def as_json(self) -> dict[str, Any]:
         """Every figure by key, with the run's arguments, machine, corpus and samples."""
         return {"args": self.args, "machine": self.machine,
                 "corpus": {**asdict(self.corpus), "folder": str(self.corpus.folder)}, "stored": self.stored,
-                "figures": {f.key: f.value for f in self.figures},
-                "labels": {f.key: f"{f.label}: {f.how}" for f in self.figures}, "samples": self.samples}
+                "figures": {key: value for f in self.figures for key, value in ((f.key, f.value), *f.more)},
+                "labels": {key: f"{f.label}: {f.how}" for f in self.figures
+                           for key in (f.key, *(k for k, _ in f.more))},
+                "samples": self.samples}
 
 
 _STAGES = ("the question analysed: normalised, cut by jieba, its cues read",
            "one BM25 search with phrase re-ranking, as the answer's first",
            "the answer chosen: its searches, the figure index, each figure scored",
            "the answer rendered as --json")
+SHAPE_MEANINGS = {"one place": "one district or town named, or none",  # bot.bench_probe.SHAPES, in its order
+                  "several places": "two or more districts or towns named",
+                  "every place": "全市/各区 with no district named",
+                  "word": "a name, a list or a passage asked for, not a figure"}
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -109,6 +122,9 @@ def figures(corpus: Corpus, stored: dict[str, int], ingest: tuple[float, float],
         Measured("ask_cpu_p50_ms", "ask CPU p50 (ms)", percentile(ask["cpu_ms"], 50), ".1f",
                  "the asking thread's CPU time (wall minus it: waiting for a CPU)"),
         Measured("ask_found", "answers found", ask["found"], ",.0f", f"of {len(ms)} (the rest: a not-found answer)"),
+        Measured("ask_repeated", "repeated questions", sum(ask["repeated"]), ",.0f",
+                 f"of {len(ms)}, asked before (warm-up included): answered from the engine's cache"),
+        *_shapes(ms, ask["shapes"], ask["repeated"]),
         *(Measured(f"stage_{name}_ms", f"  {name} p50 (ms)", percentile(part, 50), ".2f",
                    f"{how_stage} ({statistics.mean(part) / sum(map(statistics.mean, ask['stages'].values())):.0%}"
                    " of the mean)")
@@ -138,6 +154,21 @@ def figures(corpus: Corpus, stored: dict[str, int], ingest: tuple[float, float],
         Measured("peak_rss_naive_mb", "peak RSS with naive (MB)", None if built is None else built["peak_mb"],
                  ",.0f", "VmHWM of the child once it is built"),
     ]
+
+
+def _shapes(ms: Sequence[float], shapes: Sequence[str], repeated: Sequence[bool]) -> list[Measured]:
+    """Ask p50/p95/p99 of each shape of question (bot.bench_probe.shape_of), one row each."""
+    out = []
+    for shape, meaning in SHAPE_MEANINGS.items():
+        asked = [(t, again) for t, s, again in zip(ms, shapes, repeated, strict=True) if s == shape]
+        times = [t for t, again in asked if not again]  # a repeat comes from the cache: its shape costs nothing
+        key = f"ask_{shape.replace(' ', '_')}"
+        p50, p95, p99 = (percentile(times, q) if times else None for q in (50, 95, 99))
+        how = (f"{len(asked)} question{'' if len(asked) == 1 else 's'}"
+               f" ({sum(again for _, again in asked)} repeated, left out): {meaning}")
+        out.append(Measured(f"{key}_p50_ms", f"ask p50/p95/p99 {shape} (ms)", p50, ".1f", how,
+                            more=((f"{key}_p95_ms", p95), (f"{key}_p99_ms", p99))))
+    return out
 
 
 def _growth(corpus: Corpus, ingest_s: float, growth: dict[str, float]) -> list[Measured]:

@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench_report import percentile
-from bot.synthetic import MARKER, issue_text, make_issue, questions, write_corpus
+import helpers
+from bot.bench_probe import SHAPES, repeated, shape_of
+from bot.bench_report import SHAPE_MEANINGS, Report, figures, percentile
+from bot.engine import normalize_question
+from bot.question import analyze
+from bot.synthetic import MARKER, Corpus, issue_text, make_issue, questions, write_corpus
 from helpers import assert_one_line_error, run_cli
 from index.chunk import chunk_paragraphs
 from index.clean import parse_bulletin
@@ -21,7 +25,8 @@ LABELS = ("ingest wall (s)", "ingest chars/s", "ingest chunks/s", "ingest CPU (s
           "ask CPU p50 (ms)", "answers found", "RSS after loading (MB)", "peak RSS after loading (MB)",
           "RSS after asking (MB)", "peak RSS after asking (MB)", "naive build (s)", "naive get_scores p50 (ms)",
           "naive p50 / ask p50", "naive / ask, paired", "RSS naive adds (MB)", "peak RSS with naive (MB)",
-          "stored bytes/char", "ingest s/M chars", "run-on bytes/char", "run-on s/M chars")
+          "stored bytes/char", "ingest s/M chars", "run-on bytes/char", "run-on s/M chars", "repeated questions",
+          *(f"ask p50/p95/p99 {shape} (ms)" for shape in SHAPES))
 
 
 def stored_chunks(folder: Path) -> int:
@@ -56,6 +61,18 @@ def test_bench_command_reports_every_figure(tmp_path: Path) -> None:
     assert f["startup_warm_s"] > 0
     assert 0 < f["ask_p50_ms"] <= f["ask_p95_ms"] <= f["ask_p99_ms"] <= f["ask_max_ms"]
     assert f["ask_found"] > 20  # of 40: the questions come from the corpus, so most find their answer
+    assert 0 <= f["ask_repeated"] < 40
+    shapes = report["samples"]["ask_shapes"]
+    assert len(shapes) == len(report["samples"]["ask_repeated"]) == 40
+    assert set(shapes) <= set(SHAPES)
+    assert {"one place", "word"} <= set(shapes)  # the synthetic questions are mostly of these shapes
+    for shape in SHAPES:
+        key = f"ask_{shape.replace(' ', '_')}"
+        first = [s for s, again in zip(shapes, report["samples"]["ask_repeated"], strict=True) if not again]
+        if shape in first:
+            assert 0 < f[f"{key}_p50_ms"] <= f[f"{key}_p95_ms"] <= f[f"{key}_p99_ms"] <= f["ask_max_ms"], shape
+        else:
+            assert f[f"{key}_p50_ms"] is None, shape
     for key in ("rss_loaded_mb", "peak_rss_loaded_mb", "rss_asked_mb", "peak_rss_asked_mb", "peak_rss_naive_mb"):
         assert f[key] > 0, key
     assert f["peak_rss_asked_mb"] >= f["rss_asked_mb"]
@@ -140,3 +157,54 @@ def test_percentiles_interpolate() -> None:
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
     assert percentile([5.0], 99) == 5.0
     assert percentile([3.0, 1.0, 2.0], 100) == 3.0
+
+
+@pytest.mark.parametrize(("text", "shape"), [("全市有多少套公租房", "every place"),
+                                             ("各区分别有多少个快递网点", "every place"),
+                                             ("徐汇和长宁一共有多少个快递网点", "several places"),
+                                             ("七宝镇和华漕镇有多少个快递网点", "several places"),
+                                             ("青浦有多少套公租房", "one place"),
+                                             ("有多少套公租房", "one place"),
+                                             ("什么是暖锋行动", "word")])
+def test_shape_of_real_questions(text: str, shape: str) -> None:
+    assert shape_of(analyze(normalize_question(text), helpers.segmenter())) == shape
+
+
+def test_repeats_count_the_warm_up_and_the_engine_s_cache_key() -> None:
+    timed = ["青浦有多少套公租房", "什么是暖锋行动", " 什么是暖锋行动 ", "全市有多少套公租房"]
+    assert repeated(["青浦有多少套公租房"], timed) == [True, False, True, False]
+
+
+def test_report_shows_ask_latency_by_shape_and_the_repeats(tmp_path: Path) -> None:
+    ms = [1.0, 2.0, 3.0, 4.0, 10.0, 20.0, 5.0]
+    shapes = ["one place", "one place", "one place", "one place", "several places", "several places", "word"]
+    mem = {"rss_mb": 100.0, "peak_mb": 120.0}
+    ask = {"load_s": 0.5, "ms": ms, "cpu_ms": ms, "found": 6, "slowest": "徐汇和长宁一共有多少个快递网点",
+           "shapes": shapes, "repeated": [False, True, False, False, False, True, False],
+           "memory": {"imported": mem, "loaded": mem, "asked": mem},
+           "stages": {name: [0.5] * len(ms) for name in ("analyse", "search", "choose", "json")}}
+    corpus = Corpus(tmp_path, seed=7, files=3, chunks=30, chars=3000, bytes=9000, seconds=0.1)
+    growth = {"normal_bytes": 30000.0, "run_on_chars": 1000.0, "run_on_s": 1.0, "run_on_bytes": 5000.0}
+    machine = {"cpus": 2, "cpu": "test CPU", "python": "3.11", "system": "Linux", "load_start": 0.1,
+               "load_end": 0.2, "code": "here"}
+    measured = figures(corpus, {"chunks": 30}, (2.0, 1.5), [(1.0, "a"), (0.5, "b")], ask, None, growth)
+    report = Report(args={"chunks": 30}, machine=machine, corpus=corpus,
+                    stored={"issues": 3, "articles": 9, "chunks": 30, "figures": 40}, figures=measured, samples={})
+    table = report.table().splitlines()
+    rows = {f.label: line for f in measured for line in table if line.startswith(f"{f.label} ")}
+    for shape, shown in (("one place", r"3\.0 / 3\.9 / 4\.0  4 questions \(1 repeated, left out\)"),
+                         ("several places", r"10\.0 / 10\.0 / 10\.0  2 questions \(1 repeated, left out\)"),
+                         ("every place", r"-  0 questions \(0 repeated, left out\)"),
+                         ("word", r"5\.0 / 5\.0 / 5\.0  1 question \(0 repeated, left out\)")):
+        assert re.fullmatch(rf"ask p50/p95/p99 {shape} \(ms\) +{shown}: .+", rows[f"ask p50/p95/p99 {shape} (ms)"])
+    assert re.fullmatch(r"repeated questions +2  of 7, .+ cache", rows["repeated questions"])
+    # the columns stay aligned, however long the new labels and values: every "how" starts in one column
+    assert len({rows[f.label].rindex(f"  {f.how}") for f in measured}) == 1
+    f = report.as_json()["figures"]
+    assert (f["ask_one_place_p50_ms"], f["ask_one_place_p95_ms"], f["ask_one_place_p99_ms"]) == pytest.approx(
+        (3.0, 3.9, 3.98))  # the repeat (2.0 ms, from the cache) is left out
+    assert f["ask_every_place_p50_ms"] is f["ask_every_place_p99_ms"] is None
+    assert f["ask_word_p50_ms"] == f["ask_word_p99_ms"] == 5.0
+    assert f["ask_repeated"] == 2
+    assert "4 questions" in report.as_json()["labels"]["ask_one_place_p99_ms"]
+    assert tuple(SHAPE_MEANINGS) == SHAPES  # the report's rows, in the probe's order
