@@ -3,7 +3,7 @@
 Run it from the project's root, in the project's environment:
 
     python tests/bench_search.py --chunks 100000 [--seed 7] [--questions 300] [--naive 20] [--workdir DIR]
-                                 [--cmrc ../shared/bench/cmrc2018_dev.json]
+                                 [--cmrc ../shared/bench/cmrc2018_dev.json] [--no-peers]
 
 It
 1. cuts the bundled bulletins (the sample and the three in tests/data/bulletins) into sentences and tokenizes
@@ -14,7 +14,18 @@ It
    and times postings.top(terms, --k) for each, one thread: wall and CPU time, each question's least of
    --rounds passes;
 4. in a fresh process: loads the saved index (timed, with the RSS it adds) and times the same questions on it;
-5. builds rank-bm25's BM25Plus over the same terms and times get_scores for --naive of the questions
+5. the peers, the floor the project's retrieval is compared with (--no-peers skips them; each one that is not
+   installed is skipped with a note: pip install -e '.[peers]'), on the same chunks and questions, one thread:
+   - bm25s (numpy backend): BM25 over the same term lists, method "bm25+" with delta 1, k1 1.2, b 0.75, i.e.
+     the same formula as Postings (in float32, bm25s's default); times retrieve(k) for each question;
+   - tantivy: each chunk's terms joined by spaces in a text field with a whitespace-only tokenizer (no
+     lowercasing; frequencies, no positions), written by one thread into --workdir; the question's terms as
+     an OR (Should) query, its top k and their chunk positions (a fast field). Its BM25 is Lucene's (k1 1.2,
+     b 0.75, idf log(1 + (N - df + 0.5) / (df + 0.5)), no delta, chunk lengths kept in one byte), so its
+     ranking may differ;
+   prints each one's build time, its top-k wall time (the least of --rounds passes, as above) and the share of
+   the Postings' top-k chunk positions that it returns too (ties at the k-th place may be broken otherwise);
+6. builds rank-bm25's BM25Plus over the same terms and times get_scores for --naive of the questions
    (0 skips it: at 1,000,000 chunks its per-chunk dicts need many GB), and prints the speed-up.
 
 The bundled bulletins have only 67 sentences, so every term of such a corpus is common (a sentence's own
@@ -38,8 +49,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -62,7 +74,7 @@ def rss_mb() -> float:
 
 
 def source_sentences() -> list[str]:
-    out = []
+    out: list[str] = []
     for path in BULLETINS:
         bulletin = parse_bulletin(path.read_text(encoding="utf-8"), path.name)
         for article in bulletin.articles:
@@ -110,22 +122,147 @@ def percentiles(ms: Sequence[float]) -> str:
             f"mean {statistics.fmean(ms):.3f} ms")
 
 
-def time_queries(postings: Postings, queries: Sequence[list[str]], rounds: int, k: int) -> tuple[list[float], list[float]]:
-    """Return each query's top-k time in ms, wall and this thread's CPU, each the least of rounds passes.
+def time_queries(top: Callable[[list[str]], object], queries: Sequence[list[str]],
+                 rounds: int) -> tuple[list[float], list[float]]:
+    """Return each query's time in ms with top (a top-k search), wall and this thread's CPU, each the least of rounds passes.
 
     One untimed pass first, so that first-touch page faults are not counted. The least of a few passes leaves
     out the time another process on a shared machine takes the core away.
     """
     for terms in queries:
-        postings.top(terms, k)
+        top(terms)
     wall, cpu = [math.inf] * len(queries), [math.inf] * len(queries)
     for _ in range(rounds):
         for i, terms in enumerate(queries):
             start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
-            postings.top(terms, k)
+            top(terms)
             cpu[i] = min(cpu[i], (time.thread_time_ns() - start_cpu) / 1e6)
             wall[i] = min(wall[i], (time.perf_counter_ns() - start) / 1e6)
     return wall, cpu
+
+
+def bm25s_peer(corpus: Sequence[list[str]], k: int) -> tuple[Callable[[list[str]], list[int]], str]:
+    """Build bm25s's BM25 over the chunks' terms; return its top-k search (chunk positions) and what it is."""
+    import bm25s  # type: ignore[import-untyped, import-not-found, unused-ignore]  # optional: pip install -e '.[peers]'
+
+    retriever = bm25s.BM25(k1=1.2, b=0.75, delta=1.0, method="bm25+", backend="numpy")
+    retriever.index(corpus, show_progress=False)
+
+    def top(terms: list[str]) -> list[int]:
+        if not terms:
+            return []
+        docs, _ = retriever.retrieve([terms], k=k, show_progress=False, n_threads=0, backend_selection="numpy")
+        return [int(d) for d in docs[0]]
+
+    return top, f"bm25s {bm25s.__version__}, numpy backend, BM25+ (k1 1.2, b 0.75, delta 1), {retriever.dtype}"
+
+
+def tantivy_peer(corpus: Sequence[list[str]], k: int, folder: Path) -> tuple[Callable[[list[str]], list[int]], str]:
+    """Index the chunks' space-joined terms with tantivy in folder; return its top-k search and what it is."""
+    import tantivy  # type: ignore[import-not-found, unused-ignore]  # optional: pip install -e '.[peers]'
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("pos", fast=True)  # the chunk's position
+    builder.add_text_field("body", tokenizer_name="spaces", index_option="freq")  # BM25 needs no positions
+    schema = builder.build()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    index = tantivy.Index(schema, path=str(folder))
+    index.register_tokenizer("spaces", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+    writer = index.writer(heap_size=1_000_000_000, num_threads=1)
+    for position, terms in enumerate(corpus):
+        writer.add_document(tantivy.Document(pos=position, body=" ".join(terms)))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    searcher = index.searcher()
+    should, term_query = tantivy.Occur.Should, tantivy.Query.term_query
+
+    def top(terms: list[str]) -> list[int]:
+        if not terms:
+            return []
+        query = tantivy.Query.boolean_query([(should, term_query(schema, "body", t, index_option="freq")) for t in terms])
+        hits = searcher.search(query, k, count=False).hits  # no count: block-max WAND may skip chunks
+        positions = searcher.fast_field_values("pos", [address for _, address in hits])
+        return [int(p) for p in positions if p is not None]
+
+    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    return top, (f"tantivy {_version('tantivy')}, Lucene's BM25 (k1 1.2, b 0.75), whitespace tokenizer, one writer "
+                 f"thread, {searcher.num_segments} segment(s), {size / 2**20:.1f} MB in {folder}")
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "?"
+
+
+TIE = 1e-5  # scores this close (relative) are taken as tied: float32's rounding, as bm25s scores, is about 1e-7 a term
+
+
+def overlap(postings: Postings, queries: Sequence[list[str]], ours: Sequence[list[tuple[int, float]]],
+            theirs: Sequence[Sequence[int]], k: int) -> tuple[float, float, int]:
+    """Compare a peer's top-k positions with ours (Postings.top's), question by question.
+
+    Return the share of our positions that the peer returns too; the same share when a peer's hit outside our
+    top k whose Postings score ties our k-th (a tie broken otherwise) counts as one of ours; and how many
+    questions' sets are equal.
+    """
+    shared = with_ties = same = total = 0
+    for terms, hits, peer in zip(queries, ours, theirs, strict=True):
+        mine = {position for position, _ in hits}
+        common = len(mine & set(peer))
+        tied = 0
+        if len(hits) == k:
+            kth = hits[-1][1]
+            for position in set(peer) - mine:
+                score = postings.top(terms, 1, among=[position])  # its Postings score ([] if it holds no term)
+                tied += bool(score) and math.isclose(score[0][1], kth, rel_tol=TIE)
+        total += len(mine)
+        shared += common
+        with_ties += min(len(mine), common + tied)
+        same += mine == set(peer)
+    return (shared / total if total else math.nan), (with_ties / total if total else math.nan), same
+
+
+def peers(corpus: Sequence[list[str]], queries: Sequence[list[str]], postings: Postings, wall: Sequence[float],
+          args: argparse.Namespace, workdir: Path) -> None:
+    """Build each installed peer over the chunks, time its top-k on the questions and compare its hits with ours."""
+    k = args.k
+    ours = [postings.top(terms, k) for terms in queries]
+    # a tie across the k-th place may be broken otherwise by a peer: how many questions have one
+    ties = 0
+    for terms in queries:
+        hits = postings.top(terms, k + 1)
+        ties += len(hits) > k and math.isclose(hits[k - 1][1], hits[k][1], rel_tol=TIE)
+    print(f"peers       on the same {len(corpus)} chunks and {len(queries)} questions; Postings top-{k}: "
+          f"p50 {statistics.median(wall):.3f} ms; {ties} questions have a tie across the {k}th place")
+    makers: list[tuple[str, Callable[[], tuple[Callable[[list[str]], list[int]], str]]]] = [
+        ("bm25s", lambda: bm25s_peer(corpus, k)),
+        ("tantivy", lambda: tantivy_peer(corpus, k, workdir / f"tantivy-{args.chunks}-{args.seed}")),
+    ]
+    for name, make in makers:
+        before = rss_mb()
+        start = time.perf_counter()
+        try:
+            top, what = make()
+        except ImportError as error:
+            print(f"{name:<11} skipped: {error} (pip install -e '.[peers]')")
+            continue
+        build_s = time.perf_counter() - start
+        print(f"{name:<11} built in {build_s:.2f} s, RSS then +{rss_mb() - before:.0f} MB: {what}")
+        theirs: list[Any] = [top(terms) for terms in queries]
+        share, with_ties, same = overlap(postings, queries, ours, theirs, k)
+        peer_wall, peer_cpu = time_queries(top, queries, args.rounds)
+        print(f"top-{k:<5} {name}, wall: {percentiles(peer_wall)}")
+        print(f"top-{k:<5} {name}, CPU:  {percentiles(peer_cpu)}")
+        print(f"overlap     {name}: {share:.1%} of Postings' top-{k} chunk positions ({with_ties:.1%} counting ties at "
+              f"the {k}th place); the same set for {same} of {len(queries)} questions; "
+              f"p50 wall {statistics.median(peer_wall) / statistics.median(wall):.2f}x Postings'")
+        del top, theirs
 
 
 def loaded(folder: Path, queries_file: Path, rounds: int, k: int) -> None:
@@ -139,7 +276,7 @@ def loaded(folder: Path, queries_file: Path, rounds: int, k: int) -> None:
     start = time.perf_counter()
     first = [postings.top(terms, k) for terms in queries]  # cold: the pages the questions need are read in
     first_pass_s = time.perf_counter() - start
-    wall, cpu = time_queries(postings, queries, rounds, k)
+    wall, cpu = time_queries(lambda terms: postings.top(terms, k), queries, rounds)
     print(json.dumps({"load_s": load_s, "rss_load": after_load - before, "rss_queries": rss_mb() - before,
                       "first_pass_s": first_pass_s, "wall": wall, "cpu": cpu, "top": first[:5]}))
 
@@ -155,16 +292,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="take sentences and questions from this SQuAD-format file (CMRC 2018's dev set)")
     parser.add_argument("--k", type=int, default=10, help="how many hits a question asks for (10)")
     parser.add_argument("--rounds", type=int, default=5, help="timed passes over the questions; each one's least (5)")
+    parser.add_argument("--peers", action=argparse.BooleanOptionalAction, default=True,
+                        help="time bm25s and tantivy on the same chunks and questions, those installed (on)")
     parser.add_argument("--loaded", nargs=2, type=Path, help=argparse.SUPPRESS)  # the fresh process's part
     args = parser.parse_args(argv)
     if args.loaded:
-        loaded(*args.loaded, args.rounds, args.k)
+        folder, queries_file = args.loaded
+        loaded(folder, queries_file, args.rounds, args.k)
         return 0
 
     from index import Segmenter  # only here: the fresh process does not need jieba
 
     print(f"bench_search  --chunks {args.chunks} --seed {args.seed} --questions {args.questions} "
-          f"--naive {args.naive} --rounds {args.rounds} --k {args.k}{f' --cmrc {args.cmrc}' if args.cmrc else ''}   "
+          f"--naive {args.naive} --rounds {args.rounds} --k {args.k}{f' --cmrc {args.cmrc}' if args.cmrc else ''}"
+          f"{'' if args.peers else ' --no-peers'}   "
           f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}")
     segmenter = Segmenter()
     if args.cmrc:
@@ -198,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = sum(f.stat().st_size for f in folder.iterdir())
     print(f"save        {time.perf_counter() - start:.2f} s, {size / 2**20:.1f} MB in {folder}")
 
-    wall, cpu = time_queries(postings, queries, args.rounds, args.k)
+    wall, cpu = time_queries(lambda terms: postings.top(terms, args.k), queries, args.rounds)
     print(f"top-{args.k:<5} built index, wall: {percentiles(wall)}")
     print(f"top-{args.k:<5} built index, CPU:  {percentiles(cpu)}")
 
@@ -214,6 +355,9 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"first pass over the questions {fresh['first_pass_s']:.2f} s, RSS then +{fresh['rss_queries']:.0f} MB")
     print(f"top-{args.k:<5} loaded index, wall: {percentiles(fresh['wall'])}")
     print(f"top-{args.k:<5} loaded index, CPU:  {percentiles(fresh['cpu'])}")
+
+    if args.peers:
+        peers(corpus, queries, postings, wall, args, workdir)
 
     if args.naive:
         start = time.perf_counter()
