@@ -141,6 +141,33 @@ def test_pruned_top_matches_rank_bm25_on_long_lists() -> None:
         assert_matches(postings.top(query, 10, np.asarray(among)), ref, query, 10, among)
 
 
+@settings(max_examples=250, deadline=None)
+@given(case=cases())
+def test_one_accumulation_gives_each_place_the_same_top_k(case: tuple[list[list[str]], list[str], int,
+                                                                       list[int] | None]) -> None:
+    corpus, query, k, among = case
+    postings = Postings.build(corpus)
+    scores = postings.dense(query)
+    everywhere = list(range(len(corpus)))
+    # the very floats, in the same order: 各区 questions take every district's hits from one pass
+    assert Postings.top_among(scores, k, among or everywhere) == postings.top(query, k, np.asarray(among or everywhere))
+
+
+def test_one_accumulation_matches_the_pruned_search_on_long_lists() -> None:
+    corpus = _corpus(7, 3000, 3000)
+    postings = Postings.build(corpus)
+    rng = random.Random(9)
+    common = [f"词{i}" for i in range(12)]
+    for _ in range(100):
+        query = rng.sample(common, rng.randint(1, 4)) + [f"词{rng.randrange(3000)}" for _ in range(rng.randint(0, 4))]
+        query += rng.sample(query, min(len(query), rng.randint(0, 2)))  # a repeated term counts as often as it is written
+        scores = postings.dense(query)
+        for size in (5, 200, 2000, 3000):
+            among = np.asarray(sorted(rng.sample(range(3000), size)))
+            for k in (1, 10, 30):
+                assert Postings.top_among(scores, k, among) == postings.top(query, k, among)
+
+
 def test_the_comparison_catches_a_wrong_formula() -> None:
     # the checks above must be able to fail: other parameters than the searcher's give other scores
     corpus = _corpus(3, 200, 100)
