@@ -225,6 +225,7 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
         listed = {p.chunk.id for p in passages}
         passages += [_Passage(c, 0.0, 0.0, None, True) for c in _indexed(question, library, listed, asked_year)]
     articles: dict[int, frozenset[str]] = {}
+    asked_places = frozenset(question.places)
     top = hits[0].score
     # 几级 may be answered by a bare 7.2, 什么时候 by a year: when nothing fits strictly, the next best may answer
     # (高安10月市监局办了多少件: 办件数量322 in a table row has no 件)
@@ -234,10 +235,11 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
         for passage in passages:
             chunk = passage.chunk
             for fig in library.figures.get(chunk.id, ()):
+                if asked_places and asked_places.isdisjoint(fig.places):
+                    continue  # another place's figure (looked at first: most of a 各区 part's figures are)
                 if question.wants in ("year", "month") and fig.kind == "date":
                     fig = part_of_date(fig, question.wants) or fig  # 西元几年 is answered by 1980年 of 1980年5月4日
                 if not kind_fits(question, fig, relaxed=relaxed) or (
-                        question.places and not set(question.places) & set(fig.places)) or (
                         question.towns and not set(question.towns) & set(towns_of(fig))):
                     continue  # a town asked (七宝镇): only a figure whose clause names it
                 if question.places and question.unit_spoken and question.unit_kind == "count" and question.measure \

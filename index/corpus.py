@@ -107,6 +107,18 @@ class Corpus:
         row = int(self._article_order[a])
         return range(int(self.art_start[row]), int(self.art_start[row + 1]))
 
+    def article_text(self, article_id: int) -> str:
+        """Return an article's title and its chunks' texts, a line each, read from the buffers ("" if unknown)."""
+        positions = self.article_positions(article_id)
+        if not positions:
+            return ""
+        title = self.strings[self.art_title[self.article_of[positions[0]]]]
+        return "\n".join([title, *(_slice(self.text, self.text_at, p) for p in positions)])
+
+    def article_id_at(self, pos: int) -> int:
+        """Return the id of the article the chunk at a position belongs to."""
+        return int(self.art_ids[self.article_of[pos]])
+
     def place_ids(self, places: Iterable[str]) -> list[int]:
         """Return the ids of the places named (unknown ones are left out)."""
         ids: dict[str, int] = self.__dict__.get("_place_ids") or {p: i for i, p in enumerate(self.places)}

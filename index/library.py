@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
 
@@ -137,7 +137,7 @@ class Library:
         With places, only chunks about one of them are ranked (so a small district is not crowded out).
         """
         among = self.corpus.positions_about(places) if places else None
-        return self._reranked(self.searcher.search(terms, k=max(k, RERANK) if phrase else k, among=among), phrase, k)
+        return self._reranked(self.searcher.postings.top(terms, max(k, RERANK) if phrase else k, among), phrase, k)
 
     def search_each(self, terms: Sequence[str], places: Sequence[str], *, k: int = 10,
                     phrase: str = "") -> dict[str, list[Hit]]:
@@ -150,21 +150,21 @@ class Library:
         out = {}
         for place in dict.fromkeys(places):
             top = self.searcher.postings.top_among(scores, wanted, self.corpus.positions_about((place,)))
-            out[place] = self._reranked([Hit(self.chunks[i], score, rank) for rank, (i, score) in enumerate(top)],
-                                        phrase, k)
+            out[place] = self._reranked(top, phrase, k)
         return out
 
-    def _reranked(self, hits: list[Hit], phrase: str, k: int) -> list[Hit]:
-        """Re-order the best RERANK hits by how much of the phrase's trigrams their articles hold; keep k."""
+    def _reranked(self, top: list[tuple[int, float]], phrase: str, k: int) -> list[Hit]:
+        """Re-order the best RERANK (position, score) pairs by how much of the phrase's trigrams their articles hold;
+        return the k best as hits (a chunk is read only for those)."""
         grams = trigrams(phrase)
-        if not grams or not hits:
-            return hits[:k]
-        # BM25 sees bags of terms: 北土城站 and 西土城站 share 土城 and 城站. The question's own character
-        # trigrams found in an article tell the right name apart (measured on CMRC 2018: R@1 96.7% -> 97.4%).
-        head = [replace(h, score=h.score * (1.0 + PHRASE_WEIGHT * self._share(grams, h.chunk.article_id)))
-                for h in hits[:RERANK]]
-        head.sort(key=lambda h: -h.score)
-        return [replace(h, rank=i) for i, h in enumerate([*head, *hits[RERANK:]][:k])]
+        if grams and top:
+            # BM25 sees bags of terms: 北土城站 and 西土城站 share 土城 and 城站. The question's own character
+            # trigrams found in an article tell the right name apart (measured on CMRC 2018: R@1 96.7% -> 97.4%).
+            head = [(pos, score * (1.0 + PHRASE_WEIGHT * self._share(grams, self.corpus.article_id_at(pos))))
+                    for pos, score in top[:RERANK]]
+            head.sort(key=lambda h: -h[1])
+            top = [*head, *top[RERANK:]]
+        return [Hit(self._chunk(pos), score, rank) for rank, (pos, score) in enumerate(top[:k])]
 
     def _share(self, grams: frozenset[str], article_id: int) -> float:
         text = self._texts(article_id)
@@ -175,8 +175,7 @@ class Library:
         return self._texts(article_id)
 
     def _article_text(self, article_id: int) -> str:
-        chunks = self.articles.get(article_id)
-        return "\n".join([chunks[0].title, *(c.text for c in chunks)]) if chunks else ""
+        return self.corpus.article_text(article_id)
 
     def measuring(self, words: Sequence[str], *, places: Sequence[str] = (), other_places: bool = False,
                   per_place: int | None = None) -> list[tuple[Chunk, Figure]]:

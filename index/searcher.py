@@ -149,9 +149,13 @@ class Postings:
         among, if given, holds the sorted positions of the only chunks that may be hits.
         """
         ids = [t for t in map(self.vocab.get, terms) if t is not None]
-        allowed = None if among is None else np.asarray(among).astype(np.int32)
-        if k <= 0 or not ids or (allowed is not None and not len(allowed)):
+        positions = None if among is None else np.asarray(among, dtype=np.intp)
+        if k <= 0 or not ids or (positions is not None and not len(positions)):
             return []
+        allowed = None  # the chunks that may be hits, as one flag per chunk: looking a list's chunks up in it is
+        if positions is not None:  # a gather, where searching each list for them was most of a place's search
+            allowed = np.zeros(self.n_chunks, dtype=bool)
+            allowed[positions] = True
         const = sum(float(self.idf[t]) * DELTA for t in ids)  # what each known term adds to every chunk
         weight: dict[int, int] = {}  # a repeated query term counts as often as it is repeated
         for t in ids:
@@ -255,13 +259,13 @@ class Postings:
             i, j = _match(self.docs[lo:hi], at)
             acc[found[j]] += weight * self.contrib[lo:hi][i]
 
-    def _postings(self, t: int, allowed: Positions | None) -> tuple[Ints, Floats]:
-        """Return term t's chunk positions and contributions, only those in allowed if given."""
+    def _postings(self, t: int, allowed: npt.NDArray[np.bool_] | None) -> tuple[Ints, Floats]:
+        """Return term t's chunk positions and contributions, only the chunks allowed flags if given."""
         lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
         docs, contrib = self.docs[lo:hi], self.contrib[lo:hi]
         if allowed is not None:
-            i, _ = _match(docs, allowed)
-            docs, contrib = docs[i], contrib[i]
+            held = allowed[docs]
+            docs, contrib = docs[held], contrib[held]
         return docs.astype(np.intp), contrib  # intp: numpy's indexing converts any other type, slowly
 
     def _accumulator(self) -> Floats:
