@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import mmap
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from bot.engine import Engine
 from bot.render import to_json
 from index import Library, Store, open_library, places_in, snapshot
 from index.records import StoredChunk
-from index.snapshot import FORMAT, MANIFEST, folder_of
+from index.snapshot import FORMAT, MANIFEST, STAMP, folder_of
 
 ISSUES = helpers.ROOT / "tests" / "data" / "bulletins"
 QUESTIONS = ["青浦有多少套公租房", "徐汇有多少个快递网点", "各区分别有多少个快递网点", "全市累计建成多少个快递驿站",
@@ -217,7 +218,8 @@ def _rebuilt(db: Path, folder: Path, reference: Library, caplog: pytest.LogCaptu
 def test_a_snapshot_lists_every_file_in_its_manifest(saved: tuple[Path, str, Library]) -> None:
     db, key, _ = saved
     folder = folder_of(db, key)
-    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == SNAPSHOT_FILES
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == sorted(
+        [*SNAPSHOT_FILES, STAMP])
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["format"] == FORMAT
     assert sorted(manifest["files"]) == DATA_FILES
@@ -274,6 +276,46 @@ def test_a_foreign_manifest_is_rebuilt(saved: tuple[Path, str, Library], tmp_pat
     db, folder = _copy(saved, tmp_path)
     (folder / MANIFEST).write_bytes(manifest)
     _rebuilt(db, folder, saved[2], caplog, reason)
+
+
+def test_a_stamped_snapshot_loads_without_reading_every_byte(saved: tuple[Path, str, Library],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    db, key, reference = saved
+    def unread(path: Path) -> int:
+        raise AssertionError(f"{path} was read")
+    monkeypatch.setattr(snapshot, "_crc", unread)
+    monkeypatch.setattr(snapshot, "_check_bounds", unread)
+    library = snapshot.load(folder_of(db, key))  # as saved: its stamp stands, so start-up does not grow with it
+    assert _mapped(library)
+    _same(library, reference)
+
+
+def test_a_copied_snapshot_is_checked_once_then_stamped(saved: tuple[Path, str, Library], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    _, folder = _copy(saved, tmp_path)  # other inodes: the stamp that came along does not stand
+    read: list[str] = []
+    crc = snapshot._crc
+    monkeypatch.setattr(snapshot, "_crc", lambda path: read.append(path.name) or crc(path))
+    snapshot.load(folder)
+    assert len(read) == len(DATA_FILES)
+    read.clear()
+    snapshot.load(folder)
+    assert read == []
+
+
+@pytest.mark.parametrize("name", ["corpus/text.npy", "postings/contrib.npy"])
+def test_flipped_bytes_behind_an_old_modification_time_are_rebuilt(
+        saved: tuple[Path, str, Library], tmp_path: Path, caplog: pytest.LogCaptureFixture, name: str) -> None:
+    db, folder = _copy(saved, tmp_path)
+    snapshot.load(folder)  # checked and stamped
+    path = folder / name
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x55
+    with path.open("r+b") as f:  # in place: the same inode and size
+        f.write(bytes(data))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # its time set back: only the ctime tells
+    _rebuilt(db, folder, saved[2], caplog, name)
 
 
 def test_positions_out_of_range_are_rebuilt_even_when_the_manifest_agrees(
