@@ -21,7 +21,7 @@ from bot.combine import (
     what_is_asked,
     when,
 )
-from bot.features import INDEX, describe
+from bot.features import INDEX, Describer
 from bot.fit import kind_fits, part_of_date, weight
 from bot.model import current
 from bot.models import Answer, FigureHit
@@ -226,6 +226,7 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
         passages += [_Passage(c, 0.0, 0.0, None, True) for c in _indexed(question, library, listed, asked_year)]
     articles: dict[int, frozenset[str]] = {}
     asked_places = frozenset(question.places)
+    describer = Describer(question, weights, period)
     top = hits[0].score
     # 几级 may be answered by a bare 7.2, 什么时候 by a year: when nothing fits strictly, the next best may answer
     # (高安10月市监局办了多少件: 办件数量322 in a table row has no 件)
@@ -249,8 +250,8 @@ def rank_figures(question: Question, hits: list[Hit], library: Library) -> tuple
                 if chunk.article_id not in articles:  # looked up once per article, not per figure and word
                     text = library.article_text(chunk.article_id)
                     articles[chunk.article_id] = frozenset(t for t in weights if t in text)
-                row = describe(question, fig, weights, article=articles[chunk.article_id], period=period,
-                               period_fits=period_fits(question, FigureHit(fig, chunk, 0.0)))
+                row = describer.row(fig, article=articles[chunk.article_id],
+                                    period_fits=period_fits(question, FigureHit(fig, chunk, 0.0)))
                 row[_RELEVANCE] = passage.score / top
                 row[_ARTICLE] = passage.article / top
                 row[_BEST] = float(chunk.id == hits[0].chunk.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -45,7 +46,12 @@ def kind_of_count(fig: Figure) -> str:
 
 def towns_of(fig: Figure) -> list[str]:
     """Return the towns the figure's clause names (a town's figure, not its district's)."""
-    return [name for name in place_names_in(clause_before(fig)) if name in TOWNS]
+    return list(_towns_in(clause_before(fig)))
+
+
+@functools.lru_cache(maxsize=8192)  # a clause holds several figures, and a 各区 question reads its issues' again
+def _towns_in(clause: str) -> tuple[str, ...]:
+    return tuple(name for name in place_names_in(clause) if name in TOWNS)
 
 
 def is_share(fig: Figure) -> bool:

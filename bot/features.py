@@ -6,7 +6,7 @@ import functools
 import re
 from typing import NamedTuple
 
-from bot.fit import CHANGE, coverage, direction, found_share
+from bot.fit import CHANGE, direction, found_share
 from bot.passages import gap
 from bot.question import Question
 from index import (
@@ -23,6 +23,7 @@ from index import (
 
 _PLANNED = re.compile(r"计划|力争|目标|预计|争取|拟|将")
 _TOPIC = re.compile(r"([^，,、；;：:。（）()]{2,20})[：:][^：:]*$")
+_TOPIC_MARKS = "，,、；;：:。（）()"  # what ends a label (as _TOPIC's class says)
 _NO_TOPIC = re.compile(r"^(?:其中|具体|主要|包括|分别|如下|详情如下|情况如下)$")
 _ORDINAL_WORD = re.compile(r"第([0-9]+|[一二三四五六七八九十两]+)")
 _PLAN_ASKED = re.compile(r"还要|还将|计划|目标|预计|力争|打算|准备|将要|拟")
@@ -106,78 +107,105 @@ def describe(question: Question, fig: Figure, weights: dict[str, float], *, arti
     weights are the question words' idf; article holds those its article contains; period_fits how its stated
     period stands to the asked one (same, issue, overlap or other; None: unknown, then the period words compare).
     """
-    row = [0.0] * len(FEATURES)
+    return Describer(question, weights, period).row(fig, article=article, period_fits=period_fits)
 
-    def put(name: str, value: float | bool) -> None:
-        row[INDEX[name]] = float(value)
 
-    if question.unit_kind and not question.unit_spoken and fig.unit is not None:
-        if unit_kind(fig.unit) != question.unit_kind:
-            put("unit kind differs", 1)
-        elif question.unit_kind == "count" and question.unit and not same_unit(question.unit, fig.unit):
-            put("counts something else", 1)
-        else:
-            put("unit kind matches", 1)
-        put("implied unit", bool(question.unit) and same_unit(question.unit, fig.unit))
-    put("another unit of it", question.unit_spoken and not same_unit(question.unit, fig.unit)
-        and same_dimension(question.unit, fig.unit))
-    put("bare number", bool(question.unit_kind) and fig.kind == "number")
-    if fig.text.startswith("一"):
-        put("一 first, unit spoken" if question.unit_spoken else "一 first, unit implied", 1)
-    measure = question.measure or ""
-    put("counted noun follows", bool(measure) and measure in fig.after[:len(measure) + 2])
-    put("measure matches", _measure_match(question, fig, weights))
-    asked_words = _asked_words(question.text)
-    asked, given = asked_words.direction, direction(fig.qualifier or "")
-    put("the other direction", bool(asked and given and asked != given))
-    planned = bool(_PLANNED.search(fig.before))
-    if asked_words.plan:
-        put("a plan asked, a plan given", planned)
-    else:
-        put("a plan, not a result", planned)
-    if question.keyword and question.keyword in fig.before:
-        put("keyword before it", 1)
-    elif question.keyword and CHANGE.search(question.keyword):
-        put("a rate of change" if given else "a level, not a change", 1)
-    put("verb before it", bool(question.verb) and (question.verb or "") in fig.before[-4:])
-    put("question words near", _context(fig, weights, article))
-    put("words in its sentence", coverage(question, fig.sentence, weights))
-    put("words in its clause", coverage(question, fig.before + fig.text + fig.after, weights))
-    if question.places:
-        put("place named near", _place_near(asked_words.places, fig))
-    total = fig.qualifier in TOTAL_WORDS
-    if question.qualifier == "新增":
-        put("新增 asked, 新增 given" if fig.qualifier == "新增" else "新增 asked, other given", 1)
-    elif question.qualifier == "total" or question.places:
-        if total:
-            put("total asked, total given", 1)
-        elif fig.qualifier == "新增":
-            put("total asked, 新增 given", 1)
-    if period_fits is not None:
-        put({"same": "period same", "issue": "period of its issue", "overlap": "period overlaps"}.get(
-            period_fits, "period other"), 1)
-    elif period:
-        put("period words same" if fig.period == period else (
-            "period words other" if fig.period else "period words none"), 1)
-    put("approximate", bool(fig.approx))
-    put("a range", fig.value_max is not None)
-    put("position in sentence", fig.start / max(len(fig.sentence), 1))
-    put("its number is in the question", _written_in(fig, question.text))
-    put("the unit spoken", question.unit_spoken and same_unit(question.unit, fig.unit))
-    put("a question word right before it", any(
-        (at := fig.sentence.rfind(term, 0, fig.start)) >= 0 and fig.start - at - len(term) <= 2
-        for term in weights))
-    if asked_words.start:
-        put("a start asked, it starts a span", bool(_STARTS.match(fig.after) or _FROM.search(fig.before)))
-        put("a start asked, it ends a span", bool(_UNTIL.search(fig.before)))
-    if (pairing := _paired(fig, weights)) is not None:
-        put("its item of a 分别 list is asked" if pairing else "another item of a 分别 list is asked", 1)
-    put("a count its list implies", fig.qualifier == ENUMERATED)
-    if asked_words.ordinals and (named := _ORDINAL_WORD.findall(fig.before)):
-        put("the asked 第 before it" if parse_number(named[-1]) in asked_words.ordinals else "another 第 before it", 1)
-    if fig.kind in KINDS:
-        put(f"kind {fig.kind}", 1)
-    return row
+_I = INDEX
+_PERIOD_FITS = {"same": _I["period same"], "issue": _I["period of its issue"], "overlap": _I["period overlaps"]}
+_KIND_AT = {k: _I[f"kind {k}"] for k in KINDS}
+
+
+class Describer:
+    """The question's side of the features, read once; row() describes one candidate against it (describe's work,
+    at a candidate's cost only: a 各区 question describes fifteen hundred)."""
+
+    def __init__(self, question: Question, weights: dict[str, float], period: str | None) -> None:
+        self.question, self.weights, self.period = question, weights, period
+        self.long_terms = [t for t in weights if len(t) >= 2]
+        self.total = sum(weights.values())
+        self.asked = _asked_words(question.text)
+        self.measure = question.measure or ""
+        self.rate_asked = bool(question.keyword and CHANGE.search(question.keyword))
+        self.unit_kind_implied = bool(question.unit_kind and not question.unit_spoken)
+        self._covered: dict[str, float] = {}  # a sentence's coverage, for its every figure
+        # coverage()'s words and their total, as fit.weighed_coverage reads them (the same sums, in the same order)
+        self.covering = [w for w in question.content if w in weights]
+        self.covering_total = sum(weights[w] for w in self.covering)
+
+    def _coverage(self, text: str) -> float:
+        found = self._covered.get(text)
+        if found is None:
+            weights, total = self.weights, self.covering_total
+            found = sum(weights[w] * found_share(w, text) for w in self.covering) / total if total else 1.0
+            self._covered[text] = found
+        return found
+
+    def row(self, fig: Figure, *, article: frozenset[str], period_fits: str | None) -> list[float]:
+        """Return the figure's features (describe's row)."""
+        q, weights, asked_words = self.question, self.weights, self.asked
+        row = [0.0] * len(FEATURES)
+        if self.unit_kind_implied and fig.unit is not None:
+            if unit_kind(fig.unit) != q.unit_kind:
+                row[_I["unit kind differs"]] = 1.0
+            elif q.unit_kind == "count" and q.unit and not same_unit(q.unit, fig.unit):
+                row[_I["counts something else"]] = 1.0
+            else:
+                row[_I["unit kind matches"]] = 1.0
+            row[_I["implied unit"]] = float(bool(q.unit) and same_unit(q.unit, fig.unit))
+        row[_I["another unit of it"]] = float(q.unit_spoken and not same_unit(q.unit, fig.unit)
+                                              and same_dimension(q.unit, fig.unit))
+        row[_I["bare number"]] = float(bool(q.unit_kind) and fig.kind == "number")
+        if fig.text.startswith("一"):
+            row[_I["一 first, unit spoken" if q.unit_spoken else "一 first, unit implied"]] = 1.0
+        measure = self.measure
+        row[_I["counted noun follows"]] = float(bool(measure) and measure in fig.after[:len(measure) + 2])
+        row[_I["measure matches"]] = _measure_match(q, fig, weights)
+        asked, given = asked_words.direction, direction(fig.qualifier or "")
+        row[_I["the other direction"]] = float(bool(asked and given and asked != given))
+        planned = float(bool(_PLANNED.search(fig.before)))
+        row[_I["a plan asked, a plan given" if asked_words.plan else "a plan, not a result"]] = planned
+        if q.keyword and q.keyword in fig.before:
+            row[_I["keyword before it"]] = 1.0
+        elif self.rate_asked:
+            row[_I["a rate of change" if given else "a level, not a change"]] = 1.0
+        row[_I["verb before it"]] = float(bool(q.verb) and (q.verb or "") in fig.before[-4:])
+        row[_I["question words near"]] = _context(fig, weights, article, self.total)
+        row[_I["words in its sentence"]] = self._coverage(fig.sentence)
+        row[_I["words in its clause"]] = self._coverage(fig.before + fig.text + fig.after)
+        if q.places:
+            row[_I["place named near"]] = _place_near(asked_words.places, fig)
+        if q.qualifier == "新增":
+            row[_I["新增 asked, 新增 given" if fig.qualifier == "新增" else "新增 asked, other given"]] = 1.0
+        elif q.qualifier == "total" or q.places:
+            if fig.qualifier in TOTAL_WORDS:
+                row[_I["total asked, total given"]] = 1.0
+            elif fig.qualifier == "新增":
+                row[_I["total asked, 新增 given"]] = 1.0
+        if period_fits is not None:
+            row[_PERIOD_FITS.get(period_fits, _I["period other"])] = 1.0
+        elif self.period:
+            row[_I["period words same" if fig.period == self.period else (
+                "period words other" if fig.period else "period words none")]] = 1.0
+        row[_I["approximate"]] = float(bool(fig.approx))
+        row[_I["a range"]] = float(fig.value_max is not None)
+        row[_I["position in sentence"]] = fig.start / max(len(fig.sentence), 1)
+        row[_I["its number is in the question"]] = float(_written_in(fig, q.text))
+        row[_I["the unit spoken"]] = float(q.unit_spoken and same_unit(q.unit, fig.unit))
+        sentence, start = fig.sentence, fig.start
+        row[_I["a question word right before it"]] = float(any(
+            (at := sentence.rfind(term, 0, start)) >= 0 and start - at - len(term) <= 2 for term in weights))
+        if asked_words.start:
+            row[_I["a start asked, it starts a span"]] = float(bool(_STARTS.match(fig.after) or _FROM.search(fig.before)))
+            row[_I["a start asked, it ends a span"]] = float(bool(_UNTIL.search(fig.before)))
+        if (pairing := _paired(fig, weights)) is not None:
+            row[_I["its item of a 分别 list is asked" if pairing else "another item of a 分别 list is asked"]] = 1.0
+        row[_I["a count its list implies"]] = float(fig.qualifier == ENUMERATED)
+        if asked_words.ordinals and (named := _ORDINAL_WORD.findall(fig.before)):
+            row[_I["the asked 第 before it" if parse_number(named[-1]) in asked_words.ordinals
+                   else "another 第 before it"]] = 1.0
+        if (kind := _KIND_AT.get(fig.kind)) is not None:
+            row[kind] = 1.0
+        return row
 
 
 def _paired(fig: Figure, weights: dict[str, float]) -> bool | None:
@@ -219,7 +247,7 @@ def _measure_match(question: Question, fig: Figure, weights: dict[str, float]) -
     return max((found_share(t, fig.measure) for t in weights if len(t) >= 2), default=0.0)
 
 
-def _context(fig: Figure, weights: dict[str, float], article: frozenset[str]) -> float:
+def _context(fig: Figure, weights: dict[str, float], article: frozenset[str], total: float) -> float:
     """How close the question's words stand to the figure, most of all inside its own measure phrase (0 to 1.5)."""
     # A word elsewhere in the figure's article counts a little: the article is about it (体长可达10公分 in an
     # article about 溪银汉鱼 answers 溪银汉鱼的体长).
@@ -231,14 +259,19 @@ def _context(fig: Figure, weights: dict[str, float], article: frozenset[str]) ->
         if term in fig.before or term in fig.after:
             best += 0.5
         score += w * best
-    total = sum(weights.values())
     return score / total if total else 0.0
 
 
 def _topic(sentence: str, start: int) -> str:
     """Return the label a list's items hang from (城市低保户数 in 城市低保户数：数量47,396，上期47,596), or ""."""
-    m = _TOPIC.search(sentence, 0, start)
-    return m.group(1) if m and not _NO_TOPIC.match(m.group(1)) else ""
+    # what _TOPIC.search(sentence, 0, start) finds, without trying it at every position: the label ends at the last
+    # colon before the figure and runs back to a mark, at most 20 characters (tests/test_features.py holds them equal)
+    colon = max(sentence.rfind("：", 0, start), sentence.rfind(":", 0, start))
+    if colon < 2:
+        return ""
+    begin = max(colon - 20, max(sentence.rfind(mark, max(colon - 21, 0), colon) for mark in _TOPIC_MARKS) + 1)
+    label = sentence[begin:colon]
+    return label if len(label) >= 2 and not _NO_TOPIC.match(label) else ""
 
 
 class _AskedWords(NamedTuple):

@@ -25,11 +25,12 @@ def weight(term: str, library: Library) -> float:
 
 def coverage(question: Question, sentence: str, weights: dict[str, float]) -> float:
     """Return the share of the question's word weight found in a sentence, by words or their bigrams."""
-    return _coverage(question.content, tuple(weights.items()), sentence)
+    return weighed_coverage(question.content, tuple(weights.items()), sentence)
 
 
 @functools.lru_cache(maxsize=4096)  # once per question and sentence: a sentence holds many candidates
-def _coverage(content: tuple[str, ...], weighed: tuple[tuple[str, float], ...], sentence: str) -> float:
+def weighed_coverage(content: tuple[str, ...], weighed: tuple[tuple[str, float], ...], sentence: str) -> float:
+    """Return coverage() of the question words content, weighed as weighed (its weights' items)."""
     weights = dict(weighed)
     words = [w for w in content if w in weights]  # the words the caller weighs (a rate keyword's are not)
     total = sum(weights[w] for w in words)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import marshal
+import threading
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from index.places import places_in
 from index.text import sentence_text
 
 MEASURE_CACHE = 10_000  # words remembered with the measures containing them
+MEASURE_ROWS = 8  # measures' entries remembered (each up to a few MB at a million chunks)
+_ROWS_LOCK = threading.Lock()
 _ARRAYS = ("ids", "ordinals", "article_of", "text_at", "text", "figures_at", "figures", "place_at", "place_pos",
            "art_start", "art_ids", "art_title", "art_document", "art_place", "art_date", "art_issue", "art_period",
            "measure_at", "m_pos", "m_fig", "m_places", "m_first", "m_date", "set_at", "set_places")
@@ -153,15 +156,16 @@ class Corpus:
         With places, only figures naming one of them (other_places: figures naming districts, none of them).
         per_place keeps the newest so many of each first-named district (and of no district).
         """
-        runs = sorted({m for w in words if len(w) >= 2 for m in self._measures_with(w)})
+        runs = tuple(sorted({m for w in words if len(w) >= 2 for m in self._measures_with(w)}))
         if not runs:
             return np.zeros(0, dtype=np.int64)
-        entries = np.concatenate([np.arange(self.measure_at[m], self.measure_at[m + 1]) for m in runs])
+        entries, sets = self._measure_rows(runs)
         if places:
-            sets = self.m_places[entries]
             named = self._sets_naming(tuple(places))
-            has_place = self.set_at[sets + 1] > self.set_at[sets]
-            entries = entries[has_place & ~named[sets]] if other_places else entries[named[sets]]
+            if other_places:
+                entries = entries[(self.set_at[sets + 1] > self.set_at[sets]) & ~named[sets]]
+            else:
+                entries = entries[named[sets]]
         # newest first across measures, then corpus order
         entries = entries[np.lexsort((self.m_fig[entries], self.m_pos[entries],
                                       -self.m_date[entries].astype(np.int64)))]
@@ -174,6 +178,19 @@ class Corpus:
             keep[by_place[rank < per_place]] = True
             entries = entries[keep]
         return entries
+
+    def _measure_rows(self, runs: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Return the entries of these measures and each one's set of places (remembered for the last few: a 各区
+        question reads the same measures once per district)."""
+        cache: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = self.__dict__.setdefault("_rows_cache", {})
+        with _ROWS_LOCK:  # the bot asks from several threads
+            found = cache.get(runs)
+            if found is None:
+                if len(cache) >= MEASURE_ROWS:
+                    del cache[next(iter(cache))]  # the oldest
+                entries = np.concatenate([np.arange(self.measure_at[m], self.measure_at[m + 1]) for m in runs])
+                found = cache[runs] = (entries, self.m_places[entries])
+        return found
 
     def _sets_naming(self, places: tuple[str, ...]) -> np.ndarray:
         """Return, for each set of places, whether it holds one of the places."""

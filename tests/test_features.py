@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import helpers
+from bot import features
 from bot.features import FEATURES, describe
 from bot.fit import kind_fits
 from bot.question import analyze
@@ -126,3 +129,13 @@ def test_an_indefinite_one_is_an_article_not_a_count() -> None:
     assert not kind_fits(asked, one)
     assert kind_fits(asked, one, relaxed=True)
     assert kind_fits(asked, eight)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet="，,、；;：:。（）()甲乙丙丁数量上期其中12 \n", max_size=60), at=st.integers(0, 60))
+def test_a_list_label_is_what_the_label_pattern_finds(text: str, at: int) -> None:
+    # the label is read from the last colon back, not by trying the pattern at every position: the same label
+    start = min(at, len(text))
+    m = features._TOPIC.search(text, 0, start)
+    expected = m.group(1) if m and not features._NO_TOPIC.match(m.group(1)) else ""
+    assert features._topic(text, start) == expected
