@@ -42,8 +42,9 @@ def set_aside(question: Question, scored: list[FigureHit], weights: dict[str, fl
     other_years: list[FigureHit] = []
     if asked_year is not None and question.wants == "figure":
         # 2021年新增 is not answered by 2022年新增: a figure dated to another year is set aside
-        other_years = [f for f in scored if year_of(f.figure, f.chunk.issue_date) not in (None, asked_year)]
-        scored = [f for f in scored if f not in other_years]
+        aside = [year_of(f.figure, f.chunk.issue_date) not in (None, asked_year) for f in scored]
+        other_years = [f for f, out in zip(scored, aside, strict=True) if out]
+        scored = [f for f, out in zip(scored, aside, strict=True) if not out]  # (each candidate once: no == needed)
     # whose each figure is, read only when a subject is asked (reading it is a tenth of a 全市 question's time)
     owners = [_owners(f) for f in scored] if question.subjects and question.wants == "figure" else []
     if owners and any(_named(question.subjects, own) for own in owners):
@@ -66,8 +67,9 @@ def set_aside(question: Question, scored: list[FigureHit], weights: dict[str, fl
     if question.asked_period is not None and question.wants == "figure":
         # 2025年4月 is not answered by May's figure, nor 11月 by 1-11月's: a figure of another period is set aside
         asked = question.asked_period
-        other = [f for f in scored if (given := period_of(f)) is not None and not _answers(asked, given, f.figure)]
-        scored = [f for f in scored if f not in other]
+        out = [(given := period_of(f)) is not None and not _answers(asked, given, f.figure) for f in scored]
+        other = [f for f, o in zip(scored, out, strict=True) if o]
+        scored = [f for f, o in zip(scored, out, strict=True) if not o]
         other_years += other
     return scored, other_years
 

@@ -244,13 +244,18 @@ def _aside(piece: str, start: int, end: int, at: int) -> bool:
     return len(piece[opened + 1:start]) + len(piece[end:closed]) >= 2  # more than the period in the brackets
 
 
+@functools.lru_cache(maxsize=4096)  # once per sentence and issue: a sentence holds several figures
+def _read(piece: str, issue: Period | None) -> tuple[tuple[int, int, Period], ...]:
+    return tuple(_find(piece, None, issue, None))
+
+
 def figure_period(sentence: str, start: int, *, issue: Period | None) -> Period | None:
     """Return the period of the figure at start: the nearest period phrase before it in its sentence, else issue's."""
     left = max((m.end() for m in _SENTENCE_END.finditer(sentence, 0, start)), default=0)
     right = m.start() if (m := _SENTENCE_END.search(sentence, start)) else len(sentence)
     piece, at = sentence[left:right], start - left
     clause = max((m.end() for m in _CLAUSE_END.finditer(piece, 0, at)), default=0)
-    before = [(s, p) for s, e, p in _find(piece, None, issue, None)
+    before = [(s, p) for s, e, p in _read(piece, issue)
               if e <= at and not _COMPARED.search(piece[:s]) and not _aside(piece, s, e, at)]
     phrase_at, period = before[-1] if before else (clause, issue)
     if period is None:
