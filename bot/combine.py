@@ -112,14 +112,17 @@ def series_of(figures: list[FigureHit]) -> list[FigureHit]:
     return [by_date[d] for d in sorted(by_date)]
 
 
-def measured(question: Question, library: Library) -> list[tuple[Chunk, Figure]]:
-    """Return the figure index's figures of what a 各区/全市 question counts: its measure, else a content word's."""
+def measured_places(question: Question, library: Library) -> set[str]:
+    """Return the places the figure index has figures of what a 各区/全市 question counts for (the first place each
+    figure names): of its measure, else of a content word."""
     for word in [question.measure or "", *sorted(question.content, key=len, reverse=True)]:
-        # 多少架 counts 架: a district whose 快递 figures are all 个 or 人 has none of it
-        if figures := [(c, f) for c, f in library.measuring([word], per_place=PER_PLACE)
-                       if not question.unit_spoken or same_unit(question.unit, f.unit)]:
-            return figures
-    return []
+        if question.unit_spoken:  # 多少架 counts 架: a district whose 快递 figures are all 个 or 人 has none of it
+            if figures := [f for _, f in library.measuring([word], per_place=PER_PLACE)
+                           if same_unit(question.unit, f.unit)]:
+                return {place for f in figures for place in f.places[:1]}
+        elif (places := library.first_places_measuring(word)) is not None:
+            return places
+    return set()
 
 
 def names_measure(question: Question, fig: Figure) -> bool:
@@ -141,7 +144,7 @@ def combine(question: Question, library: Library, ask: Ask) -> Answer:
     what = what_is_asked(question)
     places = question.towns or question.places  # 七宝镇和莘庄镇: the towns, each with its district
     if not places:  # 各区: the districts the figure index has this measure for
-        having = {place for _, fig in measured(question, library) for place in fig.places[:1]}
+        having = measured_places(question, library)
         places = tuple(p for p in library.corpus.places if p in having and local(p))  # districts, counties
     asked = [replace(question, places=(canonical(p) or p,), towns=(p,) if p in TOWNS else (), every_place=False,
                      city=False) for p in places]

@@ -134,6 +134,7 @@ def unit_names() -> frozenset[str]:
     return frozenset(_UNIT_KIND)
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every candidate: units are few, pairs of them fewer
 def same_unit(a: str | None, b: str | None) -> bool:
     """Tell whether two units measure the same thing (人 = 名 = 位, 平方米 = 平米 …)."""
     if a is None or b is None:
@@ -150,6 +151,7 @@ _DIMENSIONS = [
 ]
 
 
+@functools.lru_cache(maxsize=4096)
 def same_dimension(a: str | None, b: str | None) -> bool:
     """Tell whether two units measure the same dimension (米 and km are both lengths), so one converts to the other."""
     return a is not None and b is not None and any(a in group and b in group for group in _DIMENSIONS)

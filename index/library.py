@@ -191,6 +191,14 @@ class Library:
             out.append((chunk, self.figures.get(chunk.id)[int(self.corpus.m_fig[e])]))
         return out
 
+    def first_places_measuring(self, word: str) -> set[str] | None:
+        """Return the first place each figure whose measure contains the word names, as {f.places[0] for f in
+        measuring([word])} would, read from the figure index without reading a figure; None: no such figure."""
+        entries = self.corpus.measure_entries([word])
+        if not len(entries):
+            return None
+        return {self.corpus.places[i] for i in np.unique(self.corpus.m_first[entries]).tolist() if i >= 0}
+
     def measure_chunks(self, words: Sequence[str], *, places: Sequence[str] = (),
                        exclude: Collection[int] = ()) -> tuple[np.ndarray, np.ndarray]:
         """Return the positions of the chunks holding such figures, newest first, and their issue date ordinals.

@@ -76,3 +76,14 @@ def test_the_cache_keeps_the_newest_questions_only(sample_db: Path, monkeypatch:
     assert again is not first
     assert record(again) == record(first)
     assert engine.ask("青浦有多少套公租房") is again
+
+
+def test_the_places_a_measure_is_reported_for_are_read_from_the_figure_index(
+        sets: list[tuple[str, Engine, list[str]]]) -> None:
+    library = sets[1][1].library
+    words = {m[i:i + n] for m in library.corpus.measures for n in (2, 4) for i in range(0, max(len(m) - n, 0) + 1, 2)}
+    assert len(words) > 20
+    for word in [*sorted(words), "没有这个量"]:
+        figures = [f for _, f in library.measuring([word])]
+        expected = {f.places[0] for f in figures if f.places} if figures else None
+        assert library.first_places_measuring(word) == expected, word
