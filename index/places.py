@@ -6,7 +6,9 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+import ahocorasick
 
 from index import gazetteer
 
@@ -50,26 +52,6 @@ TOWNS: dict[str, str] = {
 _OFFICES = ("局", "邮政管理局")
 
 
-def _trie_pattern(words: list[str]) -> str:
-    """Return a regex matching any of the words, longest first, as a trie (one branch per character, not per word)."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def walk(node: dict[str, Any]) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if ends else body
-
-    return walk(trie)
-
-
 @dataclass(frozen=True, slots=True)
 class _Gazetteer:
     """Every name a place is written by, with the place key (short form) it stands for."""
@@ -77,7 +59,7 @@ class _Gazetteer:
     keys: dict[str, str]  # a name as written -> the place's key
     loose: frozenset[str]  # names that also occur inside other words: a county's short form, a two-character name
     divisions: dict[str, tuple[gazetteer.Division, ...]]  # a key -> the divisions so named, highest level first
-    pattern: re.Pattern[str]
+    automaton: Any  # every name as an Aho-Corasick automaton (pyahocorasick), each with its length
 
 
 @functools.cache
@@ -98,7 +80,12 @@ def _load() -> _Gazetteer:
             keys[f"{short}{office}"] = short
     keys.update(TOWNS)
     loose -= set(TOWNS) | set(DISTRICTS) | set(DISTRICTS.values())
-    return _Gazetteer(keys=keys, divisions={k: tuple(v) for k, v in by_key.items()}, loose=frozenset(loose), pattern=re.compile(_trie_pattern(list(keys))))
+    automaton = ahocorasick.Automaton()
+    for name in keys:
+        automaton.add_word(name, len(name))
+    automaton.make_automaton()
+    return _Gazetteer(keys=keys, divisions={k: tuple(v) for k, v in by_key.items()}, loose=frozenset(loose),
+                      automaton=automaton)
 
 
 # what may stand right before a loosely matched name (a county's short form): the start, a mark, a place just named,
@@ -111,27 +98,59 @@ _THING_AFTER = re.compile(r"[东南西北]?站|火车站|机场|港(?!澳)|码�
                           r"公司|银行|集团|电视台|日报|晚报|队|话|方言|菜|籍")
 
 
-def _matches(text: str) -> Iterator[re.Match[str]]:
+class PlaceMatch(NamedTuple):
+    """A place name found in a text: where it starts and ends, and the name (read as re.Match's methods)."""
+
+    begins: int
+    ends: int
+    name: str
+
+    def start(self) -> int:
+        return self.begins
+
+    def end(self) -> int:
+        return self.ends
+
+    def group(self) -> str:
+        return self.name
+
+
+def _matches(text: str) -> Iterator[PlaceMatch]:
     """Yield the place names in text, leaving out loose names that are part of other words."""
     g = _load()
-    last_end, at = -1, 0
-    while (found := g.pattern.search(text, at)) is not None:
-        m: re.Match[str] = found
+    # the longest name starting at each position: one pass of the automaton over the text (a regex of every name,
+    # tried at each position, was a third of parsing a bulletin and half of building the saved index)
+    longest: dict[int, int] = {}
+    for last, size in g.automaton.iter(text):
+        begin = last + 1 - size
+        if longest.get(begin, 0) <= last:
+            longest[begin] = last + 1
+    starts = sorted(longest)
+    last_end, at, k = -1, 0, 0
+    while True:
+        # the leftmost name from at on, the longest there
+        while k < len(starts) and starts[k] < at:
+            k += 1
+        if k == len(starts):
+            return
+        begin = starts[k]
+        end = longest[begin]
         # a longer name beginning inside this one is the name (长宁区和田林街道: 田林街道, not 和田)
-        for i in range(m.start() + 1, m.end()):
-            if (inner := g.pattern.match(text, i)) is not None and inner.end() > m.end():
-                m = inner
+        for i in range(begin + 1, end):
+            if (inner := longest.get(i)) is not None and inner > end:
+                begin, end = i, inner
                 break
-        at = m.end()
-        if m.group() in g.loose:
-            before = text[m.start() - 1] if m.start() else ""
-            if (before and before not in _BEFORE_LOOSE and m.start() != last_end and "\u3400" <= before <= "\u9fff") \
-                    or _AFTER_LOOSE.match(text, m.end()):
+        at = end
+        name = text[begin:end]
+        if name in g.loose:
+            before = text[begin - 1] if begin else ""
+            if (before and before not in _BEFORE_LOOSE and begin != last_end and "\u3400" <= before <= "\u9fff") \
+                    or _AFTER_LOOSE.match(text, end):
                 continue
-        if _THING_AFTER.match(text, m.end()):
+        if _THING_AFTER.match(text, end):
             continue
-        last_end = m.end()
-        yield m
+        last_end = end
+        yield PlaceMatch(begin, end, name)
 
 
 def place_words() -> list[str]:
@@ -185,7 +204,7 @@ def within(key: str, ancestor: str, context: tuple[str, ...] | list[str] = ()) -
     return ancestor in parents(key, tuple(context))
 
 
-def place_matches(text: str) -> list[re.Match[str]]:
+def place_matches(text: str) -> list[PlaceMatch]:
     """Return the place names in text as matches, in order (each with its span)."""
     return list(_matches(text))
 
