@@ -184,7 +184,12 @@ class Postings:
                     kth = max(kth, _kth(acc.take(docs), k))
                 if kth > rest[j + 1] + margin:
                     break
-            found = self._candidates(acc, touched, kth - rest[len(touched)] - margin)
+            floor = kth - rest[len(touched)] - margin
+            if positions is not None and len(positions) < sum(map(len, touched)):
+                # only the allowed chunks can hold a score (acc is zero elsewhere): fewer to look at than the lists
+                found = positions[acc[positions] > max(floor, 0.0)]
+            else:
+                found = self._candidates(acc, touched, floor)
             at = found.astype(np.int32)  # int32 like the lists: searching them for int64 would convert them
             for j in range(len(touched), len(order)):
                 self._add(acc, order[j], weight[order[j]], found, at, touched)
