@@ -40,6 +40,7 @@ from bot.model import current
 from bot.render import render_plain, to_json
 from bot.settings import check_environment, load_dotenv, read_limits, read_log_level
 from index import (
+    Alongside,
     BulletinError,
     IngestResult,
     Limits,
@@ -48,6 +49,7 @@ from index import (
     find_documents,
     ingest_paths,
     open_library,
+    parsed_in_children,
     reindex,
     remove_issue,
     table,
@@ -167,8 +169,10 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
             print((await remove_issue(store, args.issue, purge=args.purge)).line())
             await open_library(store)  # the next start loads the saved index rather than building it
             return 0
-        if args.command in ("ingest", "reindex"):
-            status = await (_ingest(store, args.paths, limits) if args.command == "ingest" else _reindex(store))
+        if args.command == "ingest":
+            return await _ingest(store, args.paths, limits)
+        if args.command == "reindex":
+            status = await _reindex(store)
             await open_library(store)  # the next start loads the saved index rather than building it
             return status
         segmenter = Segmenter()
@@ -221,18 +225,22 @@ async def _ingest(store: Store, paths: list[Path], limits: Limits) -> int:
     if not files:
         print("refused: no bulletin files (.txt .md .pdf .docx) found", file=sys.stderr)
         return 1
-    if sys.stderr.isatty() and len(files) > 1:
-        from tqdm import tqdm  # a bar on a terminal; plain lines when the output goes to a file or a script
+    # a large ingest builds the saved index in a child process as the bulletins are stored (a small one after: the
+    # child's start-up would cost more than it saves); either way the next start loads it rather than building it
+    async with Alongside(store, child=parsed_in_children(files)) as alongside:
+        if sys.stderr.isatty() and len(files) > 1:
+            from tqdm import tqdm  # a bar on a terminal; plain lines when the output goes to a file or a script
 
-        with tqdm(total=len(files), unit="file", file=sys.stderr, leave=False) as bar:
+            with tqdm(total=len(files), unit="file", file=sys.stderr, leave=False) as bar:
 
-            def show(result: IngestResult) -> None:
-                bar.write(result.line(), file=sys.stdout)
-                bar.update()
+                def show(result: IngestResult) -> None:
+                    bar.write(result.line(), file=sys.stdout)
+                    bar.update()
 
-            results = await ingest_paths(store, None, files, limits, show)
-    else:
-        results = await ingest_paths(store, None, files, limits, lambda r: print(r.line(), flush=True))
+                results = await ingest_paths(store, None, files, limits, show)
+        else:
+            results = await ingest_paths(store, None, files, limits, lambda r: print(r.line(), flush=True))
+        await alongside.finish()
     counts = {status: sum(r.status == status for r in results)
               for status in ("added", "updated", "restored", "unchanged", "refused")}
     summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n or status in ("added", "refused"))

@@ -1,5 +1,6 @@
 """The corpus side: reading bulletins, cleaning, chunking, tokenizing, storing and ranking."""
 
+from index.alongside import Alongside
 from index.catalog import Removed, remove_issue, table
 from index.dbfile import Copied, Probe, backup, check_copy, probe, read_only
 from index.errors import (
@@ -30,6 +31,7 @@ from index.ingest import (
     document_name,
     ingest_bytes,
     ingest_paths,
+    parsed_in_children,
     refresh,
     reindex,
 )
@@ -68,6 +70,7 @@ __all__ = [
     "SUFFIXES",
     "TOTAL_WORDS",
     "TOWNS",
+    "Alongside",
     "Article",
     "AskedQuestion",
     "Bulletin",
@@ -126,6 +129,7 @@ __all__ = [
     "parse_amount",
     "parse_number",
     "parse_period",
+    "parsed_in_children",
     "place_matches",
     "place_names_in",
     "places_in",

@@ -334,7 +334,7 @@ async def ingest_paths(store: Store, segmenter: Segmenter | None, paths: Iterabl
     files = list(find_documents(paths))
     workers = processes or os.cpu_count() or 1
     # one child would only add its start to the work of one core: children only with a core for each of two
-    if len(files) > 1 and workers > 1 and _total_size(files) >= pool_min_bytes:
+    if parsed_in_children(files, workers, pool_min_bytes):
         return await _ingest_in_children(store, files, limits, progress, workers)
     results = []
     for path in files:
@@ -350,6 +350,12 @@ async def ingest_paths(store: Store, segmenter: Segmenter | None, paths: Iterabl
         if progress is not None:
             progress(result)
     return results
+
+
+def parsed_in_children(files: Sequence[Path], processes: int | None = None,
+                       pool_min_bytes: int = POOL_MIN_BYTES) -> bool:
+    """Tell whether ingest_paths parses these files in child processes (several files, large enough in all)."""
+    return len(files) > 1 and (processes or os.cpu_count() or 1) > 1 and _total_size(files) >= pool_min_bytes
 
 
 def _total_size(files: Sequence[Path]) -> int:

@@ -113,6 +113,8 @@ class IndexRows:
     chunks: list[ChunkRow]
     figures: list[StoredFigureRow]
     tokens: list[str]  # a chunk's index terms joined by spaces
+    upto: int = 0  # index_rows_after: the rows are those of the indexed bulletins up to this id
+    bulletins: list[int] | None = None  # the bulletin each chunk is of
 
 
 @dataclass(frozen=True, slots=True)

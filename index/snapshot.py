@@ -66,19 +66,21 @@ async def open_library(store: Store) -> tuple[str, Library]:
         built = None  # the key of the state the rows are from (it may have moved on since the look above)
         async for rows in store.index_batches(BATCH):
             built = rows.key
-            await asyncio.to_thread(_add, corpus, terms, rows)
-        library = await asyncio.to_thread(_finish, corpus, terms)
+            await asyncio.to_thread(build_from, corpus, terms, rows)
+        library = await asyncio.to_thread(finished, corpus, terms)
     built = built or await store.index_key()  # nothing indexed: the empty state's
     await asyncio.to_thread(save, library, store.path, built)
     return built, library
 
 
-def _add(corpus: CorpusBuilder, terms: TermIds, rows: IndexRows) -> None:
+def build_from(corpus: CorpusBuilder, terms: TermIds, rows: IndexRows) -> None:
+    """Lay out the next rows of the corpus (in corpus order)."""
     corpus.add(rows.chunks, rows.figures)
     terms.add([t.split() for t in rows.tokens])
 
 
-def _finish(corpus: CorpusBuilder, terms: TermIds) -> Library:
+def finished(corpus: CorpusBuilder, terms: TermIds) -> Library:
+    """Return the Library of everything laid out."""
     built = corpus.finish()
     return Library(Searcher.from_postings(Chunks(built), terms.postings()), built)
 

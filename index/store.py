@@ -403,22 +403,37 @@ class Store:
         """
         async with self._snapshot() as db:
             key = await self._index_key(db)
-            async with db.execute(
-                    "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date,"
-                    " trim(coalesce(b.issue_name, '') || ' ' || coalesce(b.issue_number, '')), b.issue_period, c.tokens"
-                    " FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
-                    " WHERE b.state = 'indexed' ORDER BY b.id, a.ordinal, c.ordinal") as chunks:
+            async with db.execute(_INDEXED_CHUNKS + " ORDER BY b.id, a.ordinal, c.ordinal") as chunks:
                 while rows := await chunks.fetchmany(size):
-                    ids = [r[0] for r in rows]
-                    # the chunk ids come from this query, not from outside: they are numbers, safe to inline
-                    async with db.execute(
-                            'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence_start,'
-                            " sentence_end, qualifier, approx, words_before, words_after, places, period, measure"
-                            # the planner scans every figure for a long IN list (a minute a batch at 1M chunks)
-                            " FROM figures INDEXED BY figures_chunk"
-                            f" WHERE chunk_id IN ({','.join(map(str, ids))}) ORDER BY chunk_id, id") as cur:
-                        figures = cast(list[StoredFigureRow], await cur.fetchall())  # plain tuples: no row factory
-                    yield IndexRows(key, [r[:10] for r in rows], figures, [r[10] for r in rows])
+                    yield await _with_figures(db, key, list(rows))
+
+    async def index_rows_after(self, bulletin_id: int, bulletins: int) -> IndexRows | None:
+        """Return the rows of the next indexed bulletins after that id, at most so many whole bulletins, in corpus
+        order, from a read transaction of their own; None when no indexed bulletin comes after it."""
+        async with self._snapshot() as db:
+            async with db.execute("SELECT max(id) FROM (SELECT id FROM bulletins INDEXED BY bulletins_state"
+                                  " WHERE state = 'indexed' AND id > ? ORDER BY id LIMIT ?)",
+                                  (bulletin_id, bulletins)) as cur:
+                upto = (await cur.fetchone() or (None,))[0]
+            if upto is None:
+                return None
+            async with db.execute(_INDEXED_CHUNKS + " AND b.id > ? AND b.id <= ? ORDER BY b.id, a.ordinal, c.ordinal",
+                                  (bulletin_id, upto)) as cur:
+                rows = list(await cur.fetchall())
+            key = await self._index_key(db)
+            return await _with_figures(db, key, rows, upto) if rows else IndexRows(key, [], [], [], upto, [])
+
+    async def indexed_fingerprint(self) -> tuple[str, tuple[int, ...]]:
+        """Return the index's key and what tells its indexed rows apart: how many bulletins hold chunks, the sum and
+        largest of their ids, how many chunks and the largest chunk id (a reindex gives every chunk a new, larger id)."""
+        async with self._snapshot() as db:
+            key = await self._index_key(db)
+            async with db.execute(
+                    "SELECT count(DISTINCT b.id), coalesce(sum(DISTINCT b.id), 0), coalesce(max(b.id), 0), count(*),"
+                    " coalesce(max(c.id), 0) FROM chunks c JOIN articles a ON a.id = c.article_id"
+                    " JOIN bulletins b ON b.id = a.bulletin_id WHERE b.state = 'indexed'") as cur:
+                row = await cur.fetchone() or (0, 0, 0, 0, 0)
+        return key, tuple(map(int, row))
 
     async def stats(self) -> Stats:
         """Return counts of issues, articles, chunks and figures, and the index's age."""
@@ -441,6 +456,27 @@ class Store:
         newest, out, built = (row[0], row[1], row[2]) if row else (None, 0, None)
         return Stats(issues=counts[0], articles=counts[1], chunks=counts[2], figures=counts[3],
                      newest_issue=newest, last_ingest=built, out_of_index=out)
+
+
+_INDEXED_CHUNKS = (
+    "SELECT c.id, b.document, a.title, c.text, c.ordinal, a.id, a.place, b.issue_date,"
+    " trim(coalesce(b.issue_name, '') || ' ' || coalesce(b.issue_number, '')), b.issue_period, c.tokens,"
+    " b.id FROM chunks c JOIN articles a ON a.id = c.article_id JOIN bulletins b ON b.id = a.bulletin_id"
+    " WHERE b.state = 'indexed'")
+
+
+async def _with_figures(db: aiosqlite.Connection, key: str, rows: list[Any], upto: int = 0) -> IndexRows:
+    """Return rows of _INDEXED_CHUNKS with their chunks' figures, as a Library is built from them."""
+    ids = [r[0] for r in rows]
+    # the chunk ids come from the query, not from outside: they are numbers, safe to inline
+    async with db.execute(
+            'SELECT chunk_id, text, value, value_max, unit, kind, start, "end", sentence_start,'
+            " sentence_end, qualifier, approx, words_before, words_after, places, period, measure"
+            # the planner scans every figure for a long IN list (a minute a batch at 1M chunks)
+            " FROM figures INDEXED BY figures_chunk"
+            f" WHERE chunk_id IN ({','.join(map(str, ids))}) ORDER BY chunk_id, id") as cur:
+        figures = cast(list[StoredFigureRow], await cur.fetchall())  # plain tuples: no row factory
+    return IndexRows(key, [r[:10] for r in rows], figures, [r[10] for r in rows], upto, [r[11] for r in rows])
 
 
 async def _add_bulletin(db: aiosqlite.Connection, new: NewBulletin) -> Stored:

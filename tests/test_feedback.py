@@ -92,6 +92,7 @@ def test_a_database_of_the_previous_schema_gains_the_feedback_table(db: Path) ->
     with sqlite3.connect(db) as conn:  # take it back to schema 4, as the release before votes left it
         conn.execute("DROP TABLE feedback")
         conn.execute("DROP INDEX bulletins_derived")  # migration 8
+        conn.execute("DROP INDEX bulletins_state")
         conn.execute("ALTER TABLE bulletins DROP COLUMN issue_period")  # migration 6
         for column in ("sentence_start", "sentence_end"):  # migration 7
             conn.execute(f"ALTER TABLE figures DROP COLUMN {column}")

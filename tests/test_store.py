@@ -89,6 +89,7 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_bulletins(db_copy: P
             conn.execute(f"ALTER TABLE figures DROP COLUMN {column}")
         conn.execute("ALTER TABLE figures ADD COLUMN sentence TEXT NOT NULL DEFAULT ''")
         conn.execute("DROP INDEX bulletins_derived")
+        conn.execute("DROP INDEX bulletins_state")
         conn.execute("ALTER TABLE bulletins DROP COLUMN derived_with")
         conn.execute("DROP INDEX bulletins_issue_key")
         for column in ("issue_key", "state", "replaced_by", "issue_period"):
@@ -113,6 +114,7 @@ def test_figures_of_the_previous_schema_keep_their_sentences_before_they_are_der
         for column in ("sentence_start", "sentence_end"):
             conn.execute(f"ALTER TABLE figures DROP COLUMN {column}")
         conn.execute("DROP INDEX bulletins_derived")  # migration 8
+        conn.execute("DROP INDEX bulletins_state")
         conn.execute("DELETE FROM _migrations WHERE version > 6")
     open_and_close(db_copy)
     after = dict(query(db_copy, spans))
