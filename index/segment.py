@@ -6,6 +6,7 @@ import logging
 import marshal
 import os
 import re
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -13,11 +14,20 @@ from math import log
 from operator import add
 from pathlib import Path
 
-import jieba
-import jieba.finalseg
-
 from index.places import place_words
 from index.resources import data_path
+
+# jieba imports pkg_resources (a tenth of a second of every start, and a deprecation warning) only to open its own
+# data files, which it opens by their path when pkg_resources cannot be imported: it is kept from it here
+_HIDDEN = "pkg_resources" not in sys.modules
+if _HIDDEN:
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+try:
+    import jieba
+    import jieba.finalseg
+finally:
+    if _HIDDEN:
+        del sys.modules["pkg_resources"]
 
 # jieba configures its own DEBUG handler on import; keep it quiet (fxsjy/jieba#815).
 jieba.setLogLevel(logging.WARNING)
