@@ -25,7 +25,7 @@ from index import (
 )
 
 MAX_QUESTION_CHARS = 500
-CACHED_ANSWERS = 256  # answers kept, most recently asked: a chat repeats its questions (68 of the bench's 300 do); an
+CACHED_ANSWERS = 256  # answers kept, most recently asked: a chat repeats its questions (73 of the bench's 300 did); an
 # answer holds its candidates (about 47 KB each, measured on the bench), so 256 of them take about 12 MB
 NOTHING_INDEXED = "还没有收录任何简报，暂时无法回答。"
 

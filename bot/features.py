@@ -6,7 +6,7 @@ import functools
 import re
 from typing import NamedTuple
 
-from bot.fit import CHANGE, direction, found_share
+from bot.fit import CHANGE, direction, found_share, share_found
 from bot.passages import gap
 from bot.question import Question
 from index import (
@@ -135,9 +135,7 @@ class Describer:
     def _coverage(self, text: str) -> float:
         found = self._covered.get(text)
         if found is None:
-            weights, total = self.weights, self.covering_total
-            found = sum(weights[w] * found_share(w, text) for w in self.covering) / total if total else 1.0
-            self._covered[text] = found
+            found = self._covered[text] = share_found(self.covering, self.weights, self.covering_total, text)
         return found
 
     def row(self, fig: Figure, *, article: frozenset[str], period_fits: str | None) -> list[float]:

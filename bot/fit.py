@@ -33,8 +33,12 @@ def weighed_coverage(content: tuple[str, ...], weighed: tuple[tuple[str, float],
     """Return coverage() of the question words content, weighed as weighed (its weights' items)."""
     weights = dict(weighed)
     words = [w for w in content if w in weights]  # the words the caller weighs (a rate keyword's are not)
-    total = sum(weights[w] for w in words)
-    return sum(weights[w] * found_share(w, sentence) for w in words) / total if total else 1.0
+    return share_found(words, weights, sum(weights[w] for w in words), sentence)
+
+
+def share_found(words: list[str], weights: dict[str, float], total: float, text: str) -> float:
+    """Return the share of the words' weight (total: theirs summed) that text holds (1.0 when they weigh nothing)."""
+    return sum(weights[w] * found_share(w, text) for w in words) / total if total else 1.0
 
 
 def found_share(word: str, text: str) -> float:

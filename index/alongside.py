@@ -76,9 +76,9 @@ class Alongside:
 
 def _follow(db: Path, stop: multiprocessing.synchronize.Event, reply: multiprocessing.connection.Connection) -> None:
     """The child: follow the database until told to stop, then save the Library and say whether it did."""
-    from index.ingest import _end_with_parent  # (the workers' guard: never outlive the ingest)
+    from index.ingest import end_with_parent  # (the workers' guard: never outlive the ingest)
 
-    _end_with_parent()
+    end_with_parent()
     try:
         saved = asyncio.run(_build(db, stop))
     except Exception as e:  # whatever it is, the parent builds the index itself

@@ -269,11 +269,11 @@ _worker_segmenter: Segmenter | None = None
 
 def _start_worker() -> None:
     global _worker_segmenter
-    _end_with_parent()
+    end_with_parent()
     _worker_segmenter = Segmenter()  # once per worker: loading jieba's dictionary takes most of a second
 
 
-def _end_with_parent() -> None:
+def end_with_parent() -> None:
     """End this worker process as soon as the process that started it ends, even by kill -9.
 
     Otherwise a worker outlives it, waiting for work that never comes. The parent holds a pipe open for each child

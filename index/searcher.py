@@ -148,24 +148,19 @@ class Postings:
 
         among, if given, holds the sorted positions of the only chunks that may be hits.
         """
-        ids = [t for t in map(self.vocab.get, terms) if t is not None]
+        weight, order, const = self._plan(terms)
         positions = None if among is None else np.asarray(among, dtype=np.intp)
-        if k <= 0 or not ids or (positions is not None and not len(positions)):
+        if k <= 0 or not order or (positions is not None and not len(positions)):
             return []
         allowed = None  # the chunks that may be hits, as one flag per chunk: looking a list's chunks up in it is
-        if positions is not None:  # a gather, where searching each list for them was most of a place's search
+        if positions is not None:  # a gather, where searching each list for them was 40% of a place's search
             allowed = np.zeros(self.n_chunks, dtype=bool)
             allowed[positions] = True
-        const = sum(float(self.idf[t]) * DELTA for t in ids)  # what each known term adds to every chunk
-        weight: dict[int, int] = {}  # a repeated query term counts as often as it is repeated
-        for t in ids:
-            weight[t] = weight.get(t, 0) + 1
         # MaxScore: terms by the most they can add, largest first. While the k-th best score found is below
         # what the terms left could add, a chunk holding none of the terms so far may still make the top k,
         # so each term's whole list is added. After that the candidates are closed: each later term (common
         # words with long lists) is only looked up for them, and they are pruned as the bound left shrinks.
         bound = {t: w * float(self.maxc[t]) for t, w in weight.items()}
-        order = sorted(weight, key=lambda t: (-bound[t], t))
         rest = [0.0] * (len(order) + 1)  # rest[j]: the most the terms order[j:] can add
         for j in range(len(order) - 1, -1, -1):
             rest[j] = rest[j + 1] + bound[order[j]]
@@ -202,11 +197,17 @@ class Postings:
         finally:
             for docs in touched:  # leave the accumulator zeroed for the next query
                 acc[docs] = 0.0
-        if len(found) > 4 * k:  # the k best and any chunk tied with the k-th; sorting all would take longer
-            keep = scores >= np.partition(scores, len(scores) - k)[len(scores) - k]
-            found, scores = found[keep], scores[keep]
-        best = np.lexsort((found, -scores))[:k]  # best first, ties by position
-        return list(zip(found[best].tolist(), scores[best].tolist(), strict=True))
+        return _best(found, scores, k)
+
+    def _plan(self, terms: Sequence[str]) -> tuple[dict[int, int], list[int], float]:
+        """Return the known terms' ids with how often each is asked, in the order they are added (the most they can
+        add, largest first), and what they add to every chunk (delta's part)."""
+        ids = [t for t in map(self.vocab.get, terms) if t is not None]
+        weight: dict[int, int] = {}  # a repeated query term counts as often as it is repeated
+        for t in ids:
+            weight[t] = weight.get(t, 0) + 1
+        order = sorted(weight, key=lambda t: (-(weight[t] * float(self.maxc[t])), t))
+        return weight, order, sum(float(self.idf[t]) * DELTA for t in ids)
 
     def dense(self, terms: Sequence[str]) -> tuple[Floats, float]:
         """Return every chunk's score but the constant part (0.0 for a chunk with none of the terms), and that part.
@@ -214,15 +215,12 @@ class Postings:
         The terms are added in top()'s order, so each chunk's sum is the very float top() computes: a search among
         any positions can then take its k best from these scores (top_among) instead of adding the lists again.
         """
-        ids = [t for t in map(self.vocab.get, terms) if t is not None]
+        weight, order, const = self._plan(terms)
         acc = np.zeros(self.n_chunks, dtype=np.float64)
-        weight: dict[int, int] = {}
-        for t in ids:
-            weight[t] = weight.get(t, 0) + 1
-        for t in sorted(weight, key=lambda t: (-weight[t] * float(self.maxc[t]), t)):
+        for t in order:
             docs, contrib = self._postings(t, None)
             acc[docs] += contrib if weight[t] == 1 else weight[t] * contrib
-        return acc, sum(float(self.idf[t]) * DELTA for t in ids)
+        return acc, const
 
     @staticmethod
     def top_among(scores: tuple[Floats, float], k: int, among: npt.ArrayLike) -> list[tuple[int, float]]:
@@ -233,12 +231,7 @@ class Postings:
             return []
         partial = acc[at]
         held = partial > 0.0  # only a chunk holding a term is a hit
-        found, total = at[held], partial[held] + const
-        if len(found) > 4 * k:
-            keep = total >= np.partition(total, len(total) - k)[len(total) - k]
-            found, total = found[keep], total[keep]
-        best = np.lexsort((found, -total))[:k]
-        return list(zip(found[best].tolist(), total[best].tolist(), strict=True))
+        return _best(at[held], partial[held] + const, k)
 
     def _candidates(self, acc: Floats, touched: list[Ints], floor: float) -> Ints:
         """Return the sorted positions of the chunks in the touched lists whose partial score is above floor."""
@@ -278,6 +271,15 @@ class Postings:
         if acc is None:
             acc = self._local.acc = np.zeros(self.n_chunks, dtype=np.float64)
         return acc
+
+
+def _best(found: Ints, scores: Floats, k: int) -> list[tuple[int, float]]:
+    """Return the k best (position, score) pairs, best first, ties by position."""
+    if len(found) > 4 * k:  # the k best and any chunk tied with the k-th; sorting all would take longer
+        keep = scores >= np.partition(scores, len(scores) - k)[len(scores) - k]
+        found, scores = found[keep], scores[keep]
+    best = np.lexsort((found, -scores))[:k]  # best first, ties by position
+    return list(zip(found[best].tolist(), scores[best].tolist(), strict=True))
 
 
 def _match(a: Positions, b: Positions) -> tuple[Ints, Ints]:

@@ -105,8 +105,8 @@ class Damaged(ValueError):
 def load(folder: Path) -> Library:
     """Load a saved Library after checking its files against the manifest; raise Damaged or what loading raised.
 
-    Reading every byte (its checksum) and every position (its range) grows with the corpus: 1.5 s at a million
-    chunks. So a check that passed leaves a stamp of each file's identity; while no file was written, replaced or
+    Reading every byte (its checksum) and every position (its range) grows with the corpus: at a million chunks
+    1.35 s with the files in memory, 4.1 s the first time. So a check that passed leaves a stamp of each file's identity; while no file was written, replaced or
     touched since (its size, inode and change times as the stamp has them), the next start trusts the files.
     """
     if _stamped(folder):
