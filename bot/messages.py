@@ -76,7 +76,8 @@ def pack(blocks: Sequence[tuple[str, str]], limit: int = LIMIT) -> list[str]:
     # every message passes here: what documents and users wrote loses its invisible characters (a bidi override,
     # U+202E, would flip how a figure reads), once for all the blocks
     blocks = [(strip_invisible(plain), strip_invisible(markup)) for plain, markup in blocks]
-    messages = _pack_all(blocks, limit) or [NOTHING_SHOWN]  # only invisible characters: still one message to send
+    # only invisible characters or spaces (Telegram refuses a blank text): still one message to send
+    messages = [m for m in _pack_all(blocks, limit) if m.strip()] or [NOTHING_SHOWN]
     if len(messages) > MAX_MESSAGES:
         # packed again with room for the note, so the cut message too stays within the limit
         kept = _pack_all(blocks, limit - utf16_len(_CUT))[:MAX_MESSAGES]

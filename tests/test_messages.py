@@ -84,6 +84,11 @@ def test_packed_messages_are_valid_html_within_the_limit(blocks: list[tuple[str,
         assert utf16_len(visible(message)) <= 500
 
 
+@pytest.mark.parametrize("text", ["\r", " \n ", "\u200b\t"])
+def test_a_reply_of_only_spaces_is_the_placeholder_not_a_blank_message(text: str) -> None:
+    assert pack([(text, text)]) == [NOTHING_SHOWN]
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(SENTENCE, min_size=1, max_size=8).map("。".join), min_size=1, max_size=6))
 def test_a_long_block_after_a_short_one_is_split_keeping_every_character_in_order(texts: list[str]) -> None:
