@@ -1,7 +1,7 @@
 """The corpus side: reading bulletins, cleaning, chunking, tokenizing, storing and ranking."""
 
 from index.alongside import Alongside
-from index.catalog import Removed, remove_issue, table
+from index.catalog import Reinstated, Removed, remove_issue, restore_issue, table
 from index.dbfile import Copied, Probe, backup, check_copy, probe, read_only
 from index.errors import (
     BulletinError,
@@ -92,6 +92,7 @@ __all__ = [
     "Probe",
     "QuestionStats",
     "ReindexResult",
+    "Reinstated",
     "Removed",
     "Segmenter",
     "Stats",
@@ -140,6 +141,7 @@ __all__ = [
     "reindex",
     "remove_issue",
     "resolve_period",
+    "restore_issue",
     "same_dimension",
     "same_subject",
     "same_unit",

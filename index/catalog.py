@@ -25,6 +25,33 @@ class Removed:
         return f"removed   {describe(self.issue)}: out of the index, kept in the database (ingest it again to restore)"
 
 
+@dataclass(frozen=True, slots=True)
+class Reinstated:
+    """What `restore_issue` put back into the index, and the versions it replaced."""
+
+    issue: StoredIssue
+    replaced: tuple[str, ...]
+
+    def line(self) -> str:
+        """Describe the restoring in one line."""
+        replaced = f"; replaces {', '.join(self.replaced)} (kept, out of the index)" if self.replaced else ""
+        return f"restored  {describe(self.issue)}: back in the index{replaced}"
+
+
+async def restore_issue(store: Store, name: str) -> Reinstated:
+    """Put a removed (or replaced) issue back into the index, in place of the issue's indexed version if any."""
+    found = [i for i in await store.issues() if matches(i, name)]
+    out = [i for i in found if i.state != "indexed"]
+    if not found:
+        raise NoSuchIssue(f"no stored issue matches {name!r}; `bulletin list` shows them")
+    if not out:
+        raise NoSuchIssue(f"{describe(found[0])} is in the index already")
+    if len(out) > 1:
+        listed = "; ".join(describe(i) for i in out[:5])
+        raise NoSuchIssue(f"{name!r} matches {len(out)} issues out of the index ({listed}); name one by its #id")
+    return Reinstated(out[0], await store.reinstate(out[0].id))
+
+
 def describe(issue: StoredIssue) -> str:
     """Name an issue briefly: #id document (series number date period)."""
     parts = " ".join(p for p in (issue.issue_name, issue.issue_number, issue.issue_date, issue.issue_period) if p)

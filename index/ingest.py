@@ -224,20 +224,24 @@ class ReindexResult:
     kept: tuple[str, ...] = ()  # documents whose stored text no longer parses: their old index stays
 
 
-async def reindex(store: Store, segmenter: Segmenter | None, *, processes: int | None = None) -> ReindexResult:
+async def reindex(store: Store, segmenter: Segmenter | None, *, processes: int | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> ReindexResult:
     """Re-derive every stored bulletin's articles, chunks, tokens and figures from its original text.
 
     A large corpus is parsed by up to `processes` child processes (default: one core fewer than the machine
     has, so questions keep one), a small one in a thread (with segmenter, or one made for it when None).
-    The new index is swapped in by one transaction.
+    The new index is swapped in by one transaction. progress, if given, is told (bulletins parsed, of how many)
+    as parsing goes (from another thread: it should only note the numbers).
     """
     started = time.perf_counter()
     sources = await store.load_sources()
+    told = progress or (lambda done, total: None)
+    told(0, len(sources))
     if sum(len(s.raw_text) for s in sources) < PROCESS_MIN_CHARS:
         here = segmenter if segmenter is not None else await asyncio.to_thread(Segmenter)
-        reparsed, kept = await asyncio.to_thread(_reparse, sources, here)
+        reparsed, kept = await asyncio.to_thread(_reparse, sources, here, told)
     else:
-        reparsed, kept = await _reparse_in_children(sources, processes or max(1, (os.cpu_count() or 2) - 1))
+        reparsed, kept = await _reparse_in_children(sources, processes or max(1, (os.cpu_count() or 2) - 1), told)
     # a bulletin whose text no longer parses keeps its old index, marked current: re-deriving it again cannot help
     # one transaction: readers see the old index or the new, never a mix
     await store.replace_derived(reparsed, RULES, kept=[k.id for k in kept])
@@ -248,14 +252,27 @@ async def reindex(store: Store, segmenter: Segmenter | None, *, processes: int |
                          kept=tuple(k.document for k in kept))
 
 
-async def _reparse_in_children(sources: Sequence[StoredSource],
-                               processes: int) -> tuple[list[Reparsed], list[StoredSource]]:
+async def _reparse_in_children(sources: Sequence[StoredSource], processes: int,
+                               told: Callable[[int, int], None]) -> tuple[list[Reparsed], list[StoredSource]]:
     """Reparse in worker processes, a few batches per worker, keeping the sources' order."""
     batches = [list(sources[i::processes * 4]) for i in range(processes * 4)]
     loop = asyncio.get_running_loop()
     pool = _pool(processes)
+    done = 0
+
+    def finished(batch: list[StoredSource]) -> None:
+        nonlocal done
+        done += len(batch)
+        told(done, len(sources))
+
+    futures = []
+    for batch in batches:
+        if batch:
+            future = loop.run_in_executor(pool, _reparse_batch, batch)
+            future.add_done_callback(lambda _, b=batch: finished(b))  # type: ignore[misc]
+            futures.append(future)
     try:
-        parts = await asyncio.gather(*(loop.run_in_executor(pool, _reparse_batch, b) for b in batches if b))
+        parts = await asyncio.gather(*futures)
     finally:
         await asyncio.to_thread(pool.shutdown, cancel_futures=True)
     order = {s.id: n for n, s in enumerate(sources)}
@@ -309,10 +326,13 @@ def _pool(processes: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
 
 
-def _reparse(sources: Sequence[StoredSource], segmenter: Segmenter) -> tuple[list[Reparsed], list[StoredSource]]:
+def _reparse(sources: Sequence[StoredSource], segmenter: Segmenter,
+             told: Callable[[int, int], None] | None = None) -> tuple[list[Reparsed], list[StoredSource]]:
     reparsed: list[Reparsed] = []
     kept: list[StoredSource] = []
-    for source in sources:
+    for n, source in enumerate(sources):
+        if told is not None:
+            told(n, len(sources))
         try:
             bulletin = parse_bulletin(source.raw_text, source.document)
         except BulletinError:

@@ -154,6 +154,7 @@ class QuestionStats:
     answered: int
     not_found: int
     top_not_found: tuple[tuple[str, int], ...]
+    per_day: tuple[tuple[str, int, int], ...] = ()  # (day, asked, not found), oldest first: the last days asked
 
 
 @dataclass(frozen=True, slots=True)

@@ -269,6 +269,24 @@ class Store:
 
         await self._write(work)
 
+    async def reinstate(self, bulletin_id: int) -> tuple[str, ...]:
+        """Put a removed or replaced bulletin back into the index; the indexed version of the same issue, if any, is
+        marked replaced by it. Returns the documents it replaced."""
+
+        async def work(db: aiosqlite.Connection) -> tuple[str, ...]:
+            [key] = await db.execute_fetchall("SELECT issue_key FROM bulletins WHERE id = ?", (bulletin_id,))
+            older = [(r[0], r[1]) for r in await db.execute_fetchall(
+                "SELECT id, document FROM bulletins WHERE issue_key = ? AND state = 'indexed' AND id != ?",
+                (key[0], bulletin_id))]
+            await db.execute("UPDATE bulletins SET state = 'indexed', replaced_by = NULL WHERE id = ?", (bulletin_id,))
+            await db.executemany("UPDATE bulletins SET state = 'replaced', replaced_by = ? WHERE id = ?",
+                                 [(bulletin_id, old_id) for old_id, _ in older])
+            await _changed(db)
+            return tuple(document for _, document in older)
+
+        replaced: tuple[str, ...] = await self._write(work)
+        return replaced
+
     async def generation(self) -> int:
         """The index's generation: it changes with every committed change to what is searched."""
         async with self._snapshot() as db, db.execute(
@@ -332,8 +350,9 @@ class Store:
 
         await self._write(work)
 
-    async def question_stats(self, *, top: int = 5) -> QuestionStats:
-        """Count questions asked, answered and not found, and list the most-asked unanswered ones."""
+    async def question_stats(self, *, top: int = 5, days: int = 0) -> QuestionStats:
+        """Count questions asked, answered and not found, and list the most-asked unanswered ones (and with days,
+        each of the last so many days' counts)."""
         async with self._snapshot() as db:
             async with db.execute("SELECT count(*), coalesce(sum(found), 0) FROM questions") as cur:
                 row = await cur.fetchone()
@@ -342,7 +361,15 @@ class Store:
                     "SELECT question, count(*) AS n FROM questions WHERE NOT found"
                     " GROUP BY question ORDER BY n DESC, max(id) DESC LIMIT ?", (top,)) as cur:
                 missing = tuple([(str(r[0]), int(r[1])) async for r in cur])
-        return QuestionStats(asked=asked, answered=answered, not_found=asked - answered, top_not_found=missing)
+            per_day: tuple[tuple[str, int, int], ...] = ()
+            if days > 0:  # asked_at is an ISO stamp in UTC: its first ten characters are the day
+                async with db.execute(
+                        "SELECT substr(asked_at, 1, 10) AS day, count(*), coalesce(sum(NOT found), 0) FROM questions"
+                        " WHERE asked_at >= ? GROUP BY day ORDER BY day",
+                        ((dt.datetime.now(dt.UTC) - dt.timedelta(days=days - 1)).date().isoformat(),)) as cur:
+                    per_day = tuple([(str(r[0]), int(r[1]), int(r[2])) async for r in cur])
+        return QuestionStats(asked=asked, answered=answered, not_found=asked - answered, top_not_found=missing,
+                             per_day=per_day)
 
     async def record_vote(self, vote: Vote) -> None:
         """Store a 👍 or 👎 at once; the same person's second vote on the same answer replaces the first."""
