@@ -253,7 +253,9 @@ _REFUSALS = {"UnsupportedFile": "不支持的文件类型", "UnreadableFile": "�
              "EmptyDocument": "文件里没有可用的正文"}
 # the reader's and the store's reasons, said in Chinese (the others still pass through as they are written)
 _REASONS = ((re.compile(r"it holds more than ([\d,]+) characters of text"), "文字超过 {0} 字的上限（BULLETIN_MAX_CHARS），"
-             "一期简报远没有这么多：请拆分文件或检查内容"),)
+             "一期简报远没有这么多：请拆分文件或检查内容"),
+            (re.compile(r"only (.+) files are read"), "只收 {0} 文件"),
+            (re.compile(r"the file is larger than (\d+) MB"), "文件过大（上限 {0} MB）"))
 
 
 def _reason(reason: str) -> str:

@@ -9,6 +9,7 @@ import hashlib
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from index import (
     Limits,
     QuestionStats,
     ReindexResult,
+    Reinstated,
     Removed,
     Segmenter,
     Stats,
@@ -34,6 +36,7 @@ from index import (
     open_library,
     reindex,
     remove_issue,
+    restore_issue,
 )
 
 log = logging.getLogger(__name__)
@@ -191,12 +194,12 @@ class Service:
                 await self._reload()
         return result
 
-    async def reindex(self) -> ReindexResult:
-        """Re-derive the whole index from the stored bulletins, then swap it in."""
+    async def reindex(self, progress: Callable[[int, int], None] | None = None) -> ReindexResult:
+        """Re-derive the whole index from the stored bulletins, then swap it in (progress: as index.reindex's)."""
         async with self._writing:
             self.check_file()
             started = time.perf_counter()
-            result = await reindex(self.store, self.engine.segmenter)
+            result = await reindex(self.store, self.engine.segmenter, progress=progress)
             self.check_file()
             await self._reload()
         return ReindexResult(result.issues, result.articles, result.chunks, result.figures,
@@ -211,14 +214,25 @@ class Service:
             await self._reload()
         return removed
 
+    async def restore(self, name: str) -> Reinstated:
+        """Put a removed (or replaced) issue back into the index, then answer with it."""
+        async with self._writing:
+            self.check_file()
+            restored = await restore_issue(self.store, name)
+            self.check_file()
+            await self._reload()
+        return restored
+
     async def stats(self) -> Stats:
         """What the index holds (the last committed state: a reindex in progress is not seen half-done)."""
         return await self.store.stats()
 
-    async def usage(self) -> tuple[Stats, QuestionStats, FeedbackStats]:
-        """What the index holds, how the asking went (questions not yet written included), and the 👍/👎."""
+    async def usage(self, *, top: int = 5, days: int = 0) -> tuple[Stats, QuestionStats, FeedbackStats]:
+        """What the index holds, how the asking went (questions not yet written included; with days, each of the
+        last so many days), and the 👍/👎."""
         await self.flush()
-        return await self.store.stats(), await self.store.question_stats(), await self.store.feedback_stats()
+        return (await self.store.stats(), await self.store.question_stats(top=top, days=days),
+                await self.store.feedback_stats(top=top))
 
     async def _reload(self) -> None:
         # the generation is read first: a change committed meanwhile is loaded now and seen again next time

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
-from collections import OrderedDict
 from collections.abc import Sequence
 from html import escape
 from http import HTTPStatus
@@ -28,10 +26,10 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot import feedback, messages
-from bot.answer import Answer
 from bot.engine import EmptyQuestion
 from bot.examples import example_questions
 from bot.health import Heartbeat
+from bot.recent import Recent
 from bot.service import DatabaseGone, Service
 from bot.settings import BotSettings
 from bot.throttle import ChatTurnLimiter, FairUpdateProcessor
@@ -39,7 +37,6 @@ from index import SUFFIXES, BulletinError, NoSuchIssue, document_name, for_log
 
 log = logging.getLogger("bulletin.telegram")
 
-RECENT = 10_000  # questions remembered for their buttons; older buttons say they expired
 Blocks = Sequence[tuple[str, str]]
 COMMANDS = [("ask", "提问（群聊里用）：/ask 青浦有多少套公租房"), ("help", "能问什么"),
             ("stats", "使用情况（管理员）"), ("reindex", "重建索引（管理员）"), ("issues", "已收录的简报（管理员）"),
@@ -48,29 +45,6 @@ COMMANDS = [("ask", "提问（群聊里用）：/ask 青浦有多少套公租房
 
 class BotStartError(BulletinError):
     """The bot could not start (a refused token, Telegram unreachable)."""
-
-
-class Recent:
-    """Recent answers by a short random key that fits in a button's callback data.
-
-    A button shows more of the answer the person saw, even after an upload or a reindex changed the index.
-    """
-
-    def __init__(self, size: int = RECENT) -> None:
-        self._items: OrderedDict[str, Answer] = OrderedDict()
-        self._size = size
-
-    def add(self, answer: Answer) -> str:
-        """Remember an answer; return its key."""
-        key = secrets.token_urlsafe(6)
-        self._items[key] = answer
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-        return key
-
-    def get(self, key: str) -> Answer | None:
-        """The answer behind a key, or None once it is forgotten."""
-        return self._items.get(key)
 
 
 class PollRequest(HTTPXRequest):
