@@ -12,6 +12,7 @@ Usage:
     bulletin eval tests/qa/sample.jsonl --show 5
     bulletin stats
     TELEGRAM_BOT_TOKEN=… bulletin serve
+    bulletin web --port 8080            (the web page; BULLETIN_WEB_ADMIN_TOKEN=… lets admins log in)
     bulletin health                     (exit 0 when the database answers and a running bot polls)
     bulletin backup /backups/           (safe while the bot runs; `bulletin restore FILE` puts one back)
     bulletin bench --chunks 10000 --json bench.json
@@ -38,7 +39,7 @@ from bot.evaluate import error_answer, format_model, format_report, load_questio
 from bot.explain import explain
 from bot.model import current
 from bot.render import render_plain, to_json
-from bot.settings import check_environment, load_dotenv, read_limits, read_log_level
+from bot.settings import SettingsError, check_environment, load_dotenv, read_limits, read_log_level
 from index import (
     Alongside,
     BulletinError,
@@ -85,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", parents=[common], help="a conversation in the terminal")
     sub.add_parser("stats", parents=[common], help="what the index holds")
     sub.add_parser("serve", parents=[common], help="run the Telegram bot (long polling; settings from the environment)")
+    p = sub.add_parser("web", parents=[common],
+                       help="serve the web page: ask, manage bulletins, see usage (admin login: "
+                            "BULLETIN_WEB_ADMIN_TOKEN; without it the site is read-only)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface, as in a container)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
     sub.add_parser("health", parents=[common],
                    help="exit 0 if the database answers and the running bot (if any) polled Telegram lately")
     p = sub.add_parser("backup", parents=[common], help="copy the live database, consistent even while the bot runs")
@@ -114,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_environment()  # a typo in a setting's name or value stops every command, not just the bot
         if args.command == "serve":
             return _serve(db)
+        if args.command == "web":
+            return _web(db, args.host, args.port)
         if args.command == "health":
             return ops.health(db)
         if args.command == "backup":
@@ -201,6 +210,17 @@ def _serve(db: Path) -> int:
     settings = BotSettings.from_env()
     logging.basicConfig(level=read_log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return serve(settings, db)
+
+
+def _web(db: Path, host: str, port: int) -> int:
+    from bot.settings import WebSettings
+    from bot.web.app import serve  # imported here: only web needs aiohttp and jinja2
+
+    if not 0 < port < 65536:
+        raise SettingsError(f"--port {port} is not a port number (1-65535)")
+    settings = WebSettings.from_env()
+    logging.basicConfig(level=read_log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return serve(db, settings, host, port)
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -46,6 +46,10 @@ SETTINGS: tuple[Setting, ...] = (
             "the figure chooser's weights file, as `python -m bot.tools.train --out` writes it (for developers)"),
     Setting("BULLETIN_HEALTH_MAX_AGE", "120",
             "seconds since the running bot's last successful poll of Telegram after which `bulletin health` fails"),
+    Setting("BULLETIN_WEB_ADMIN_TOKEN", "(none: the site is read-only)",
+            "`bulletin web`'s admin token: typed into its login form, or sent as `Authorization: Bearer …` to "
+            "upload; at least 16 characters; never logged"),
+    Setting("BULLETIN_WEB_ASK_PER_MINUTE", "60", "questions one address may ask `bulletin web` a minute"),
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -72,6 +76,7 @@ def check_environment(env: Mapping[str, str] | None = None) -> None:
     read_log_level(values)
     read_health_max_age(values)
     parse_admin_ids(values.get("BULLETIN_ADMIN_IDS", ""))
+    WebSettings.from_env(values)
     _url(values, "TELEGRAM_BASE_URL")
     _url(values, "TELEGRAM_BASE_FILE_URL")
 
@@ -134,6 +139,29 @@ class BotSettings:
         return cls(token=token, admin_ids=parse_admin_ids(values.get("BULLETIN_ADMIN_IDS", "")),
                    base_url=_url(values, "TELEGRAM_BASE_URL"), base_file_url=_url(values, "TELEGRAM_BASE_FILE_URL"),
                    limits=read_limits(values))
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    """What `bulletin web` needs, checked."""
+
+    admin_token: str | None  # None: nobody may change anything through the site
+    ask_per_minute: int
+    limits: Limits = LIMITS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WebSettings:
+        """Read the site's settings from the environment."""
+        values = os.environ if env is None else env
+        token = values.get("BULLETIN_WEB_ADMIN_TOKEN", "").strip() or None
+        if token is not None and (len(token) < 16 or any(c.isspace() for c in token)):
+            # the token is all that stands between the network and an upload: a short one is guessed
+            raise SettingsError("BULLETIN_WEB_ADMIN_TOKEN must be at least 16 characters with no spaces "
+                                "(e.g. the output of: python -c 'import secrets; print(secrets.token_urlsafe())')")
+        text = values.get("BULLETIN_WEB_ASK_PER_MINUTE", "").strip() or _default("BULLETIN_WEB_ASK_PER_MINUTE")
+        if not text.isdigit() or int(text) <= 0:
+            raise SettingsError(f"BULLETIN_WEB_ASK_PER_MINUTE: {text!r} is not a positive whole number")
+        return cls(admin_token=token, ask_per_minute=int(text), limits=read_limits(values))
 
 
 def parse_admin_ids(text: str) -> frozenset[int]:
