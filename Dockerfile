@@ -4,6 +4,11 @@
 #   docker run -d --name bulletin -v bulletin-data:/data \
 #       -e TELEGRAM_BOT_TOKEN -e BULLETIN_ADMIN_IDS bulletin-qa
 #
+# The web site (`bulletin web`) runs from the same image beside it, on the same volume (the entrypoint is already
+# `bulletin`, so the command is just `web …`; --host 0.0.0.0, as its default 127.0.0.1 is unreachable from outside):
+#   docker run -d --name bulletin-web -p 8080:8080 -v bulletin-data:/data \
+#       -e BULLETIN_WEB_ADMIN_TOKEN bulletin-qa web --host 0.0.0.0
+#
 # The database (and the index folder beside it) lives in the /data volume; the bot never fills it with the bundled
 # sample: admins send it bulletins. The token is given at run time, never built into the image.
 # Every dependency is a wheel except jieba, a pure-Python sdist that pip builds without a compiler.
@@ -44,6 +49,9 @@ RUN python -c "from index import Segmenter; from index.resources import sample_b
 
 USER 10001:10001
 VOLUME ["/data"]
+
+# `bulletin web`'s port (the bot itself listens on nothing: it polls Telegram)
+EXPOSE 8080
 
 HEALTHCHECK --interval=60s --timeout=10s --start-period=60s --retries=3 CMD ["bulletin", "health"]
 

@@ -50,6 +50,9 @@ SETTINGS: tuple[Setting, ...] = (
             "`bulletin web`'s admin token: typed into its login form, or sent as `Authorization: Bearer …` to "
             "upload; at least 16 characters; never logged"),
     Setting("BULLETIN_WEB_ASK_PER_MINUTE", "60", "questions one address may ask `bulletin web` a minute"),
+    Setting("BULLETIN_WEB_PROXIED", "0",
+            "1 when `bulletin web` sits behind a reverse proxy: the client's address and https are read from the "
+            "proxy's X-Forwarded-For and X-Forwarded-Proto (set it only then: a client could forge them)"),
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -148,6 +151,7 @@ class WebSettings:
     admin_token: str | None  # None: nobody may change anything through the site
     ask_per_minute: int
     limits: Limits = LIMITS
+    proxied: bool = False  # behind a reverse proxy: its X-Forwarded-* headers are believed
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WebSettings:
@@ -161,7 +165,10 @@ class WebSettings:
         text = values.get("BULLETIN_WEB_ASK_PER_MINUTE", "").strip() or _default("BULLETIN_WEB_ASK_PER_MINUTE")
         if not text.isdigit() or int(text) <= 0:
             raise SettingsError(f"BULLETIN_WEB_ASK_PER_MINUTE: {text!r} is not a positive whole number")
-        return cls(admin_token=token, ask_per_minute=int(text), limits=read_limits(values))
+        proxied = values.get("BULLETIN_WEB_PROXIED", "").strip() or "0"
+        if proxied not in ("0", "1"):
+            raise SettingsError(f"BULLETIN_WEB_PROXIED: {proxied!r} is not 0 or 1")
+        return cls(admin_token=token, ask_per_minute=int(text), limits=read_limits(values), proxied=proxied == "1")
 
 
 def parse_admin_ids(text: str) -> frozenset[int]:

@@ -184,6 +184,7 @@ def test_healthz_says_what_health_checks(site: Site, db: Path) -> None:
     assert reply.status == 200
     assert reply.json()["ok"]
     assert reply.json()["issues"] == 1
+    assert reply.json()["bot"] == "ok: 1 issues, 14 chunks; no bot running"
     db.unlink()
     reply = client.get("/healthz")
     assert reply.status == 503
@@ -272,3 +273,17 @@ def test_the_stats_page_counts_questions_per_day(site: Site) -> None:
     assert f"未找到 {len(NOT_FOUND)} 次" in page
     assert f"{len(NOT_FOUND) + 1} 次提问，{len(NOT_FOUND)} 次未找到" in page  # today's bar
     assert NOT_FOUND[0] in page
+
+
+def test_behind_a_proxy_each_client_is_paced_by_its_own_address(db: Path) -> None:
+    with Site(db, per_minute=20, proxied=True) as site:  # a burst of two, then one every three seconds
+        client = Client(site.url)
+
+        def ask(address: str) -> int:
+            return client.request("GET", "/api/ask?q=%E9%9D%92%E6%B5%A6", headers={
+                "X-Forwarded-For": f"10.9.9.9, {address}"}).status  # the first hop is the client's to write
+
+        assert 429 in [ask("10.0.0.1") for _ in range(4)]
+        assert ask("10.0.0.2") == 200  # another client behind the same proxy has its own allowance
+        fresh = Client(site.url).request("GET", "/", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" in fresh.headers["Set-Cookie"]

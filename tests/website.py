@@ -26,9 +26,9 @@ TOKEN = "test-admin-token-0123456789"
 class Site:
     """`bulletin web` over a database, served until the block ends (its Service closed cleanly)."""
 
-    def __init__(self, db: Path, *, token: str | None = TOKEN, per_minute: int = 6000) -> None:
+    def __init__(self, db: Path, *, token: str | None = TOKEN, per_minute: int = 6000, proxied: bool = False) -> None:
         self.db = db
-        self.settings = WebSettings(admin_token=token, ask_per_minute=per_minute)
+        self.settings = WebSettings(admin_token=token, ask_per_minute=per_minute, proxied=proxied)
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None

@@ -24,7 +24,7 @@ from bot.service import Service
 from bot.settings import WebSettings, read_health_max_age
 from bot.web import upload, views
 from bot.web.security import COOKIE, Pace, Session, Sessions, csrf_ok
-from index import BulletinError, for_log
+from index import BulletinError, Probe, for_log, probe, read_only
 
 log = logging.getLogger("bulletin.web")
 
@@ -92,6 +92,8 @@ def serve(db: Path, settings: WebSettings, host: str, port: int) -> int:
 
 @web.middleware
 async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.app[SETTINGS].proxied:
+        request = _forwarded(request)
     sessions = request.app[SESSIONS]
     session = sessions.load(request.cookies.get(COOKIE))
     fresh = session is None
@@ -113,6 +115,15 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _forwarded(request: web.Request) -> web.Request:
+    """The request as the client made it, behind a trusted proxy: its address (the last one the proxy added: any
+    before it the client may have written) and its scheme (for the cookie's Secure flag)."""
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    scheme = request.headers.get("X-Forwarded-Proto", "").strip().lower()
+    return request.clone(remote=hops[-1] if hops else request.remote or "-",
+                         scheme=scheme if scheme in ("http", "https") else request.scheme)
 
 
 def _session(request: web.Request) -> Session:
@@ -374,8 +385,18 @@ async def healthz(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     try:
         service.check_file()
-        found = await asyncio.to_thread(check, service.store.path, read_health_max_age())
-    except (Unhealthy, BulletinError) as e:
+        found = await asyncio.to_thread(_probe, service.store.path)
+    except BulletinError as e:
         return web.json_response({"ok": False, "error": str(e)}, status=503, dumps=_dumps)
-    return web.json_response({"ok": True, "status": found.line(), "issues": found.issues, "chunks": found.chunks},
-                             dumps=_dumps)
+    # the Telegram bot's state is told, but a stuck bot (or one in another container) does not take the site down
+    try:
+        bot = (await asyncio.to_thread(check, service.store.path, read_health_max_age())).line()
+    except Unhealthy as e:
+        bot = f"unhealthy: {e}"
+    return web.json_response({"ok": True, "issues": found.issues, "chunks": found.chunks, "bot": bot}, dumps=_dumps)
+
+
+def _probe(db: Path) -> Probe:
+    """Open the database read-only and query it, as `bulletin health` does; raises BulletinError."""
+    with read_only(db) as connection:
+        return probe(connection, db)
