@@ -287,3 +287,11 @@ def test_behind_a_proxy_each_client_is_paced_by_its_own_address(db: Path) -> Non
         assert ask("10.0.0.2") == 200  # another client behind the same proxy has its own allowance
         fresh = Client(site.url).request("GET", "/", headers={"X-Forwarded-Proto": "https"})
     assert "Secure" in fresh.headers["Set-Cookie"]
+
+
+def test_guessing_the_token_is_paced(site: Site) -> None:
+    client = Client(site.url)
+    statuses = [client.login(f"guess-number-{n:02d}-0123456789").status for n in range(4)]
+    assert statuses[0] == 401
+    assert 429 in statuses  # a burst of one, then one every six seconds
+    assert client.login().status == 429  # the right token too, until the pace allows it

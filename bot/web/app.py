@@ -30,6 +30,7 @@ log = logging.getLogger("bulletin.web")
 
 STATIC = Path(__file__).with_name("static")
 CHART_DAYS = 28
+LOGINS_PER_MINUTE = 10  # login attempts one address may make: a token is not guessed at this pace
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # no inline script or style anywhere: an answer quoting a hostile bulletin cannot run in the page
@@ -48,7 +49,8 @@ def build_app(db: Path, settings: WebSettings) -> web.Application:
     app = web.Application(middlewares=[_guard], client_max_size=1024 * 64)  # forms are small; uploads stream
     app[SETTINGS] = settings
     app[SESSIONS] = Sessions(settings.admin_token)
-    app[STATE] = {"recent": Recent(), "pace": Pace(settings.ask_per_minute), "examples": (None, []),
+    app[STATE] = {"recent": Recent(), "pace": Pace(settings.ask_per_minute), "logins": Pace(LOGINS_PER_MINUTE),
+                  "examples": (None, []),
                   "reindex": {"running": False, "done": 0, "total": 0, "result": "", "error": ""},
                   "templates": jinja2.Environment(loader=jinja2.PackageLoader("bot.web", "templates"),
                                                   autoescape=True, trim_blocks=True, lstrip_blocks=True)}
@@ -355,6 +357,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     csrf, token = form.get("csrf"), form.get("token")
     if not csrf_ok(_session(request), csrf if isinstance(csrf, str) else None):
         return _error(request, 403, "页面已过期，请刷新后重试。")
+    if not request.app[STATE]["logins"].allow(request.remote or "-"):
+        return _error(request, 429, "登录尝试太频繁了，请一分钟后再试。")
     if not request.app[SESSIONS].token_ok(token if isinstance(token, str) else None):
         log.warning("a failed admin login from %s", request.remote)  # the token tried is never logged
         await asyncio.sleep(0.5)  # guessing is slow
