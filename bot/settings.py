@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import io
 import os
 import re
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from dotenv import dotenv_values
 
 from index import LIMITS, BulletinError, Limits
 
@@ -56,6 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
+_CLOSE = 0.8  # how alike a variable's prefix must be to BULLETIN to be taken for a misspelling of it
 _ID_SEPARATORS = re.compile(r"[,\s]+")
 _USER_ID = re.compile(r"[0-9]+", re.ASCII)
 
@@ -68,6 +72,12 @@ def check_environment(env: Mapping[str, str] | None = None) -> None:
     values = os.environ if env is None else env
     known = {s.name for s in SETTINGS}
     for name in sorted(values):
+        prefix, _, rest = name.partition("_")
+        if prefix != "BULLETIN" and rest and difflib.SequenceMatcher(None, prefix, "BULLETIN").ratio() >= _CLOSE:
+            # BULETIN_LOG_LEVEL would be ignored as silently as BULLETIN_LOG_LEVL: the prefix is a typo too
+            meant = f"BULLETIN_{rest}"
+            close = difflib.get_close_matches(meant, known, n=1)
+            raise SettingsError(f"unknown setting {name}; did you mean {close[0] if close else meant}?")
         if name.startswith("BULLETIN_") and name not in known:
             # compared without the shared prefix, which would make every name look close
             stems = {k.removeprefix("BULLETIN_"): k for k in known}
@@ -193,21 +203,13 @@ def load_dotenv(path: Path = Path(".env"), environ: MutableMapping[str, str] | N
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """Read KEY=VALUE lines of a .env file (comments, blank lines, `export` and quotes allowed); {} if absent."""
+    """Read a .env file as a person means it (python-dotenv: quotes, `export`, an inline `# comment`); {} if absent."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return {}
-    values = {}
-    for line in lines:
-        line = line.strip().removeprefix("export ").strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = (part.strip() for part in line.split("=", 1))
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key] = value
-    return values
+    # a bare KEY with no = has no value (None): it sets nothing
+    return {key: value for key, value in dotenv_values(stream=io.StringIO(text)).items() if value is not None}
 
 
 def _default(name: str) -> str:

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SETTINGS, BotSettings, SettingsError, load_dotenv, parse_admin_ids, read_dotenv
+from bot.settings import (
+    SETTINGS,
+    BotSettings,
+    SettingsError,
+    check_environment,
+    load_dotenv,
+    parse_admin_ids,
+    read_dotenv,
+)
 from helpers import ROOT, assert_one_line_error, run_cli
 
 
@@ -164,3 +172,22 @@ def test_the_documented_defaults_are_the_ones_in_force() -> None:
         int(defaults["BULLETIN_MAX_FILE_MB"]) * 1_000_000, int(defaults["BULLETIN_PARSE_SECONDS"]),
         int(defaults["BULLETIN_PARSE_MEMORY_MB"]), int(defaults["BULLETIN_MAX_PAGES"]))
     check_environment({"BULLETIN_LOG_LEVEL": "warning", "BULLETIN_HEALTH_MAX_AGE": "15", "OTHER_THING": "x"})
+
+
+def test_dotenv_reads_inline_comments_and_quotes_as_meant(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("BULLETIN_LOG_LEVEL=DEBUG   # while we look into it\n"
+                      "BULLETIN_WEB_ADMIN_TOKEN='a token # with a hash'\n"
+                      'export TELEGRAM_BOT_TOKEN="1:abc"\n'
+                      "BULLETIN_ADMIN_IDS\n", encoding="utf-8")
+    assert read_dotenv(dotenv) == {"BULLETIN_LOG_LEVEL": "DEBUG", "BULLETIN_WEB_ADMIN_TOKEN": "a token # with a hash",
+                                   "TELEGRAM_BOT_TOKEN": "1:abc"}
+
+
+@pytest.mark.parametrize(("name", "meant"), [("BULETIN_LOG_LEVEL", "BULLETIN_LOG_LEVEL"),
+                                             ("BULLETN_DB", "BULLETIN_DB"),
+                                             ("BULLETIN_LOG_LEVL", "BULLETIN_LOG_LEVEL")])
+def test_a_misspelled_setting_or_prefix_gets_a_did_you_mean(name: str, meant: str) -> None:
+    with pytest.raises(SettingsError, match=f"unknown setting {name}; did you mean {meant}\\?"):
+        check_environment({name: "x"})
+    check_environment({"BUILD_ID": "1", "BULL_RUN": "2"})  # other programs' variables are theirs
