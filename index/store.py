@@ -520,6 +520,11 @@ async def _add_bulletin(db: aiosqlite.Connection, new: NewBulletin) -> Stored:
     derived = new.derived
     older = [(r[0], r[1]) for r in await db.execute_fetchall(
         "SELECT id, document FROM bulletins WHERE issue_key = ? AND state = 'indexed'", (derived.issue_key,))]
+    if older and (twin := await db.execute_fetchall(
+            "SELECT document FROM bulletins WHERE issue_key = ? AND state = 'indexed' AND raw_text = ?",
+            (derived.issue_key, new.raw_text))):
+        # the same text in other bytes (re-saved in GBK, or with a BOM): no new version of the issue
+        raise DuplicateBulletin(f"same text as {twin[0][0]}, already stored")
     if same is not None:
         bulletin_id = same[0]
         await db.execute("DELETE FROM articles WHERE bulletin_id = ?", (bulletin_id,))  # cascades

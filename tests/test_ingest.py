@@ -290,3 +290,17 @@ def test_ingest_on_a_terminal_shows_a_progress_bar_with_the_same_lines(db: Path,
     assert "| 0/5 [" in shown  # tqdm's bar over the five files
     assert "file/s]" in shown
     assert "5 added, 0 refused in" in shown
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
+def test_the_same_text_resaved_in_another_encoding_is_unchanged(
+        db: Path, tmp_path: Path, encoding: str, capsys: pytest.CaptureFixture[str]) -> None:
+    resaved = tmp_path / encoding / SAMPLE_NAME
+    resaved.parent.mkdir()
+    resaved.write_bytes(SAMPLE.read_text(encoding="utf-8").encode(encoding))
+    assert resaved.read_bytes() != SAMPLE.read_bytes()
+    before = db_fingerprint(db)
+    rc, out, _ = run_cli(capsys, "--db", db, "ingest", resaved)
+    assert rc == 0
+    assert out.startswith(f"unchanged {SAMPLE_NAME}: same text as {SAMPLE_NAME}")
+    assert db_fingerprint(db) == before
