@@ -15,6 +15,7 @@ from bot.combine import (
     combine,
     is_share,
     kind_of_count,
+    labelled,
     names_measure,
     newest_first,
     towns_of,
@@ -180,7 +181,8 @@ def _missing(question: Question, elsewhere: list[FigureHit]) -> str:
     else:
         reason = f"相关段落里没有{what}的{kind}{unit}。"
     if elsewhere:
-        shown = "；".join(list(dict.fromkeys(f"{_label(f)} {f.figure.text}" for f in elsewhere))[:3])
+        # each with its qualifier: 新增15套 and 累计100套 are different statistics, and bare numbers would hide which
+        shown = "；".join(list(dict.fromkeys(f"{_label(f)} {labelled(f.figure)}" for f in elsewhere))[:3])
         reason += f"仅供参考（不是所问）：{shown}。"
     return reason
 

@@ -257,6 +257,14 @@ def test_not_found_measure_only_for_other_years_says_which(engine: Engine) -> No
     assert "8个" in result.headline  # 长宁's 2022 figure, shown as what the bulletins do say
 
 
+def test_the_not_found_hint_keeps_each_figures_qualifier(engine: Engine) -> None:
+    result = engine.ask("青浦2021年新增多少套公租房")
+    assert not result.found
+    hint = result.headline.partition("仅供参考（不是所问）：")[2]
+    assert "青浦 2022年 新增15套" in hint  # not a bare 15套 beside a bare 130套: which is new, which the total
+    assert "累计130套" in hint
+
+
 _WORDS = ["徐汇", "长宁", "青浦", "松江", "崇明", "各区", "全市", "和", "、", "一共", "各有", "新增", "累计", "2022年", "2023年",
           "今年", "去年", "上半年", "快递网点", "公租房", "快递员", "业务量", "投诉", "同比增长", "下降", "租赁面积", "月租金",
           "多少", "几", "个", "套", "人", "名", "件", "万件", "平方米", "元", "%", "哪天", "第几", "编号", "哪几种", "是什么",
@@ -330,7 +338,7 @@ def test_an_index_built_by_older_rules_is_re_derived_on_open(corpus_db: Path, tm
     code, out, err = helpers.run_cli(capsys, "--db", db, "ask", "徐汇有多少个快递网点")
     assert code == 0
     assert "130个" in out
-    assert "re-derived 4 issues" in err
+    assert "re-derived 4 stored versions (4 issues in the index)" in err
     assert helpers.query(db, "SELECT count(*) FROM figures WHERE measure = '快递网点'")[0][0] >= 4
     _, _, err = helpers.run_cli(capsys, "--db", db, "ask", "徐汇有多少个快递网点")
     assert "re-derived" not in err  # once is enough
@@ -345,7 +353,7 @@ def test_a_bulletin_that_no_longer_parses_keeps_its_index_and_is_not_re_derived_
         conn.execute("UPDATE bulletins SET raw_text = '' WHERE document = '2023-06-songjiang.txt'")
     _, out, err = helpers.run_cli(capsys, "--db", db, "ask", "松江有多少个快递网点")
     assert "210个" in out  # its old index still answers
-    assert "re-derived 3 issues" in err
+    assert "re-derived 3 stored versions (4 issues in the index)" in err
     assert "kept the old index of 2023-06-songjiang.txt" in err
     _, _, err = helpers.run_cli(capsys, "--db", db, "ask", "松江有多少个快递网点")
     assert "re-derived" not in err
