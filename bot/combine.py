@@ -27,9 +27,9 @@ from index import (
     place_names_in,
     same_unit,
 )
+from index.lexicon import NOT_ADDABLE_WORDS
 
-# a rate or an average is no amount: 同比增长5.8% and 4.2% do not add up to anything
-_NOT_ADDABLE = frozenset("同比 增长 下降 减少 提高 增加 平均 人均 年均 每年 每月 每天".split())
+_NOT_ADDABLE = NOT_ADDABLE_WORDS  # a rate or an average is no amount (the lexicon says which words make one)
 _SUFFIXES = ("总数", "总量", "总额", "数量", "人数", "数")
 _PASSAGE = [i for i, name in enumerate(FEATURES) if name in PASSAGE_FEATURES]
 PER_PLACE = 24  # of each district's figures of a measure, the newest so many are looked at

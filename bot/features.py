@@ -6,7 +6,7 @@ import functools
 import re
 from typing import NamedTuple
 
-from bot.fit import CHANGE, direction, found_share, share_found
+from bot.fit import CHANGE, found_share, share_found
 from bot.passages import gap
 from bot.question import Question
 from index import (
@@ -20,13 +20,14 @@ from index import (
     same_unit,
     unit_kind,
 )
+from index.lexicon import PLAN_ASKED_WORDS, PLAN_WORDS, alternation, direction
 
-_PLANNED = re.compile(r"计划|力争|目标|预计|争取|拟|将")
+_PLANNED = re.compile(alternation(PLAN_WORDS))
 _TOPIC = re.compile(r"([^，,、；;：:。（）()]{2,20})[：:][^：:]*$")
 _TOPIC_MARKS = "，,、；;：:。（）()"  # what ends a label (as _TOPIC's class says)
 _NO_TOPIC = re.compile(r"^(?:其中|具体|主要|包括|分别|如下|详情如下|情况如下)$")
 _ORDINAL_WORD = re.compile(r"第([0-9]+|[一二三四五六七八九十两]+)")
-_PLAN_ASKED = re.compile(r"还要|还将|计划|目标|预计|力争|打算|准备|将要|拟")
+_PLAN_ASKED = re.compile(alternation(PLAN_ASKED_WORDS))
 _START_ASKED = re.compile(r"开始|起始|从哪|从何|自哪|自何|何时起|哪天起|哪年起|始于")
 _STARTS = re.compile(r"\s*(?:至|到|起|以来|开始|—|－|-|~|～)")
 _FROM = re.compile(r"(?:自|从|于)$")

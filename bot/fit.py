@@ -9,11 +9,10 @@ from dataclasses import replace
 
 from bot.question import Question
 from index import Figure, Library, arabic_form, same_dimension, same_unit
+from index.lexicon import CHANGE_WORDS, alternation, direction
 
 _YEAR = re.compile(r"(\d{4})年")
-CHANGE = re.compile(r"同比|增长|增速|增幅|下降|减少")
-_UP = re.compile(r"增长|增加|提高|上升|提升")
-_DOWN = re.compile(r"下降|减少|降低|回落")
+CHANGE = re.compile(alternation(CHANGE_WORDS))
 
 
 def weight(term: str, library: Library) -> float:
@@ -80,12 +79,6 @@ def kind_fits(question: Question, fig: Figure, *, relaxed: bool = False) -> bool
             fig.unit is None and question.unit_kind == "count" and _COUNTED.search(fig.before[-4:]) is not None) or bool(
             fig.unit is None and question.measure and fig.after.startswith(question.measure))
     return True
-
-
-def direction(text: str) -> str | None:
-    if _UP.search(text):
-        return "up"
-    return "down" if _DOWN.search(text) else None
 
 
 _INDEFINITE = re.compile(r"一\s*[^\W\d]?")

@@ -14,7 +14,6 @@ from index.errors import (
 )
 from index.figures import (
     ENUMERATED,
-    TOTAL_WORDS,
     clause_before,
     extract_figures,
     resolve_period,
@@ -35,6 +34,7 @@ from index.ingest import (
     refresh,
     reindex,
 )
+from index.lexicon import TOTAL_WORDS
 from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
 from index.numerals import arabic_form, format_amount, parse_amount, parse_number

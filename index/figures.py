@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from index.enumerations import enumerations
+from index.lexicon import RELATIVE_YEARS, TOTAL_WORDS, alternation
 from index.models import Figure
 from index.numerals import parse_number, scaled
 from index.places import SCOPE_WORD, canonical, place_names_in, places_in, scope_of, within
@@ -61,8 +62,6 @@ _UNIT_KIND.update(dict.fromkeys(["$", "＄", "HK$", "NT$", "US$", "S$", "A$", "C
 
 _APPROX_BEFORE = "约|近|超过|逾|不少于|不足|不到|将近|接近|大约|多达|高达|达到|达|约合|至少|最多|仅|近乎"
 _APPROX_AFTER = "余|多|左右|以上|以下|上下|来|许"
-# words that make a figure a total (共100套), as opposed to a new part of one (新增15套)
-TOTAL_WORDS = frozenset("累计 合计 总计 总共 一共 共计 共有 共 总量 总数 总额".split())
 _QUALIFIERS = ("新增", *sorted(TOTAL_WORDS), "其中", "同比", "增长", "减少", "下降", "提高", "增加", "全长", "总长", "总面积", "总投资",
                "每年", "每月", "每天", "平均", "人均", "月租金", "年均")
 
@@ -112,7 +111,7 @@ _CN_MONTH = r"(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])"
 _YEAR_WORDS = re.compile(
     rf"(?:\d{{4}}年|今年|去年|明年|前年|本年度)(?:开年以来|年初以来|上半年|下半年|全年|{_CN_MONTH}\s*[至\-—~－]\s*{_CN_MONTH}\s*月份?)?"
     rf"|开年以来|年初以来|上半年|下半年|全年|{_CN_MONTH}\s*[至\-—~－]\s*{_CN_MONTH}\s*月份?")
-_PERIOD_PARTS = re.compile(r"(\d{4}年|今年|去年|明年|前年|本年度)?(.*)")
+_PERIOD_PARTS = re.compile(rf"(\d{{4}}年|{alternation(RELATIVE_YEARS)})?(.*)")
 def _vague(prev: str, num: str) -> bool:
     """Tell whether a Chinese numeral names a rough magnitude: 数十, 几百, 好几千, 上千, 成千."""
     if prev and prev in "数几好":

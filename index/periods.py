@@ -12,6 +12,7 @@ import functools
 import re
 from dataclasses import dataclass, replace
 
+from index.lexicon import RUNNING_WORDS, alternation
 from index.numerals import parse_number
 
 OPEN_START = dt.date.min  # 截至6月23日: a running total from a start the bulletin does not state
@@ -229,7 +230,7 @@ def parse_period(text: str, *, year: int | None = None) -> Period | None:
 # a period after these is the one a figure is compared with (较上期减少41件, 比上月降低), not the figure's own
 _COMPARED = re.compile(r"(?:较|比|与|同|和|跟)\s*$")
 # words that make a figure a running total; 共/共计/合计 only sum the parts of a period (本月共受理1099件)
-_RUNNING = re.compile(r"累计|总计|截至|截止|以来|至今|迄今")
+_RUNNING = re.compile(alternation(RUNNING_WORDS))
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 _CLAUSE_END = re.compile(r"[，,：:；;。！？!?\n]")
 
