@@ -14,6 +14,7 @@ from bot.model import current
 from bot.models import Answer, FigureHit
 from bot.question import Question
 from index import (
+    NOT_ADDABLE_WORDS,
     TOTAL_WORDS,
     TOWNS,
     Chunk,
@@ -27,7 +28,6 @@ from index import (
     place_names_in,
     same_unit,
 )
-from index.lexicon import NOT_ADDABLE_WORDS
 
 _NOT_ADDABLE = NOT_ADDABLE_WORDS  # a rate or an average is no amount (the lexicon says which words make one)
 _SUFFIXES = ("总数", "总量", "总额", "数量", "人数", "数")

@@ -12,15 +12,18 @@ from bot.question import Question
 from index import (
     ENUMERATED,
     LIST_JOINER,
+    PLAN_ASKED_WORDS,
+    PLAN_WORDS,
     TOTAL_WORDS,
     Figure,
+    alternation,
+    direction,
     parse_number,
     place_names_in,
     same_dimension,
     same_unit,
     unit_kind,
 )
-from index.lexicon import PLAN_ASKED_WORDS, PLAN_WORDS, alternation, direction
 
 _PLANNED = re.compile(alternation(PLAN_WORDS))
 _TOPIC = re.compile(r"([^，,、；;：:。（）()]{2,20})[：:][^：:]*$")

@@ -8,8 +8,7 @@ import re
 from dataclasses import replace
 
 from bot.question import Question
-from index import Figure, Library, arabic_form, same_dimension, same_unit
-from index.lexicon import CHANGE_WORDS, alternation, direction
+from index import CHANGE_WORDS, Figure, Library, alternation, arabic_form, direction, same_dimension, same_unit
 
 _YEAR = re.compile(r"(\d{4})年")
 CHANGE = re.compile(alternation(CHANGE_WORDS))

@@ -34,7 +34,15 @@ from index.ingest import (
     refresh,
     reindex,
 )
-from index.lexicon import TOTAL_WORDS
+from index.lexicon import (
+    CHANGE_WORDS,
+    NOT_ADDABLE_WORDS,
+    PLAN_ASKED_WORDS,
+    PLAN_WORDS,
+    TOTAL_WORDS,
+    alternation,
+    direction,
+)
 from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
 from index.numerals import arabic_form, format_amount, parse_amount, parse_number
@@ -52,7 +60,7 @@ from index.places import DISTRICTS, TOWNS, canonical, local, place_matches, plac
 from index.records import AskedQuestion, Downvoted, FeedbackStats, QuestionStats, Stats, StoredIssue, Vote
 from index.resources import data_path, sample_bulletins
 from index.sanitize import clean_name, clean_text, for_log, one_line, strip_invisible
-from index.segment import Segmenter
+from index.segment import Segmenter, cache_dir
 from index.snapshot import index_root, open_library
 from index.sources import LIMITS, MAX_BYTES, SUFFIXES, Limits, find_documents
 from index.store import Store
@@ -60,12 +68,16 @@ from index.subjects import Subject, same_subject, subjects_in, subjects_of
 from index.text import LIST_JOINER, normalize_chars
 
 __all__ = [
+    "CHANGE_WORDS",
     "DISTRICTS",
     "ENUMERATED",
     "LIMITS",
     "LIST_JOINER",
     "MAX_BYTES",
+    "NOT_ADDABLE_WORDS",
     "OPEN_START",
+    "PLAN_ASKED_WORDS",
+    "PLAN_WORDS",
     "RULES",
     "SUFFIXES",
     "TOTAL_WORDS",
@@ -103,8 +115,10 @@ __all__ = [
     "UnreadableFile",
     "UnsupportedFile",
     "Vote",
+    "alternation",
     "arabic_form",
     "backup",
+    "cache_dir",
     "canonical",
     "check_copy",
     "clause_before",
@@ -112,6 +126,7 @@ __all__ = [
     "clean_text",
     "covers",
     "data_path",
+    "direction",
     "document_name",
     "extract_figures",
     "figure_period",

@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from helpers import ingest_files
-
 from bot.engine import Engine
 from bot.examples import example_questions
+from helpers import ingest_files
 from index import Segmenter, Store
 
 # 二次包装 is secondary packaging (no count of 包装), and 86名快递员报名参赛 counts entrants (not 普陀's couriers):
