@@ -7,6 +7,10 @@ A question set is JSON Lines; each line has "q" and "kind":
   not_found  the answer must say nothing was found ("found": false)
   retrieval  only "doc" is scored
 and optionally "doc": the document the answer must be retrieved from (R@1, R@5).
+
+A set may name its corpus in a file beside it, <set>.corpus.json (corpus.jsonl -> corpus.corpus.json), holding
+{"corpus": [bulletin files or folders, relative to that file]}: not as a line of the set, since qa_eval and other
+readers take every line for a question. `bulletin eval` then scores on exactly that corpus, in a temporary database.
 """
 
 from __future__ import annotations
@@ -14,19 +18,35 @@ from __future__ import annotations
 import json
 import math
 import re
+import tempfile
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 
 from bot.engine import Engine
+from bot.model import current
 from bot.render import to_json
-from index import BulletinError
+from index import LIMITS, BulletinError, Limits, Segmenter, Store, find_documents, ingest_paths
 
 KINDS = ("figure", "date", "text", "not_found", "retrieval")
 # the gold fields a failure line shows, as qa_eval prints them
 _WANT_KEYS = ("value", "value_max", "month", "day", "all_of", "gold")
 _SHOWN_CHARS = 120
+CORPUS_SUFFIX = ".corpus.json"  # <set>.corpus.json names the corpus of <set>.jsonl
+
+# what each metric counts, one line each (the report and `bulletin eval --help` print them)
+METRICS = {
+    "R@1": 'questions with a "doc": that document is the answer\'s first source',
+    "R@5": 'questions with a "doc": that document is among the answer\'s first five sources',
+    "fig@1": "figure questions: the answer found something and its first figure carries the wanted number (or range)",
+    "fig@3": "figure questions: one of the first three figures of an answer that found something carries it",
+    "date": "date questions: the answer found something and its text says <month>月<day>日",
+    "text": 'text questions: the answer found something and its text holds every "all_of" string',
+    "not_found": 'not_found questions: the answer says nothing was found ("found": false)',
+    "all": "every question but retrieval-only ones, right by its kind (a figure question counts by fig@1)",
+}
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -36,6 +56,10 @@ _NUMBER = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*([万亿]?)|([零〇一二两三�
 
 class BadQuestionSet(BulletinError):
     """The question set cannot be read or a line of it is not a question."""
+
+
+class BadCorpus(BulletinError):
+    """The corpus to score on is missing, names no bulletin file, or holds one that cannot be ingested."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +117,10 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
             raise BadQuestionSet(f"{path}:{number}: not JSON ({e.msg}, column {e.colno})") from None
         except RecursionError:
             raise BadQuestionSet(f"{path}:{number}: nested too deeply to be a question") from None
+        if isinstance(question, dict) and "corpus" in question and "q" not in question:
+            # qa_eval would stop at such a line: the corpus has its own file
+            raise BadQuestionSet(f"{path}:{number}: a corpus line; name the corpus in "
+                                 f"{corpus_file(path).name} beside the set instead")
         problem = _problem(question)
         if problem:
             raise BadQuestionSet(f"{path}:{number}: {problem}")
@@ -126,6 +154,65 @@ def _problem(question: object) -> str | None:
     if question.get("doc") is not None and not isinstance(question["doc"], str):
         return '"doc" is not a document name'
     return None
+
+
+def corpus_file(questions: Path) -> Path:
+    """Return the file that names a question set's corpus: <set>.corpus.json beside the set."""
+    return questions.with_suffix(CORPUS_SUFFIX)
+
+
+def named_corpus(questions: Path) -> list[Path] | None:
+    """Return the corpus a question set's corpus file names (paths relative to that file), or None without one."""
+    named = corpus_file(questions)
+    try:
+        text = named.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError as e:
+        raise BadCorpus(f"{named}: not UTF-8 text (byte {e.start})") from None
+    except OSError as e:
+        raise BadCorpus(f"{named}: cannot read the corpus file ({e.strerror or e})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise BadCorpus(f"{named}: not JSON ({e.msg}, line {e.lineno} column {e.colno})") from None
+    paths = data.get("corpus") if isinstance(data, dict) else None
+    if isinstance(paths, str):
+        paths = [paths]
+    if not (isinstance(paths, list) and paths and all(isinstance(p, str) and p.strip() for p in paths)):
+        raise BadCorpus(f'{named}: no "corpus" (a list of bulletin files or folders, relative to this file)')
+    return [named.parent / p for p in paths]
+
+
+async def corpus_engine(paths: Sequence[Path], limits: Limits = LIMITS) -> Engine:
+    """Ingest a corpus into a temporary database, deleted after, and return an engine over exactly that corpus."""
+    if missing := [p for p in paths if not p.exists()]:
+        raise BadCorpus(f"no such corpus file or folder: {missing[0]}")
+    files = list(find_documents(paths))
+    if not files:
+        raise BadCorpus(f"no bulletin files (.txt .md .pdf .docx) in the corpus {', '.join(map(str, paths))}")
+    segmenter = Segmenter()
+    # the loaded engine holds its index in memory, so the database can go as soon as it is loaded
+    with tempfile.TemporaryDirectory(prefix="bulletin-eval-", ignore_cleanup_errors=True) as work:
+        async with await Store.open(Path(work) / "eval.db") as store:
+            results = await ingest_paths(store, segmenter, files, limits)
+            if refused := [r for r in results if r.status == "refused"]:
+                # scores over part of the corpus would pass for scores over all of it
+                raise BadCorpus(f"a corpus file cannot be ingested: {' '.join(refused[0].line().split())}")
+            return await Engine.load(store, segmenter)
+
+
+def evaluation(engine: Engine, questions: Sequence[Mapping[str, Any]], *, show: int = 0) -> str:
+    """Ask and score every question; return what `bulletin eval` prints: the report, then the model's scores."""
+    started = time.perf_counter()
+    report = score(questions, run(engine, questions))
+    seconds = time.perf_counter() - started
+    return f"{format_report(report, show=show, seconds=seconds, legend=True)}\n{format_model(current().trained)}"
+
+
+def metric_legend(names: Iterable[str] = METRICS) -> list[str]:
+    """Return one line per metric saying what it counts."""
+    return [f"  {name:9s} {METRICS[name]}" for name in names if name in METRICS]
 
 
 def error_answer(question: str, message: str) -> dict[str, Any]:
@@ -241,19 +328,31 @@ def _chinese_int(text: str) -> int | None:
     return total + section + (digit or 0)
 
 
-def format_report(report: Report, *, show: int = 0, seconds: float | None = None) -> str:
-    """Render a report as qa_eval prints it: a head line, one line per metric, then up to show failures."""
+def format_report(report: Report, *, show: int = 0, seconds: float | None = None, legend: bool = False) -> str:
+    """Render a report: head and metric lines as qa_eval prints them, with legend their meaning, then failures."""
     head = f"questions {report.questions}"
     if seconds is not None:
         head += f"; ask {seconds:.2f} s ({1000 * seconds / max(report.questions, 1):.1f} ms/question)"
     lines = [head]
     lines += [f"{m.name:10s} {m.hits:5d}/{m.total:<5d} {m.percent:5.1f}%" for m in report.metrics]
+    if legend and report.metrics:
+        lines += ["what each metric counts:", *metric_legend(m.name for m in report.metrics)]
     for failure in report.failures[:max(show, 0)]:
         q, a = failure.question, failure.answer
         want = {k: q[k] for k in q if k in _WANT_KEYS}
         got = str(a.get("answer", ""))[:_SHOWN_CHARS].replace("\n", " ")
-        lines.append(f"- {q['q']} | want {want} | got {a.get('found')} {got}")
+        # found / not found in words, where qa_eval prints True / False
+        lines.append(f"- {q['q']} | want {want} | got {_found_in_words(a.get('found'))}: {got}")
     return "\n".join(lines)
+
+
+def _found_in_words(found: object) -> str:
+    """Say an answer's "found" as words: found, not found, or the odd value itself."""
+    if found is True:
+        return "found"
+    if found is False:
+        return "not found"
+    return f"found={json.dumps(found, ensure_ascii=False)}"  # a malformed answer: show what it said
 
 
 def _documents(answer: Mapping[str, Any]) -> list[Any]:
