@@ -102,7 +102,8 @@ async def prepare(store: Store, segmenter: Segmenter, *, sample: bool = False) -
         return f"the database was empty: ingested the bundled sample ({', '.join(added)})" if added else None
     if done := await refresh(store, segmenter):
         kept = f"; kept the old index of {', '.join(done.kept)} (its text no longer parses)" if done.kept else ""
-        return f"the index was built by an older version: re-derived {done.issues} issues in {done.seconds:.1f} s{kept}"
+        return (f"the index was built by an older version: re-derived {done.versions} stored versions "
+                f"({done.issues} issues in the index) in {done.seconds:.1f} s{kept}")
     return None
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import errno
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from bot.health import Unhealthy, check, heartbeat_path
@@ -99,7 +101,31 @@ async def restore(db: Path, backup_file: Path) -> int:
     return 0
 
 
+def refuse_read_only(db: Path) -> None:
+    """Refuse a restore into a folder (or a database file) this process may not write, before anything is written.
+
+    A restore writes the copy of what it replaces and a staged copy beside the database: in a read-only folder
+    SQLite would only say it cannot open a file.
+    """
+    folder = db.parent
+    if not folder.is_dir():
+        return  # made when the database is (or refused then, with its own reason)
+    try:
+        with tempfile.TemporaryFile(dir=folder):  # the real test: a file made there, and gone at once
+            pass
+    except OSError as e:
+        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise StoreError(f"cannot restore into {db}: its folder {folder} is read-only ({e.strerror}); "
+                             "a restore writes the database and keeps the content it replaces beside it") from None
+        raise StoreError(f"cannot restore into {db}: cannot write in {folder} ({e.strerror or e})") from None
+    if db.exists() and not os.access(db, os.W_OK):
+        raise StoreError(f"cannot restore into {db}: the database file is read-only")
+
+
 def _prepare(db: Path, backup_file: Path) -> tuple[Probe, Copied | None]:
     """Check the backup (a damaged or foreign file changes nothing), then keep a copy of what it replaces."""
+    if not backup_file.exists():  # else the database check speaks of a database to ingest bulletins into
+        raise StoreError(f"cannot restore {backup_file}: the backup file is missing")
+    refuse_read_only(db)
     probed = check_copy(backup_file)
     return probed, backup(db, previous_copy(db, backup_file), force=True) if db.exists() else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -202,8 +203,7 @@ class Service:
             result = await reindex(self.store, self.engine.segmenter, progress=progress)
             self.check_file()
             await self._reload()
-        return ReindexResult(result.issues, result.articles, result.chunks, result.figures,
-                             time.perf_counter() - started, result.kept)
+        return dataclasses.replace(result, seconds=time.perf_counter() - started)
 
     async def remove(self, name: str) -> Removed:
         """Take the named issue out of the index (kept in the database), then answer without it."""

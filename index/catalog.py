@@ -13,16 +13,28 @@ from index.store import Store
 
 @dataclass(frozen=True, slots=True)
 class Removed:
-    """What `remove` did to which issue."""
+    """What `remove` did to which issue: the version taken out, and what that left in the index."""
 
     issue: StoredIssue
     purged: bool
+    restored: StoredIssue | None = None  # purged from the index: the version it replaced, put back in its place
+    others: tuple[StoredIssue, ...] = ()  # the other versions the name named: out of the index, and left so
 
     def line(self) -> str:
         """Describe the removal in one line."""
         if self.purged:
-            return f"purged    {describe(self.issue)}: deleted from the database"
-        return f"removed   {describe(self.issue)}: out of the index, kept in the database (ingest it again to restore)"
+            line = f"purged    {describe(self.issue)}: deleted from the database"
+            if self.restored is not None:
+                return f"{line}; restored {describe(self.restored)} to the index (the version it replaced)"
+            if self.issue.state == "indexed":
+                return f"{line}; it replaced no stored version, so its issue has none in the index now"
+            return line
+        line = f"removed   {describe(self.issue)}: out of the index, kept in the database (ingest it again to restore)"
+        if self.others:
+            listed = ", ".join(f"#{i.id} {i.document} ({i.state})" for i in self.others[:5])
+            return (f"{line}; of the {len(self.others) + 1} versions named so, this was the one in the index: "
+                    f"the others stay out of it ({listed})")
+        return line
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +60,7 @@ async def restore_issue(store: Store, name: str) -> Reinstated:
         raise NoSuchIssue(f"{describe(found[0])} is in the index already")
     if len(out) > 1:
         listed = "; ".join(describe(i) for i in out[:5])
-        raise NoSuchIssue(f"{name!r} matches {len(out)} issues out of the index ({listed}); name one by its #id")
+        raise NoSuchIssue(f"{name!r} matches {len(out)} issues out of the index ({listed}); name one by its number")
     return Reinstated(out[0], await store.reinstate(out[0].id))
 
 
@@ -59,7 +71,8 @@ def describe(issue: StoredIssue) -> str:
 
 
 def matches(issue: StoredIssue, name: str) -> bool:
-    """Whether name names this issue: its id (#3 or 3), file name or stem, issue number (第3期), date or period."""
+    """Whether name names this issue: its number in `bulletin list` (3, or #3 quoted: a shell drops #3 as a comment),
+    file name or stem, issue number (第3期), date or period."""
     name = name.strip()
     return name in (f"#{issue.id}", str(issue.id), issue.document, Path(issue.document).stem, issue.issue_number,
                     issue.issue_date, issue.issue_period)
@@ -74,17 +87,24 @@ def choose(issues: list[StoredIssue], name: str, *, purge: bool) -> StoredIssue:
         raise NoSuchIssue(f"no stored issue matches {name!r}; `bulletin list` shows them")
     if len(found) > 1:
         listed = "; ".join(describe(i) for i in found[:5])
-        raise NoSuchIssue(f"{name!r} matches {len(found)} issues ({listed}); name one by its #id")
+        raise NoSuchIssue(f"{name!r} matches {len(found)} issues ({listed}); name one by the number "
+                          f"`bulletin list --all` shows (`bulletin remove {found[0].id}`)")
     return found[0]
 
 
 async def remove_issue(store: Store, name: str, *, purge: bool = False) -> Removed:
-    """Take the named issue out of the index (kept stored), or with purge delete it and all it derived."""
-    issue = choose(await store.issues(), name, purge=purge)
+    """Take the named issue out of the index (kept stored), or with purge delete it and all it derived.
+
+    A name that names older versions too (a corrected file under the same name) takes out the version in the index.
+    Purging the version in the index puts back the version it replaced (the newest, if it replaced several).
+    """
+    issues = await store.issues()
+    issue = choose(issues, name, purge=purge)
     if issue.state != "indexed" and not purge:  # a replaced version keeps its state, and what replaced it
         raise NoSuchIssue(f"{describe(issue)} is already out of the index ({issue.state}; --purge deletes it)")
-    await store.remove(issue.id, purge=purge)
-    return Removed(issue, purge)
+    others = () if purge else tuple(i for i in issues if i.id != issue.id and matches(i, name))
+    restored = await store.remove(issue.id, purge=purge)
+    return Removed(issue, purge, next((i for i in issues if i.id == restored), None), others)
 
 
 def table(issues: list[StoredIssue]) -> list[str]:
@@ -92,8 +112,9 @@ def table(issues: list[StoredIssue]) -> list[str]:
     header = ("#", "date", "series", "number", "period", "document", "articles", "figures", "ingested", "state")
     # names and headers come from files: one_line keeps each issue on its line (one stored before names were
     # cleaned may hold a newline or a bidi override)
+    # the number alone, as `bulletin remove 8` takes it (an unquoted #8 is a comment to the shell)
     rows = [tuple(map(one_line, (
-        f"#{i.id}", i.issue_date or "-", i.issue_name or "-", i.issue_number or "-", i.issue_period or "-",
+        str(i.id), i.issue_date or "-", i.issue_name or "-", i.issue_number or "-", i.issue_period or "-",
         i.document, str(i.articles), str(i.figures), i.ingested_at.replace("T", " ")[:16],
         i.state + (f" by {i.replaced_by}" if i.replaced_by else "")))) for i in issues]
     widths = [max(_width(r[k]) for r in [header, *rows]) for k in range(len(header))]

@@ -25,7 +25,7 @@ class Probe:
 
     schema: int
     issues: int  # in the index
-    chunks: int
+    chunks: int  # of the issues in the index
     generation: int
 
 
@@ -89,7 +89,9 @@ def probe(db: sqlite3.Connection, path: Path) -> Probe:
     if schema < 4:  # before the issue states and the generation (migration 4): too old to read here
         raise StoreError(f"{path} has an old schema ({schema}); open it once with this version (`bulletin stats`)")
     issues = db.execute("SELECT count(*) FROM bulletins WHERE state = 'indexed'").fetchone()[0]
-    chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    # the indexed issues' chunks, as `bulletin stats` counts them: replaced and removed versions keep theirs stored
+    chunks = db.execute("SELECT count(*) FROM bulletins b JOIN articles a ON a.bulletin_id = b.id"
+                        " JOIN chunks c ON c.article_id = a.id WHERE b.state = 'indexed'").fetchone()[0]
     generation = db.execute("SELECT value FROM settings WHERE key = 'generation'").fetchone()
     return Probe(schema, issues, chunks, int(generation[0]) if generation else 0)
 

@@ -214,12 +214,17 @@ def _prepare(data: bytes, document: str, segmenter: Segmenter, limits: Limits) -
 
 @dataclass(frozen=True, slots=True)
 class ReindexResult:
-    """What a reindex derived afresh, what it had to leave as it was, and how long it took."""
+    """What a reindex derived afresh, what the index holds then, what it had to leave as it was, and how long it took.
+
+    issues, articles, chunks and figures count the index (its issues' indexed versions), as `bulletin stats` does;
+    versions counts every stored version derived afresh, replaced and removed ones too.
+    """
 
     issues: int
     articles: int
     chunks: int
     figures: int
+    versions: int
     seconds: float
     kept: tuple[str, ...] = ()  # documents whose stored text no longer parses: their old index stays
 
@@ -244,11 +249,9 @@ async def reindex(store: Store, segmenter: Segmenter | None, *, processes: int |
         reparsed, kept = await _reparse_in_children(sources, processes or max(1, (os.cpu_count() or 2) - 1), told)
     # a bulletin whose text no longer parses keeps its old index, marked current: re-deriving it again cannot help
     # one transaction: readers see the old index or the new, never a mix
-    await store.replace_derived(reparsed, RULES, kept=[k.id for k in kept])
-    chunks = [c for r in reparsed for a in r.derived.articles for c in a.chunks]
-    return ReindexResult(issues=len(reparsed), articles=sum(len(r.derived.articles) for r in reparsed),
-                         chunks=len(chunks),
-                         figures=sum(len(c.figures) for c in chunks), seconds=time.perf_counter() - started,
+    held = await store.replace_derived(reparsed, RULES, kept=[k.id for k in kept])
+    return ReindexResult(issues=held.issues, articles=held.articles, chunks=held.chunks, figures=held.figures,
+                         versions=len(reparsed), seconds=time.perf_counter() - started,
                          kept=tuple(k.document for k in kept))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import os
@@ -41,6 +42,8 @@ from index.schema import MIGRATIONS
 _NEXT_GENERATION = ("INSERT INTO settings VALUES ('generation', '1')"
                     " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 _INDEX_CHANGED = "INSERT OR REPLACE INTO settings VALUES ('index_built_at', ?)"
+# what a write into a folder one may not write in fails with (permission, a read-only mount)
+_READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)
 # the columns Derived.fields() sets, in its order
 _SET_DERIVED = ("UPDATE bulletins SET issue_name = ?, issue_number = ?, issue_date = ?, distribution = ?,"
                 " derived_with = ?, issue_key = ?, issue_period = ?")
@@ -256,18 +259,42 @@ class Store:
                                 issue_date=r[5], ingested_at=r[6], replaced_by=r[7], articles=r[8], chunks=r[9],
                                 figures=r[10], issue_period=r[11]) for r in await cur.fetchall()]
 
-    async def remove(self, bulletin_id: int, *, purge: bool) -> None:
-        """Take a bulletin out of the index (kept stored as 'removed'), or with purge delete it altogether."""
+    async def remove(self, bulletin_id: int, *, purge: bool) -> int | None:
+        """Take a bulletin out of the index (kept stored as 'removed'), or with purge delete it altogether.
 
-        async def work(db: aiosqlite.Connection) -> None:
-            if purge:
-                await db.execute("DELETE FROM bulletins WHERE id = ?", (bulletin_id,))  # cascades
-            else:
+        Purging the indexed version of an issue puts back the newest version it replaced, in the same transaction
+        (the issue is never left with no version in the index unasked); returns that version's id, else None.
+        """
+
+        async def work(db: aiosqlite.Connection) -> int | None:
+            if not purge:
                 await db.execute("UPDATE bulletins SET state = 'removed', replaced_by = NULL WHERE id = ?",
                                  (bulletin_id,))
+                await _changed(db)
+                return None
+            found = list(await db.execute_fetchall("SELECT state, replaced_by FROM bulletins WHERE id = ?",
+                                                   (bulletin_id,)))
+            if not found:  # purged meanwhile by another process: nothing left to do
+                return None
+            state, successor = found[0]
+            replaced = [r[0] for r in await db.execute_fetchall(
+                "SELECT id FROM bulletins WHERE replaced_by = ? AND state = 'replaced' ORDER BY id DESC",
+                (bulletin_id,))]
+            # the newest version it replaced comes back; the versions replaced by it stay replaced, now by that one
+            # (a purged replaced version hands its own to what replaced it): none is left replaced by nothing
+            restored = replaced[0] if state == "indexed" and replaced else None
+            heir = restored if state == "indexed" else successor
+            if restored is not None:
+                await db.execute("UPDATE bulletins SET state = 'indexed', replaced_by = NULL WHERE id = ?",
+                                 (restored,))
+            await db.executemany("UPDATE bulletins SET replaced_by = ? WHERE id = ?",
+                                 [(heir, i) for i in replaced if i != restored])
+            await db.execute("DELETE FROM bulletins WHERE id = ?", (bulletin_id,))  # cascades
             await _changed(db)
+            return restored
 
-        await self._write(work)
+        restored: int | None = await self._write(work)
+        return restored
 
     async def reinstate(self, bulletin_id: int) -> tuple[str, ...]:
         """Put a removed or replaced bulletin back into the index; the indexed version of the same issue, if any, is
@@ -306,24 +333,31 @@ class Store:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def replace_derived(self, reparsed: Sequence[Reparsed], rules: int, *, kept: Sequence[int] = ()) -> None:
-        """Swap in freshly derived issue fields, articles, chunks and figures, all in one transaction."""
+    async def replace_derived(self, reparsed: Sequence[Reparsed], rules: int, *, kept: Sequence[int] = ()) -> Stats:
+        """Swap in freshly derived issue fields, articles, chunks and figures, all in one transaction.
 
-        async def work(db: aiosqlite.Connection) -> None:
+        Returns what the index holds then, counted as `stats` counts it (in the same transaction).
+        """
+
+        async def work(db: aiosqlite.Connection) -> Stats:
             above = await _top_ids(db)  # before the old rows go: every new id is above every old one
             await db.executemany("DELETE FROM articles WHERE bulletin_id = ?", [(r.id,) for r in reparsed])  # cascades
             await db.executemany(_SET_DERIVED + " WHERE id = ?", [(*r.derived.fields(), r.id) for r in reparsed])
             await _insert_derived(db, [(r.id, r.derived.articles) for r in reparsed], above)
             await db.executemany("UPDATE bulletins SET derived_with = ? WHERE id = ?", [(rules, i) for i in kept])
             await _changed(db)
+            return await self._stats(db)
 
-        await self._write(work)
+        stats: Stats = await self._write(work)
+        return stats
 
     async def restore(self, backup_file: Path) -> None:
         """Replace the whole database with a backup's content in one transaction, as the writer in turn.
 
         The generation moves past both the backup's and the current one, so a running bot loads the restored index.
         """
+        if not await asyncio.to_thread(backup_file.exists):
+            raise StoreError(f"cannot restore {backup_file}: the backup file is missing")
         staged = self.path.with_name(f".{self.path.name}.restore-{os.getpid()}")
         try:
             await asyncio.to_thread(shutil.copyfile, backup_file, staged)  # the backup file itself stays untouched
@@ -334,6 +368,10 @@ class Store:
                 with self._translated():
                     await asyncio.to_thread(copy_into, staged, self.path)
         except OSError as e:
+            if e.errno in _READ_ONLY and e.filename is not None and os.fspath(e.filename) == os.fspath(staged):
+                # the copy is staged beside the database: its folder must take a new file
+                raise StoreError(f"cannot restore into {self.path}: its folder {self.path.parent} is read-only "
+                                 f"({e.strerror})") from None
             raise StoreError(f"cannot restore {backup_file}: {e.strerror or e}") from None
         finally:
             for leftover in (staged, *(Path(f"{staged}{end}") for end in (".lock", "-wal", "-shm"))):
@@ -520,11 +558,11 @@ async def _add_bulletin(db: aiosqlite.Connection, new: NewBulletin) -> Stored:
     derived = new.derived
     older = [(r[0], r[1]) for r in await db.execute_fetchall(
         "SELECT id, document FROM bulletins WHERE issue_key = ? AND state = 'indexed'", (derived.issue_key,))]
-    if older and (twin := await db.execute_fetchall(
+    if older and (twin := next(iter(await db.execute_fetchall(
             "SELECT document FROM bulletins WHERE issue_key = ? AND state = 'indexed' AND raw_text = ?",
-            (derived.issue_key, new.raw_text))):
+            (derived.issue_key, new.raw_text))), None)) is not None:
         # the same text in other bytes (re-saved in GBK, or with a BOM): no new version of the issue
-        raise DuplicateBulletin(f"same text as {twin[0][0]}, already stored")
+        raise DuplicateBulletin(f"same text as {twin[0]}, already stored")
     if same is not None:
         bulletin_id = same[0]
         await db.execute("DELETE FROM articles WHERE bulletin_id = ?", (bulletin_id,))  # cascades

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from helpers import (
     JIADING_QUESTION,
     JIADING_TEXT,
     NOT_FOUND,
+    ROOT,
     SAMPLE_NAME,
     TEXT_ANSWERS,
     ask_all,
@@ -32,7 +34,7 @@ from helpers import (
     run_cli,
     segmenter,
 )
-from index import Store, ingest_bytes, remove_issue
+from index import Store, StoreError, ingest_bytes, remove_issue
 
 BULLETIN = str(Path(sys.executable).parent / "bulletin")
 ASKED = [*FIGURE_ANSWERS, *TEXT_ANSWERS, *NOT_FOUND, JIADING_QUESTION]
@@ -330,3 +332,80 @@ def test_health_fails_when_the_running_bots_database_was_deleted_or_replaced(
     assert health(capsys, db)[0] == 1
     beat.stop()
     assert health(capsys, db)[0] == (1 if how == "deleted" else 0)  # no bot: only the file at the path counts
+
+
+def test_restore_of_a_missing_file_says_the_file_is_missing(db: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "backups" / "b.db"
+    fingerprint = db_fingerprint(db)
+    rc, out, err = run_cli(capsys, "--db", db, "restore", missing)
+    assert (rc, out) == (1, "")
+    assert_one_line_error(err)
+    assert err == f"error: cannot restore {missing}: the backup file is missing\n"  # not "ingest some bulletins"
+    assert db_fingerprint(db) == fingerprint
+    assert not list(db.parent.glob(f"{db.name}.before-restore*"))
+
+    async def restore_directly() -> None:
+        async with await Store.open(db) as store:
+            with pytest.raises(StoreError, match=f"^cannot restore {re.escape(str(missing))}: the backup file is missing$"):
+                await store.restore(missing)
+
+    asyncio.run(restore_directly())
+    assert db_fingerprint(db) == fingerprint
+
+
+def _unprivileged() -> list[str]:
+    """The prefix that runs a command without the power to write where its permissions forbid: none for a user;
+    for root, setpriv dropping the capabilities that override file permissions (root owns its folders, so a
+    folder made read-only is read-only to it then)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: no way to be refused a read-only folder")
+    caps = "-dac_override,-dac_read_search,-fowner"
+    return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
+
+
+def test_restore_into_a_read_only_folder_says_it_is_read_only(sample_db: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    db = Path(shutil.copy(sample_db, folder / "live.db"))
+    backup = tmp_path / "b.db"
+    assert run_cli(capsys, "--db", db, "backup", backup)[0] == 0
+    before = sorted(p.name for p in folder.iterdir()), db.read_bytes()
+    prefix = _unprivileged()
+    folder.chmod(0o555)
+    try:
+        tried = subprocess.run([*prefix, sys.executable, "-c", f"open({str(folder / 'probe')!r}, 'w')"],
+                               capture_output=True, check=False)
+        if tried.returncode == 0:
+            pytest.skip("the folder is still writable here (a file system that ignores permissions?)")
+        done = subprocess.run([*prefix, BULLETIN, "--db", str(db), "restore", str(backup)], capture_output=True,
+                              text=True, timeout=120, check=False)
+    finally:
+        folder.chmod(0o755)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert_one_line_error(done.stderr)
+    assert done.stderr.startswith(f"error: cannot restore into {db}: its folder {folder} is read-only ("), done.stderr
+    assert (sorted(p.name for p in folder.iterdir()), db.read_bytes()) == before  # nothing written, nothing left
+
+    # the store's own restore, its folder made read-only once it is open, says so too
+    script = (f"import asyncio, os\nfrom pathlib import Path\nfrom index import Store, StoreError\n"
+              f"async def main():\n"
+              f"    async with await Store.open(Path({str(db)!r})) as store:\n"
+              f"        os.chmod({str(folder)!r}, 0o555)\n"
+              f"        try:\n"
+              f"            await store.restore(Path({str(backup)!r}))\n"
+              f"        except StoreError as e:\n"
+              f"            print(e)\n"
+              f"        finally:\n"
+              f"            os.chmod({str(folder)!r}, 0o755)\n"
+              f"asyncio.run(main())\n")
+    done = subprocess.run([*prefix, sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          check=False, cwd=ROOT)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith(f"cannot restore into {db}: its folder {folder} is read-only ("), done.stdout
+    assert db.read_bytes() == before[1]
+    assert not [p.name for p in folder.iterdir() if "restore" in p.name]  # no staged copy left behind

@@ -184,7 +184,7 @@ def test_admins_list_issues_and_remove_one_which_then_no_longer_answers(fake: Fa
         fake.send_text("/remove", user_id=ADMIN)
         assert "请写明要移出的简报" in (await reply(fake, ADMIN, 4))[-1]["text"]
         fake.send_text("/remove 第9期", user_id=ADMIN)
-        assert "未移出：no stored issue matches '第9期'" in (await reply(fake, ADMIN, 5))[-1]["text"]
+        assert "未移出：没有与「第9期」对应的简报" in (await reply(fake, ADMIN, 5))[-1]["text"]
         fake.send_text("/remove 第5期", user_id=ADMIN)
         removed = (await reply(fake, ADMIN, 6))[-1]["text"]
         assert f"已移出索引：#2 {JIADING_NAME}" in removed

@@ -91,11 +91,11 @@ def test_a_file_without_a_masthead_is_an_issue_by_its_file_name(db: Path) -> Non
         ("notes.txt", "replaced"), ("other.txt", "indexed"), ("notes.txt", "indexed")]
 
 
-def test_list_shows_every_stored_issue_with_its_state(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_all_shows_every_stored_issue_with_its_state(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ingest_one(db, JIADING_TEXT.encode(), JIADING_NAME)
     ingest_one(db, CORRECTED.encode(), CORRECTED_NAME)
 
-    rc, out, err = run_cli(capsys, "--db", db, "list")
+    rc, out, err = run_cli(capsys, "--db", db, "list", "--all")
 
     assert (rc, err) == (0, "")
     header, *rows = out.splitlines()
@@ -127,7 +127,8 @@ def test_remove_takes_an_issue_out_of_the_index_and_ingest_restores_it(
     assert "100" in headline(db, "青浦有多少套公租房")  # the other issue is untouched
     rc, out, _ = run_cli(capsys, "--db", db, "stats")
     assert "issues    1" in out.splitlines()
-    assert "stored out of the index  1 (older versions and removed issues: `bulletin list`)" in out.splitlines()
+    assert "stored versions out of the index  1 (older versions and removed issues: `bulletin list --all`)" in \
+        out.splitlines()
 
     path = tmp_path / JIADING_NAME
     path.write_text(JIADING_TEXT, encoding="utf-8")
@@ -191,7 +192,7 @@ def test_reindex_rederives_every_issue_and_answers_the_same(db: Path, capsys: py
     rc, out, err = run_cli(capsys, "--db", db, "reindex")
 
     assert (rc, err) == (0, "")
-    assert out.startswith("reindexed 3 issues: ")
+    assert out.startswith("reindexed 3 stored versions (2 issues in the index: ")
     assert query(db, "SELECT min(id) FROM chunks")[0][0] > old_ids  # every chunk derived afresh
     assert ask_all(db, questions) == before
     assert states(db)[JIADING_NAME] == "replaced"  # versions survive a reindex
