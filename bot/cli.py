@@ -4,7 +4,7 @@ Usage:
     bulletin ask "青浦有多少套公租房"
     bulletin ingest issue-05.pdf more/bulletins/
     bulletin list
-    bulletin remove issue-05.pdf        (or its #id, 第5期, or its date; --purge deletes it)
+    bulletin remove 8                   (its number in `bulletin list`, file name, 第5期 or date; --purge deletes it)
     bulletin reindex
     bulletin ask - --json < questions.txt
     bulletin ask --explain "徐汇和长宁一共有多少个快递网点"
@@ -35,9 +35,8 @@ from typing import TextIO
 
 from bot import ops
 from bot.engine import EmptyQuestion, Engine, default_db, normalize_question, prepare
-from bot.evaluate import error_answer, format_model, format_report, load_questions, run, score
+from bot.evaluate import corpus_engine, error_answer, evaluation, load_questions, metric_legend, named_corpus
 from bot.explain import explain
-from bot.model import current
 from bot.render import render_plain, to_json
 from bot.settings import SettingsError, check_environment, load_dotenv, read_limits, read_log_level
 from index import (
@@ -69,26 +68,49 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("ingest", parents=[common], help="add bulletin files or folders (.txt .md .pdf .docx)")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    sub.add_parser("list", parents=[common], help="the stored issues: date, number, articles, figures, state")
+    p = sub.add_parser("list", parents=[common], help="the stored issues: date, number, articles, figures, state")
+    p.add_argument("--all", action="store_true",
+                   help="also the older versions a corrected file replaced (hidden otherwise)")
     p = sub.add_parser("remove", parents=[common], help="take an issue out of the index (kept in the database)")
-    p.add_argument("issue", metavar="ISSUE", help="its #id, file name, issue number (第5期) or date")
-    p.add_argument("--purge", action="store_true", help="delete it from the database too")
+    p.add_argument("issue", metavar="ISSUE",
+                   help="its number in `bulletin list` (bulletin remove 8), file name, issue number (第5期) or date")
+    p.add_argument("--purge", action="store_true",
+                   help="delete it from the database too (the version it replaced, if any, goes back into the index)")
     sub.add_parser("reindex", parents=[common],
                    help="re-derive chunks, terms and figures of every stored issue from its original text")
     p = sub.add_parser("ask", parents=[common], help="answer a question ('-' reads one per line from stdin)")
-    p.add_argument("question", metavar="QUESTION")
+    p.add_argument("question", metavar="QUESTION",
+                   help="the question, in quotes; '-' reads one question per line from stdin (a blank line is an "
+                        "error on stderr, and the exit status 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
     p.add_argument("--explain", action="store_true",
                    help="also show the question analysis, the candidates and why the answer won (stderr with --json)")
-    p = sub.add_parser("eval", parents=[common], help="score the answers on a question set (JSON Lines)")
+    p = sub.add_parser(
+        "eval", parents=[common], help="score the answers on a question set (JSON Lines)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # the metrics one a line, as the report prints them
+        description="Ask every question of a question set and score the answers. A set may name its corpus in\n"
+                    "<set>.corpus.json beside it ({\"corpus\": [files or folders, relative to that file]}), or\n"
+                    "--corpus names one: that corpus is then ingested into a temporary database (deleted after)\n"
+                    "and the database (--db) is neither read nor changed. Without a corpus, the database answers.",
+        epilog="\n".join(["what each metric counts:", *metric_legend()]))
     p.add_argument("questions", type=Path, metavar="QUESTIONS.jsonl")
+    p.add_argument("--corpus", type=Path, action="append", metavar="PATH",
+                   help="score on these bulletin files or folders instead of the set's own corpus (repeatable)")
     p.add_argument("--show", type=int, default=0, metavar="N", help="list the first N failures")
     sub.add_parser("chat", parents=[common], help="a conversation in the terminal")
     sub.add_parser("stats", parents=[common], help="what the index holds")
-    sub.add_parser("serve", parents=[common], help="run the Telegram bot (long polling; settings from the environment)")
+    sub.add_parser("serve", parents=[common], help="run the Telegram bot (long polling; settings from the environment)",
+                   description="Run the Telegram bot by long polling. TELEGRAM_BOT_TOKEN (from @BotFather) is "
+                               "required; BULLETIN_ADMIN_IDS lists the Telegram user ids allowed to upload bulletins "
+                               "and use /reindex, /stats, /issues and /remove. Both may come from a .env file in the "
+                               "working directory. Ctrl-C or SIGTERM stops it.")
     p = sub.add_parser("web", parents=[common],
                        help="serve the web page: ask, manage bulletins, see usage (admin login: "
-                            "BULLETIN_WEB_ADMIN_TOKEN; without it the site is read-only)")
+                            "BULLETIN_WEB_ADMIN_TOKEN; without it the site is read-only)",
+                       description="Serve the web page over the same database as the bot. BULLETIN_WEB_ADMIN_TOKEN "
+                                   "(at least 16 characters) is what an admin types to log in, or sends as "
+                                   "'Authorization: Bearer <token>' to POST /api/bulletins; without it the site is "
+                                   "read-only. Ctrl-C or SIGTERM stops it.")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface, as in a container)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
@@ -165,6 +187,13 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
     if args.command == "ask" and args.question != "-":
         normalize_question(args.question)  # refuse an empty question before loading anything
     questions = load_questions(args.questions) if args.command == "eval" else []  # a bad set, before loading
+    if args.command == "eval" and (corpus := args.corpus or named_corpus(args.questions)):
+        # the set's own corpus in a database of its own: its scores, whatever the user's database holds
+        engine = await corpus_engine(corpus, read_limits())
+        shown = ", ".join(os.path.normpath(p) for p in corpus)  # noqa: ASYNC240 (a string operation, no I/O)
+        print(f"scoring on {shown} (ingested into a temporary database)", file=sys.stderr)
+        print(evaluation(engine, questions, show=args.show))
+        return 0
     limits = read_limits()
     # only the commands a newcomer starts with make a database (and fill a new one with the sample); the others
     # read or change one that exists, and a mistyped path is an error rather than a new, empty database
@@ -173,7 +202,7 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
         if args.command == "stats":
             return await _stats(store)
         if args.command == "list":
-            return await _list(store)
+            return await _list(store, everything=args.all)
         if args.command == "remove":
             print((await remove_issue(store, args.issue, purge=args.purge)).line())
             await open_library(store)  # the next start loads the saved index rather than building it
@@ -193,10 +222,7 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
     if args.command == "chat":
         return _chat(engine, sys.stdin, sys.stdout)
     if args.command == "eval":
-        started = time.perf_counter()
-        report = score(questions, run(engine, questions))
-        print(format_report(report, show=args.show, seconds=time.perf_counter() - started))
-        print(format_model(current().trained))
+        print(evaluation(engine, questions, show=args.show))
         return 0  # like qa_eval: the scores are the result, not the exit status
     if args.question == "-":
         return _ask_lines(engine, sys.stdin, sys.stdout, as_json=args.json, explained=args.explain)
@@ -268,20 +294,27 @@ async def _ingest(store: Store, paths: list[Path], limits: Limits) -> int:
     return 1 if counts["refused"] else 0
 
 
-async def _list(store: Store) -> int:
+async def _list(store: Store, *, everything: bool = False) -> int:
     issues = await store.issues()
     if not issues:
         print("no issues stored yet; `bulletin ingest FILE` adds one", file=sys.stderr)
         return 0
-    print("\n".join(table(issues)))
+    # an older version a correction replaced answers nothing: listed on asking, so the list shows what is searched
+    # (and the removed issues, which only an admin's remove took out)
+    shown = issues if everything else [i for i in issues if i.state != "replaced"]
+    print("\n".join(table(shown)))
+    if hidden := len(issues) - len(shown):
+        print(f"{hidden} older version{'s' if hidden > 1 else ''} replaced by a corrected file not shown; "
+              "`bulletin list --all` shows them", file=sys.stderr)
     return 0
 
 
 async def _reindex(store: Store) -> int:
     # no questions to leave a core for; a segmenter is made only if the corpus is small enough to parse here
     done = await reindex(store, None, processes=os.cpu_count())
-    print(f"reindexed {done.issues} issues: {done.articles} articles, {done.chunks} chunks, {done.figures} figures "
-          f"in {done.seconds:.2f} s")
+    # the counts of what is searched, as `bulletin stats` gives them; every stored version was derived afresh
+    print(f"reindexed {done.versions} stored versions ({done.issues} issues in the index: {done.articles} articles, "
+          f"{done.chunks} chunks, {done.figures} figures) in {done.seconds:.2f} s")
     if done.kept:
         print(f"kept the old index of {', '.join(done.kept)} (its text no longer parses)", file=sys.stderr)
     return 0
@@ -295,7 +328,8 @@ async def _stats(store: Store) -> int:
           f"newest issue date  {s.newest_issue or '-'}\nlast ingest        {_age(s.last_ingest)}\n"
           f"questions (Telegram)  {q.asked} asked, {q.answered} answered, {q.not_found} not found")
     if s.out_of_index:
-        print(f"stored out of the index  {s.out_of_index} (older versions and removed issues: `bulletin list`)")
+        print(f"stored versions out of the index  {s.out_of_index} (older versions and removed issues: "
+              "`bulletin list --all`)")
     for question, n in q.top_not_found:
         print(f"  not found {n}×  {question}")
     share = f" ({f.down / f.votes:.0%} down)" if f.votes else ""
@@ -329,10 +363,11 @@ def _ask_one(engine: Engine, question: str, out: TextIO, *, as_json: bool, expla
 
 
 def _ask_lines(engine: Engine, stream: TextIO, out: TextIO, *, as_json: bool, explained: bool = False) -> int:
-    """Answer one question per input line, in order; a blank line gets an error answer, not a gap."""
-    # The exit status is 1 if any line could not be asked, so a script notices.
+    """Answer one question per input line, in order; a blank line gets an error answer (with --json; the JSON
+    stream keeps one object per line), and its error goes to stderr either way."""
+    # The exit status is 1 if any line could not be asked, with or without --json, so a script notices.
     status = 0
-    for line in stream:
+    for number, line in enumerate(stream, 1):
         question = line.rstrip("\n")
         explanation = ""
         try:
@@ -340,8 +375,11 @@ def _ask_lines(engine: Engine, stream: TextIO, out: TextIO, *, as_json: bool, ex
             result: object = to_json(answer) if as_json else render_plain(answer)
             explanation = explain(answer) if explained else ""
         except BulletinError as e:
-            result = error_answer(question, str(e)) if as_json else f"error: {e}"
+            print(f"error: line {number}: {e}", file=sys.stderr, flush=True)
             status = 1
+            if not as_json:
+                continue  # nothing on stdout: its error is on stderr
+            result = error_answer(question, str(e))
         out.write((json.dumps(result, ensure_ascii=False) if as_json else f"{result}\n") + "\n")
         if explanation:  # with --json, stdout stays one object per line
             (sys.stderr if as_json else out).write(explanation + "\n\n")
@@ -350,20 +388,6 @@ def _ask_lines(engine: Engine, stream: TextIO, out: TextIO, *, as_json: bool, ex
 
 
 def _chat(engine: Engine, stream: TextIO, out: TextIO) -> int:
-    interactive = stream.isatty()
-    if interactive:
-        out.write("简报问答：请输入问题（空行或 Ctrl-D 退出）。\n")
-    while True:
-        if interactive:
-            out.write("问> ")
-            out.flush()
-        line = stream.readline()
-        if not line or (interactive and not line.strip()):
-            return 0
-        if not line.strip():
-            continue
-        try:
-            out.write(render_plain(engine.ask(line)) + "\n\n")
-        except BulletinError as e:
-            out.write(f"{e}\n\n")
-        out.flush()
+    from bot.chat import chat  # the conversation, its commands and its line editing live there
+
+    return chat(engine, stream, out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from html import escape
 from http import HTTPStatus
@@ -28,6 +29,7 @@ from telegram.request import HTTPXRequest
 from bot import feedback, messages
 from bot.engine import EmptyQuestion
 from bot.examples import example_questions
+from bot.followup import expand
 from bot.health import Heartbeat
 from bot.recent import Recent
 from bot.service import DatabaseGone, Service
@@ -41,6 +43,7 @@ Blocks = Sequence[tuple[str, str]]
 COMMANDS = [("ask", "提问（群聊里用）：/ask 青浦有多少套公租房"), ("help", "能问什么"),
             ("stats", "使用情况（管理员）"), ("reindex", "重建索引（管理员）"), ("issues", "已收录的简报（管理员）"),
             ("remove", "把一期简报移出索引（管理员）：/remove 第5期")]
+FOLLOW_UP_SECONDS = 300.0  # how long a chat's last question is continued by a message such as 松江呢 or 2021年呢
 
 
 class BotStartError(BulletinError):
@@ -92,6 +95,7 @@ def build_application(settings: BotSettings, db: Path) -> Application:
            .post_init(open_service).post_shutdown(close_service)
            .build())
     app.bot_data["admins"] = settings.admin_ids
+    app.bot_data["follow_up_seconds"] = FOLLOW_UP_SECONDS  # a test shortens it
     add_handlers(app, settings.admin_ids)
     return app
 
@@ -182,8 +186,9 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
     assert message is not None
     user_id = update.effective_user.id if update.effective_user else 0
     service = _service(context)
+    full = _follow_up(context, text, service)
     try:
-        asked = service.ask(text, user_id)
+        asked = service.ask(full, user_id)
     except EmptyQuestion:
         await message.reply_text("请用文字提问，例如：青浦有多少套公租房？")
         return
@@ -191,6 +196,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
     log.info("question user=%s chars=%d outcome=%s latency_ms=%.2f document=%s", service.user_hash(user_id),
              len(text), "answered" if answer.found else "not_found", asked.latency_ms,
              for_log(answer.chunk.document) if answer.chunk else "-")
+    if context.chat_data is not None:
+        context.chat_data["last_question"] = (answer.question, time.monotonic())
     key = context.bot_data["recent"].add(answer)
     buttons = []
     # a total's chunk is made up (id 0) and has no passage of its own: 更多 lists its parts with theirs
@@ -201,7 +208,20 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
     rows = [buttons] if buttons else []
     if answer.found:  # a not-found answer gets no votes: it is counted as not found already
         rows.append(feedback.vote_row(key))
-    await send(message, messages.answer_blocks(answer), InlineKeyboardMarkup(rows) if rows else None)
+    blocks = messages.answer_blocks(answer)
+    if full != text:  # say how the message was read, so a wrong reading is seen
+        reading = f"（按“{answer.question.text}”回答）"
+        blocks = [(reading, f"<i>{escape(reading, quote=False)}</i>"), *blocks]
+    await send(message, blocks, InlineKeyboardMarkup(rows) if rows else None)
+
+
+def _follow_up(context: ContextTypes.DEFAULT_TYPE, text: str, service: Service) -> str:
+    """The whole question a message such as 松江呢 stands for, when the chat asked one within the last
+    follow_up_seconds (FOLLOW_UP_SECONDS); else the message itself."""
+    last = context.chat_data.get("last_question") if context.chat_data is not None else None
+    if last is None or time.monotonic() - last[1] >= context.bot_data.get("follow_up_seconds", FOLLOW_UP_SECONDS):
+        return text
+    return expand(last[0], text, service.engine.segmenter)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -302,7 +322,7 @@ async def on_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         removed = await _service(context).remove(name)
     except NoSuchIssue as e:
-        await message.reply_text(f"未移出：{escape(str(e), quote=False)}")
+        await message.reply_text(f"未移出：{escape(messages.refusal(e), quote=False)}")  # the catalog speaks English
         return
     await _refresh_examples(context.bot_data)
     await send(message, messages.removed_blocks(removed))

@@ -86,6 +86,33 @@ def test_ask_stdin_answers_each_line_in_order_including_a_blank_one(
     assert "骑乐融融" in answers[2]["answer"]
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_ask_stdin_puts_a_blank_lines_error_on_stderr_with_the_same_status(
+        as_json: bool, sample_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("青浦有多少套公租房\n\n"))
+    rc, out, err = run_cli(capsys, "--db", sample_db, "ask", "-", *(["--json"] if as_json else []))
+    assert rc == 1
+    assert err == "error: line 2: 问题是空的，请输入要问的内容\n"
+    if as_json:  # the JSON stream keeps one object per input line
+        assert [json.loads(line)["found"] for line in out.splitlines()] == [True, False]
+    else:
+        assert out.startswith("青浦：共100套公租房")
+        assert "问题是空的" not in out
+
+
+@pytest.mark.parametrize(("command", "names"), [("ask", ["'-' reads one question per line"]),
+                                                ("serve", ["TELEGRAM_BOT_TOKEN", "BULLETIN_ADMIN_IDS"]),
+                                                ("web", ["BULLETIN_WEB_ADMIN_TOKEN"])])
+def test_help_names_what_a_command_needs(command: str, names: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for name in names:
+        assert name in shown
+
+
 def test_ask_json_follows_the_contract(sample_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, err = run_cli(capsys, "--db", sample_db, "ask", "青浦公租房的房租多少钱一个月", "--json")
     assert (rc, err) == (0, "")

@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.engine import EmptyQuestion, Engine
 from bot.examples import example_questions
 from bot.health import Unhealthy, check
+from bot.messages import refusal
 from bot.recent import Recent
 from bot.render import to_json
 from bot.service import Service
@@ -181,7 +182,7 @@ def _asked(request: web.Request) -> tuple[Any, str] | web.Response:
     except EmptyQuestion:
         return _error(request, 400, "问题是空的：请输入要问的内容。")
     except BulletinError as e:
-        return _error(request, 400, str(e))
+        return _error(request, 400, refusal(e))
     log.info("question outcome=%s latency_ms=%.2f", "found" if asked.answer.found else "not_found", asked.latency_ms)
     return asked.answer, state["recent"].add(asked.answer)
 
@@ -290,7 +291,7 @@ async def issue_action(request: web.Request) -> web.StreamResponse:
             notice = f"已恢复收录：{back.issue.document}" + (
                 f"（替换了 {'、'.join(back.replaced)}）。" if back.replaced else "。")
     except BulletinError as e:
-        notice = f"未能完成：{e}"
+        notice = f"未能完成：{refusal(e)}"
     request.app[STATE].setdefault("notices", {})[_session(request).sid] = notice
     raise web.HTTPSeeOther("/bulletins")
 
@@ -313,7 +314,7 @@ async def api_reindex(request: web.Request) -> web.Response:
             state["result"] = (f"索引已重建：简报 {result.issues} 期，段落 {result.chunks} 段，数字 {result.figures} 个，"
                                f"用时 {result.seconds:.1f} 秒。")
         except BulletinError as e:
-            state["error"] = f"重建失败：{e}"
+            state["error"] = f"重建失败：{refusal(e)}"
         except Exception:
             log.exception("reindex failed")
             state["error"] = "重建失败：服务器内部错误。"
