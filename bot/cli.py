@@ -23,21 +23,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import json
 import logging
 import os
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from bot import ops
 from bot.engine import EmptyQuestion, Engine, default_db, normalize_question, prepare
-from bot.evaluate import corpus_engine, error_answer, evaluation, load_questions, metric_legend, named_corpus
 from bot.explain import explain
-from bot.render import render_plain, to_json
+from bot.render import error_answer, render_plain, to_json
 from bot.settings import SettingsError, check_environment, load_dotenv, read_limits, read_log_level
 from index import (
     Alongside,
@@ -92,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "<set>.corpus.json beside it ({\"corpus\": [files or folders, relative to that file]}), or\n"
                     "--corpus names one: that corpus is then ingested into a temporary database (deleted after)\n"
                     "and the database (--db) is neither read nor changed. Without a corpus, the database answers.",
-        epilog="\n".join(["what each metric counts:", *metric_legend()]))
+        epilog="the report explains each metric; its legend is also shown here")
+    # the legend comes from the developer tools, read only when asked for: `serve` never loads them
+    p.format_help = functools.partial(_eval_help, p, p.format_help)  # type: ignore[method-assign]
     p.add_argument("questions", type=Path, metavar="QUESTIONS.jsonl")
     p.add_argument("--corpus", type=Path, action="append", metavar="PATH",
                    help="score on these bulletin files or folders instead of the set's own corpus (repeatable)")
@@ -173,6 +175,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _eval_help(parser: argparse.ArgumentParser, plain: Callable[[], str]) -> str:
+    """`eval --help`: the metrics one a line, as the report explains them."""
+    from bot.tools.evaluate import metric_legend
+
+    parser.epilog = "\n".join(["what each metric counts:", *metric_legend()])
+    return plain()
+
+
 def _keep_traceback() -> Path | None:
     """Write the current exception's traceback to LAST_ERROR (a file of this user's own); None if it cannot."""
     try:
@@ -186,6 +196,8 @@ def _keep_traceback() -> Path | None:
 async def _run(args: argparse.Namespace, db: Path) -> int:
     if args.command == "ask" and args.question != "-":
         normalize_question(args.question)  # refuse an empty question before loading anything
+    if args.command == "eval":  # a developer's tool: loaded only for it
+        from bot.tools.evaluate import corpus_engine, evaluation, load_questions, named_corpus
     questions = load_questions(args.questions) if args.command == "eval" else []  # a bad set, before loading
     if args.command == "eval" and (corpus := args.corpus or named_corpus(args.questions)):
         # the set's own corpus in a database of its own: its scores, whatever the user's database holds
@@ -250,7 +262,7 @@ def _web(db: Path, host: str, port: int) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from bot.bench import BadOption, Options, bench  # imported here: only bench needs it
+    from bot.tools.bench import BadOption, Options, bench  # imported here: only bench needs it
 
     try:
         report = bench(Options(args.chunks, args.seed, args.workdir, args.questions, args.naive, args.json))

@@ -87,6 +87,11 @@ def to_json(answer: Answer) -> dict[str, Any]:
     })
 
 
+def error_answer(question: str, message: str) -> dict[str, Any]:
+    """Return the JSON object the CLI prints for a question it could not ask."""
+    return {"question": question, "found": False, "answer": message, "figures": [], "sources": []}
+
+
 def _visible(value: Any) -> Any:
     """Return a JSON value with invisible characters (bidi overrides, zero-width, controls) out of its strings."""
     if isinstance(value, str):

@@ -5,7 +5,7 @@ Run it from the project's root, in the project's environment:
     python tests/bench_reindex.py --chunks 10000 --seed 7 [--workdir /tmp/benchre] [--before 3] [--gap MS]
 
 It
-1. writes the synthetic corpus of bulletin-like .txt issues (bot.synthetic, seeded: the same arguments give the
+1. writes the synthetic corpus of bulletin-like .txt issues (bot.tools.synthetic, seeded: the same arguments give the
    same files) sized to about --chunks stored chunks, and ingests it with the real CLI in a subprocess
    (`bulletin ingest`);
 2. times `bulletin reindex` in a fresh process (wall time, and the time the command prints);
@@ -42,7 +42,7 @@ from pathlib import Path
 
 import index
 from bot.service import Service
-from bot.synthetic import Corpus, write_corpus
+from bot.tools.synthetic import Corpus, write_corpus
 
 # Questions asked round-robin: place + measure (figures), totals, and word questions.
 QUESTIONS = (

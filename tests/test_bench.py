@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 import helpers
-from bot.bench_probe import SHAPES, repeated, shape_of
-from bot.bench_report import SHAPE_MEANINGS, Report, figures, percentile
 from bot.engine import normalize_question
 from bot.question import analyze
-from bot.synthetic import MARKER, Corpus, issue_text, make_issue, questions, write_corpus
+from bot.tools.bench_probe import SHAPES, repeated, shape_of
+from bot.tools.bench_report import SHAPE_MEANINGS, Report, figures, percentile
+from bot.tools.synthetic import MARKER, Corpus, issue_text, make_issue, questions, write_corpus
 from helpers import assert_one_line_error, run_cli
 from index.chunk import chunk_paragraphs
 from index.clean import parse_bulletin

@@ -17,7 +17,7 @@ import pytest
 import helpers
 from bot.cli import main
 from bot.engine import Engine
-from bot.evaluate import (
+from bot.tools.evaluate import (
     METRICS,
     BadCorpus,
     BadQuestionSet,

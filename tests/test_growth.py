@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.bench import stored_bytes as bench_stored_bytes
-from bot.synthetic import run_on_text
+from bot.tools.bench import stored_bytes as bench_stored_bytes
+from bot.tools.synthetic import run_on_text
 from helpers import ask_all, db_fingerprint, docx_bytes, ingest_files, ingest_one, run_cli
 from index import LIMITS, extract_figures, sentences
 from index.figures import SENTENCE_CHARS

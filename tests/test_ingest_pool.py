@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.synthetic import make_issue
+from bot.tools.synthetic import make_issue
 from helpers import JIADING_NAME, JIADING_TEXT, docx_bytes, ingest_files, query, segmenter
 from index import DuplicateBulletin, IngestResult, Store, StoreError, ingest_paths
 from index.records import NewBulletin, Stored

@@ -24,7 +24,7 @@ OWNERS = {
 # other importers allowed on purpose: `bulletin bench`'s naive baseline is rank-bm25 itself, outside the app;
 # the 👍/👎 buttons and the per-user fair turns are the Telegram adapter's other files, so that telegram_app.py
 # stays readable
-SECOND_IMPORTERS = {"rank_bm25": {"bot/bench_probe.py"}, "telegram": {"bot/feedback.py", "bot/throttle.py"}}
+SECOND_IMPORTERS = {"rank_bm25": {"bot/tools/bench_probe.py"}, "telegram": {"bot/feedback.py", "bot/throttle.py"}}
 
 
 def source_files() -> list[Path]:
@@ -74,11 +74,35 @@ def test_index_never_imports_bot() -> None:
     assert {f: m for f, m in offenders.items() if m} == {}
 
 
+# the command line dispatches the developer commands (bench, eval): it may load them, in the function that runs them
+DEVELOPER_DOORS = {"bot/cli.py"}
+
+
 def test_the_running_bot_never_imports_the_developer_tools() -> None:
     offenders = {f: sorted(m for m in mods if m.startswith("bot.tools"))
-                 for f, mods in IMPORTS.items() if f.startswith("bot/") and not f.startswith("bot/tools/")}
+                 for f, mods in IMPORTS.items()
+                 if f.startswith("bot/") and not f.startswith("bot/tools/") and f not in DEVELOPER_DOORS}
     assert {f: m for f, m in offenders.items() if m} == {}
     assert any(m.startswith("bot.tools") for m in IMPORTS["bot/tools/train.py"])  # the scan does see them
+    for door in DEVELOPER_DOORS:  # there, only inside a function: never on loading the module
+        tree = ast.parse((ROOT / door).read_text(encoding="utf-8"))
+        top_level = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+        assert not [n for n in top_level if any("bot.tools" in name for name in _names(n))]
+
+
+def _names(node: ast.Import | ast.ImportFrom) -> list[str]:
+    return [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+
+
+def test_serving_loads_no_developer_tool() -> None:
+    """What `bulletin serve` and `bulletin web` load (the CLI, the adapters, the answering core) holds no bot.tools."""
+    import subprocess
+    import sys
+
+    code = ("import sys, bot.cli, bot.telegram_app, bot.web.app; "
+            "print(sorted(m for m in sys.modules if m.startswith('bot.tools')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert loaded.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("library", sorted(OWNERS))

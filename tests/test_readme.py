@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from helpers import ROOT, run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

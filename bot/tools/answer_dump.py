@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine import Engine
-from bot.evaluate import load_questions
 from bot.models import Answer, FigureHit
-from bot.synthetic import questions as bench_questions
-from bot.synthetic import write_corpus
 from bot.tools.dataset import _engine
+from bot.tools.evaluate import load_questions
+from bot.tools.synthetic import questions as bench_questions
+from bot.tools.synthetic import write_corpus
 from bot.tools.train import ROOT, labelled_sets
 from index import BulletinError, Segmenter, Store, ingest_paths, open_library
 

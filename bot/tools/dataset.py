@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from bot.engine import Engine
-from bot.evaluate import error_answer, figure_ok, judge, load_questions, numbers
 from bot.features import FEATURES
-from bot.render import to_json
+from bot.render import error_answer, to_json
+from bot.tools.evaluate import figure_ok, judge, load_questions, numbers
 from index import BulletinError, Segmenter, Store, ingest_paths, open_library
 
 ASKED = ("figure", "date", "not_found")  # the kinds whose answer the figure chooser decides

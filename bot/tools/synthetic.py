@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.synthetic_words import (
+from bot.tools.synthetic_words import (
     BRAND_FIRST,
     BRAND_SECOND,
     DISTRIBUTION,

@@ -1,7 +1,7 @@
 """`bulletin bench`: time ingest, start-up, questions and a naive BM25 on a seeded synthetic corpus.
 
 Everything runs as the app runs it: the real CLI in subprocesses (`bulletin ingest`, `bulletin ask`), and the
-engine in a child process of its own (bot.bench_probe), so the memory measured is the engine's alone.
+engine in a child process of its own (bot.tools.bench_probe), so the memory measured is the engine's alone.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.bench_report import Report, figures, machine
-from bot.synthetic import Corpus, questions, run_on_text, write_corpus
+from bot.tools.bench_report import Report, figures, machine
+from bot.tools.synthetic import Corpus, questions, run_on_text, write_corpus
 from index import BulletinError, index_root
 
 WARM_UP = 20  # questions asked before timing: first-use costs (caches, lazy imports) are not per-question latency
@@ -192,8 +192,8 @@ def _ask_once(db: Path, workdir: Path, env: dict[str, str]) -> tuple[float, str]
 
 
 def _probe(db: Path, workdir: Path, env: dict[str, str], given: dict[str, Any]) -> dict[str, Any]:
-    """Run bot.bench_probe's measurements in a child process of this Python."""
-    done = subprocess.run([sys.executable, "-m", "bot.bench_probe", str(db)], cwd=workdir, env=env,
+    """Run bot.tools.bench_probe's measurements in a child process of this Python."""
+    done = subprocess.run([sys.executable, "-m", "bot.tools.bench_probe", str(db)], cwd=workdir, env=env,
                           input=json.dumps(given), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BenchError(f"the question probe failed ({done.returncode}): {_last(done.stderr)}")

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.synthetic import Corpus
+from bot.tools.synthetic import Corpus
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ _STAGES = ("the question analysed: normalised, cut by jieba, its cues read",
            "one BM25 search with phrase re-ranking, as the answer's first",
            "the answer chosen: its searches, the figure index, each figure scored",
            "the answer rendered as --json")
-SHAPE_MEANINGS = {"one place": "one district or town named, or none",  # bot.bench_probe.SHAPES, in its order
+SHAPE_MEANINGS = {"one place": "one district or town named, or none",  # bot.tools.bench_probe.SHAPES, in its order
                   "several places": "two or more districts or towns named",
                   "every place": "全市/各区 with no district named",
                   "word": "a name, a list or a passage asked for, not a figure"}
@@ -157,7 +157,7 @@ def figures(corpus: Corpus, stored: dict[str, int], ingest: tuple[float, float],
 
 
 def _shapes(ms: Sequence[float], shapes: Sequence[str], repeated: Sequence[bool]) -> list[Measured]:
-    """Ask p50/p95/p99 of each shape of question (bot.bench_probe.shape_of), one row each."""
+    """Ask p50/p95/p99 of each shape of question (bot.tools.bench_probe.shape_of), one row each."""
     out = []
     for shape, meaning in SHAPE_MEANINGS.items():
         asked = [(t, again) for t, s, again in zip(ms, shapes, repeated, strict=True) if s == shape]

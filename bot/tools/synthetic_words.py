@@ -13,7 +13,7 @@ DISTRIBUTION = "报：市局领导\n送：各区邮政管理局，市局各处�
 
 # Each topic: article titles, the sentence that opens its first paragraph, and sentences with figures.
 # {d} district, {full} its full name, {town} one of its towns, {y}/{m} the issue's year and month; the other
-# fields are drawn as they are used (DRAWS in bot.synthetic), names from the pools below.
+# fields are drawn as they are used (DRAWS in bot.tools.synthetic), names from the pools below.
 TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "驿站": (
         ("{d}邮政管理局推进快递驿站建设", "{d}局快递末端服务设施建设取得新进展", "{town}“{warm}”快递驿站正式启用"),

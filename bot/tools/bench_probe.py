@@ -1,6 +1,6 @@
 """The timings of `bulletin bench` that run in a child process, so their memory is the engine's alone.
 
-    python -m bot.bench_probe DB < {"warm": [...], "timed": [...], "naive": K}
+    python -m bot.tools.bench_probe DB < {"warm": [...], "timed": [...], "naive": K}
 
 prints one JSON object: the per-question milliseconds, shapes and repeats, and the memory at each step. The naive
 BM25 is built after the asking's memory is taken, and timed beside the whole ask of the same questions.
@@ -161,7 +161,7 @@ def probe_naive(db: Path, engine: Engine, questions: Sequence[str]) -> dict[str,
 def main(argv: Sequence[str]) -> int:
     """Run the probe; the questions come as JSON on stdin, the figures go as JSON to stdout."""
     if len(argv) != 1:
-        print("usage: python -m bot.bench_probe DB < questions.json", file=sys.stderr)
+        print("usage: python -m bot.tools.bench_probe DB < questions.json", file=sys.stderr)
         return 2
     given = json.load(sys.stdin)
     json.dump(probe(Path(argv[0]), given["warm"], given["timed"], given["naive"]), sys.stdout)

@@ -27,7 +27,7 @@ from typing import Any, TypeGuard
 
 from bot.engine import Engine
 from bot.model import current
-from bot.render import to_json
+from bot.render import error_answer, to_json
 from index import LIMITS, BulletinError, Limits, Segmenter, Store, find_documents, ingest_paths
 
 KINDS = ("figure", "date", "text", "not_found", "retrieval")
@@ -213,11 +213,6 @@ def evaluation(engine: Engine, questions: Sequence[Mapping[str, Any]], *, show: 
 def metric_legend(names: Iterable[str] = METRICS) -> list[str]:
     """Return one line per metric saying what it counts."""
     return [f"  {name:9s} {METRICS[name]}" for name in names if name in METRICS]
-
-
-def error_answer(question: str, message: str) -> dict[str, Any]:
-    """Return the JSON object the CLI prints for a question it could not ask."""
-    return {"question": question, "found": False, "answer": message, "figures": [], "sources": []}
 
 
 def run(engine: Engine, questions: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
