@@ -10,12 +10,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
-from bot import messages
 from bot.answer import Answer
 from bot.engine import Engine
 from bot.examples import example_questions
 from bot.followup import expand
 from bot.render import render_plain
+from bot.telegram import messages
 from index import BulletinError, cache_dir, strip_invisible
 
 HISTORY_LINES = 1000  # questions kept in the history file, the newest

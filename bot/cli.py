@@ -243,7 +243,7 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
 
 def _serve(db: Path) -> int:
     from bot.settings import BotSettings
-    from bot.telegram_app import serve  # imported here: only serve needs python-telegram-bot
+    from bot.telegram.app import serve  # imported here: only serve needs python-telegram-bot
 
     settings = BotSettings.from_env()
     logging.basicConfig(level=read_log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -357,7 +357,7 @@ async def running_bot(fake: Any, db: Path, admins: frozenset[int] = frozenset({7
     """The real bot Application polling the fake Bot API, started as run_polling starts it (post_init included) and
     stopped cleanly afterwards."""
     from bot.settings import BotSettings
-    from bot.telegram_app import build_application
+    from bot.telegram.app import build_application
     from fakebot import TOKEN
     from index import LIMITS
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.messages import (
+from bot.service import DatabaseGone, Service
+from bot.telegram.messages import (
     DATABASE_GONE,
     ingest_blocks,
     pack,
@@ -23,7 +24,6 @@ from bot.messages import (
     removed_blocks,
     stats_blocks,
 )
-from bot.service import DatabaseGone, Service
 from fakebot import FakeBotAPI, parse_html
 from helpers import JIADING_TEXT, blank_pdf, encrypted_copy, running_bot, segmenter
 from index import (

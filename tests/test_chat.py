@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 import helpers
-from bot import messages
 from bot.chat import NOTHING_ASKED, PROMPT, WELCOME, chat, history_path
 from bot.engine import Engine
+from bot.telegram import messages
 from helpers import SAMPLE_NAME
 from index import Store, strip_invisible
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.feedback import EXPIRED, THANKS
+from bot.telegram.feedback import EXPIRED, THANKS
 from fakebot import FakeBotAPI
 from helpers import NOT_FOUND, SAMPLE_NAME, counts, query, run_cli
 from index import FeedbackStats, Store, Vote

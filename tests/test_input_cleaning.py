@@ -19,9 +19,9 @@ import pytest
 from bot.answer import Answer
 from bot.engine import Engine, normalize_question
 from bot.explain import explain
-from bot.messages import answer_blocks, more_blocks, pack, source_blocks
 from bot.question import has_content
 from bot.render import render_plain, to_json
+from bot.telegram.messages import answer_blocks, more_blocks, pack, source_blocks
 from fakebot import FakeBotAPI
 from helpers import (
     JIADING_QUESTION,

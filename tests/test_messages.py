@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.answer import Answer
 from bot.engine import Engine
-from bot.messages import (
+from bot.telegram.messages import (
     ANSWER_CHARS,
     LIMIT,
     MAX_MESSAGES,
@@ -76,7 +76,7 @@ def test_split_text_cuts_at_sentence_ends_when_it_can() -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(SENTENCE, st.sampled_from(["", "b", "i", "blockquote"])), min_size=1, max_size=60))
 def test_packed_messages_are_valid_html_within_the_limit(blocks: list[tuple[str, str]]) -> None:
-    from bot.messages import _block
+    from bot.telegram.messages import _block
 
     messages = pack([_block(text, tag) for text, tag in blocks], limit=500)
     assert 1 <= len(messages) <= MAX_MESSAGES

@@ -19,12 +19,12 @@ OWNERS = {
     "jieba": "index/segment.py",
     "aiosqlite": "index/store.py",
     "rank_bm25": "index/searcher.py",
-    "telegram": "bot/telegram_app.py",
+    "telegram": "bot/telegram/app.py",
 }
 # other importers allowed on purpose: `bulletin bench`'s naive baseline is rank-bm25 itself, outside the app;
-# the 👍/👎 buttons and the per-user fair turns are the Telegram adapter's other files, so that telegram_app.py
+# the 👍/👎 buttons and the per-user fair turns are the Telegram adapter's other files, so that app.py
 # stays readable
-SECOND_IMPORTERS = {"rank_bm25": {"bot/tools/bench_probe.py"}, "telegram": {"bot/feedback.py", "bot/throttle.py"}}
+SECOND_IMPORTERS = {"rank_bm25": {"bot/tools/bench_probe.py"}, "telegram": {"bot/telegram/feedback.py", "bot/telegram/throttle.py"}}
 
 
 def source_files() -> list[Path]:
@@ -99,7 +99,7 @@ def test_serving_loads_no_developer_tool() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, bot.cli, bot.telegram_app, bot.web.app; "
+    code = ("import sys, bot.cli, bot.telegram.app, bot.web.app; "
             "print(sorted(m for m in sys.modules if m.startswith('bot.tools')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert loaded.stdout.strip() == "[]"

@@ -23,8 +23,8 @@ from telegram.ext import Application
 
 import index.ingest as ingest_module
 from bot.health import heartbeat_path
-from bot.messages import ANSWER_CHARS, utf16_len
-from bot.throttle import BURST, SLOW_DOWN, WAITING
+from bot.telegram.messages import ANSWER_CHARS, utf16_len
+from bot.telegram.throttle import BURST, SLOW_DOWN, WAITING
 from fakebot import TOKEN, FakeBotAPI
 from helpers import (
     JIADING_FIGURE,

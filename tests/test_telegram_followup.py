@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.telegram_app import FOLLOW_UP_SECONDS
+from bot.telegram.app import FOLLOW_UP_SECONDS
 from fakebot import FakeBotAPI
 from helpers import JIADING_FIGURE, JIADING_NAME, JIADING_TEXT, ingest_files, running_bot
 

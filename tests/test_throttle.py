@@ -8,7 +8,7 @@ import datetime as dt
 from telegram import Chat, Message, Update, User
 from telegram.constants import ChatType
 
-from bot.throttle import FairUpdateProcessor
+from bot.telegram.throttle import FairUpdateProcessor
 
 
 def private_message(update_id: int, user: int) -> Update:

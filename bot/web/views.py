@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.answer import Answer
 from bot.engine import NOTHING_INDEXED
-from bot.messages import ingest_blocks
 from bot.render import cite, series_line, shorten
+from bot.telegram.messages import ingest_blocks
 from index import IngestResult, StoredIssue, strip_invisible
 
 STATES = {"indexed": "在用", "replaced": "已被新版本替换", "removed": "已移出索引"}

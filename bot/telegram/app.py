@@ -26,7 +26,6 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import feedback, messages
 from bot.engine import EmptyQuestion
 from bot.examples import example_questions
 from bot.followup import expand
@@ -34,7 +33,8 @@ from bot.health import Heartbeat
 from bot.recent import Recent
 from bot.service import DatabaseGone, Service
 from bot.settings import BotSettings
-from bot.throttle import ChatTurnLimiter, FairUpdateProcessor
+from bot.telegram import feedback, messages
+from bot.telegram.throttle import ChatTurnLimiter, FairUpdateProcessor
 from index import SUFFIXES, BulletinError, NoSuchIssue, document_name, for_log
 
 log = logging.getLogger("bulletin.telegram")
