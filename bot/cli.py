@@ -34,11 +34,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot import ops
 from bot.engine import EmptyQuestion, Engine, default_db, normalize_question, prepare
 from bot.explain import explain
+from bot.ops import backups
+from bot.ops.settings import SettingsError, check_environment, load_dotenv, read_limits, read_log_level
 from bot.render import error_answer, render_plain, to_json
-from bot.settings import SettingsError, check_environment, load_dotenv, read_limits, read_log_level
 from index import (
     Alongside,
     BulletinError,
@@ -148,11 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "web":
             return _web(db, args.host, args.port)
         if args.command == "health":
-            return ops.health(db)
+            return backups.health(db)
         if args.command == "backup":
-            return ops.make_backup(db, args.target, force=args.force)
+            return backups.make_backup(db, args.target, force=args.force)
         if args.command == "restore":
-            return asyncio.run(ops.restore(db, args.backup))
+            return asyncio.run(backups.restore(db, args.backup))
         if args.command == "bench":
             return _bench(args)
         return asyncio.run(_run(args, db))
@@ -242,7 +242,7 @@ async def _run(args: argparse.Namespace, db: Path) -> int:
 
 
 def _serve(db: Path) -> int:
-    from bot.settings import BotSettings
+    from bot.ops.settings import BotSettings
     from bot.telegram.app import serve  # imported here: only serve needs python-telegram-bot
 
     settings = BotSettings.from_env()
@@ -251,7 +251,7 @@ def _serve(db: Path) -> int:
 
 
 def _web(db: Path, host: str, port: int) -> int:
-    from bot.settings import WebSettings
+    from bot.ops.settings import WebSettings
     from bot.web.app import serve  # imported here: only web needs aiohttp and jinja2
 
     if not 0 < port < 65536:

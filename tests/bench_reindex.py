@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import index
-from bot.service import Service
+from bot.ops.service import Service
 from bot.tools.synthetic import Corpus, write_corpus
 
 # Questions asked round-robin: place + measure (figures), totals, and word questions.

@@ -356,7 +356,7 @@ async def running_bot(fake: Any, db: Path, admins: frozenset[int] = frozenset({7
                       limits: Any = None) -> AsyncIterator[Any]:
     """The real bot Application polling the fake Bot API, started as run_polling starts it (post_init included) and
     stopped cleanly afterwards."""
-    from bot.settings import BotSettings
+    from bot.ops.settings import BotSettings
     from bot.telegram.app import build_application
     from fakebot import TOKEN
     from index import LIMITS

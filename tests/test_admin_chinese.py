@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import DatabaseGone, Service
+from bot.ops.service import DatabaseGone, Service
 from bot.telegram.messages import (
     DATABASE_GONE,
     ingest_blocks,

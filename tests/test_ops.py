@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.health import Heartbeat, heartbeat_path
-from bot.service import Service
+from bot.ops.health import Heartbeat, heartbeat_path
+from bot.ops.service import Service
 from helpers import (
     FIGURE_ANSWERS,
     JIADING_FIGURE,

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-import bot.service as service_module
+import bot.ops.service as service_module
 import index.ingest as ingest_module
 import index.store as store_module
 from bot.engine import NOTHING_INDEXED
-from bot.service import DatabaseGone, Service
+from bot.ops.service import DatabaseGone, Service
 from helpers import (
     FIGURE_ANSWERS,
     JIADING_FIGURE,
@@ -245,7 +245,7 @@ def _replace_with_another_database(db: Path, tmp_path: Path) -> tuple[Any, ...]:
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
 def test_a_database_deleted_or_replaced_under_the_bot_refuses_writes_and_is_logged_once(
         db: Path, tmp_path: Path, how: str, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.ERROR, logger="bot.service")
+    caplog.set_level(logging.ERROR, logger="bot.ops.service")
     left: list[tuple[Any, ...]] = []
 
     async def run() -> None:
@@ -280,7 +280,7 @@ def test_a_database_deleted_or_replaced_under_the_bot_refuses_writes_and_is_logg
 def test_the_watcher_notices_a_deleted_database_without_any_write(
         db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(service_module, "WATCH_SECONDS", 0.01)
-    caplog.set_level(logging.ERROR, logger="bot.service")
+    caplog.set_level(logging.ERROR, logger="bot.ops.service")
 
     async def run() -> None:
         service = await Service.open(db)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import (
+from bot.ops.settings import (
     SETTINGS,
     BotSettings,
     SettingsError,
@@ -161,7 +161,7 @@ def test_every_command_refuses_an_unknown_or_malformed_setting_before_doing_anyt
 
 
 def test_the_documented_defaults_are_the_ones_in_force() -> None:
-    from bot.settings import check_environment, read_health_max_age, read_limits, read_log_level
+    from bot.ops.settings import check_environment, read_health_max_age, read_limits, read_log_level
 
     defaults = {s.name: s.default for s in SETTINGS}
     check_environment({})  # nothing set is a valid configuration

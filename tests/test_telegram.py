@@ -22,7 +22,7 @@ import pytest
 from telegram.ext import Application
 
 import index.ingest as ingest_module
-from bot.health import heartbeat_path
+from bot.ops.health import heartbeat_path
 from bot.telegram.messages import ANSWER_CHARS, utf16_len
 from bot.telegram.throttle import BURST, SLOW_DOWN, WAITING
 from fakebot import TOKEN, FakeBotAPI

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import service as service_module
-from bot.service import Service
+from bot.ops import service as service_module
+from bot.ops.service import Service
 from helpers import (
     JIADING_NAME,
     JIADING_QUESTION,

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.settings import WebSettings
+from bot.ops.settings import WebSettings
 from bot.web.app import build_app
 
 TOKEN = "test-admin-token-0123456789"

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.answer import Answer
-from bot.service import Service
+from bot.ops.service import Service
 from index import for_log
 
 log = logging.getLogger("bulletin.telegram")

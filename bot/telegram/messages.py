@@ -9,8 +9,8 @@ from html import escape
 
 from bot.answer import Answer
 from bot.engine import NOTHING_INDEXED
+from bot.ops.service import DatabaseGone
 from bot.render import cite, series_line, shorten
-from bot.service import DatabaseGone
 from index import (
     BulletinError,
     Chunk,
@@ -337,7 +337,7 @@ _REASONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
         (r".+ is busy \(another ingest is writing\); try again", "数据库正忙（另一次收录正在写入），请稍后再试"),
         (r"database error in (.+?): (.*)", _database_error),
         (r"cannot open database (.+?): .*", "无法打开数据库（{0}）"),
-        # bot/service.py
+        # bot/ops/service.py
         (r"the database file .+ was deleted or replaced while the bot ran.*", DATABASE_GONE),
         # index/catalog.py (/remove, and putting an issue back)
         (r"no stored issue matches ('.*'|\".*\"); .*",

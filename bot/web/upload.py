@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aiohttp import BodyPartReader, web
 
-from bot.service import Service
+from bot.ops.service import Service
 from index import SUFFIXES, BulletinError, IngestResult, Limits, document_name
 
 MAX_FILES = 20  # files one upload may carry

@@ -10,8 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.health import Unhealthy, check, heartbeat_path
-from bot.settings import read_health_max_age
+from bot.ops.health import Unhealthy, check, heartbeat_path
+from bot.ops.settings import read_health_max_age
 from index import Copied, Probe, Store, StoreError, backup, check_copy, index_root, open_library
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.answer import Answer
 from bot.engine import Engine, prepare
-from bot.health import file_identity
+from bot.ops.health import file_identity
 from index import (
     LIMITS,
     AskedQuestion,
