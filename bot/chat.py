@@ -10,11 +10,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
-from bot.answer import Answer
-from bot.engine import Engine
-from bot.examples import example_questions
-from bot.followup import expand
-from bot.render import render_plain
+from bot.answering.answer import Answer
+from bot.answering.engine import Engine
+from bot.answering.examples import example_questions
+from bot.answering.followup import expand
+from bot.answering.render import render_plain
 from bot.telegram import messages
 from index import BulletinError, cache_dir, strip_invisible
 

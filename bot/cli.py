@@ -34,11 +34,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.engine import EmptyQuestion, Engine, default_db, normalize_question, prepare
-from bot.explain import explain
+from bot.answering.engine import EmptyQuestion, Engine, default_db, normalize_question, prepare
+from bot.answering.explain import explain
+from bot.answering.render import error_answer, render_plain, to_json
 from bot.ops import backups
 from bot.ops.settings import SettingsError, check_environment, load_dotenv, read_limits, read_log_level
-from bot.render import error_answer, render_plain, to_json
 from index import (
     Alongside,
     BulletinError,

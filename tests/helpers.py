@@ -285,8 +285,8 @@ def ingest_one(db: Path, data: bytes, name: str) -> Any:
 
 def ask_all(db: Path, questions: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Answer questions from the database at db as the CLI's JSON objects (without seeding)."""
-    from bot.engine import Engine
-    from bot.render import to_json
+    from bot.answering.engine import Engine
+    from bot.answering.render import to_json
     from index import Store
 
     async def load() -> Engine:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import helpers
-from bot.engine import Engine
-from bot.render import render_plain, to_json
+from bot.answering.engine import Engine
+from bot.answering.render import render_plain, to_json
 from index import Store, ingest_paths
 
 ISSUES = {

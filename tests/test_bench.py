@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import helpers
-from bot.engine import normalize_question
-from bot.question import analyze
+from bot.answering.engine import normalize_question
+from bot.answering.question import analyze
 from bot.tools.bench_probe import SHAPES, repeated, shape_of
 from bot.tools.bench_report import SHAPE_MEANINGS, Report, figures, percentile
 from bot.tools.synthetic import MARKER, Corpus, issue_text, make_issue, questions, write_corpus

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 import helpers
+from bot.answering.engine import Engine
 from bot.chat import NOTHING_ASKED, PROMPT, WELCOME, chat, history_path
-from bot.engine import Engine
 from bot.telegram import messages
 from helpers import SAMPLE_NAME
 from index import Store, strip_invisible

@@ -276,7 +276,7 @@ def test_a_reader_that_goes_away_gets_no_traceback(sample_db: Path, tmp_path: Pa
 def test_a_bug_is_one_line_for_the_user_and_a_traceback_on_file(sample_db: Path, capsys: pytest.CaptureFixture[str],
                                                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import bot.cli
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
 
     def broken(self: Engine, text: str) -> None:
         raise RuntimeError("boom")

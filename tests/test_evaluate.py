@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 import helpers
+from bot.answering.engine import Engine
 from bot.cli import main
-from bot.engine import Engine
 from bot.tools.evaluate import (
     METRICS,
     BadCorpus,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.engine import Engine
-from bot.examples import example_questions
+from bot.answering.engine import Engine
+from bot.answering.examples import example_questions
 from helpers import ingest_files
 from index import Segmenter, Store
 

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import helpers
-from bot import features
-from bot.features import FEATURES, describe
-from bot.fit import kind_fits
-from bot.question import analyze
+from bot.answering import features
+from bot.answering.features import FEATURES, describe
+from bot.answering.fit import kind_fits
+from bot.answering.question import analyze
 from index.figures import extract_figures
 
 
@@ -100,7 +100,7 @@ def test_each_feature_on_a_hand_made_case(question: str, sentence: str, value: f
 
 
 def test_every_feature_is_tried_on_a_case_or_set_by_the_chooser() -> None:
-    # the passage and candidate-set features are set by bot.answer and bot.scope, and are tested through them
+    # the passage and candidate-set features are set by bot.answering.answer and bot.answering.scope, and are tested through them
     set_elsewhere = {"passage relevance", "article relevance", "found by the figure index", "best passage", "best article",
                      "passage rank", "newest issue", "position in sentence",
                      "question words near", "words in its sentence", "words in its clause", "place named near"}

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import helpers
-from bot.combine import kind_of_count, same_measure
-from bot.engine import EmptyQuestion, Engine
-from bot.explain import explain
-from bot.models import Answer
-from bot.render import render_plain, to_json
+from bot.answering.combine import kind_of_count, same_measure
+from bot.answering.engine import EmptyQuestion, Engine
+from bot.answering.explain import explain
+from bot.answering.models import Answer
+from bot.answering.render import render_plain, to_json
 from index import Figure, Store, canonical, ingest_paths, places_in
 
 ISSUES = helpers.ROOT / "tests" / "data" / "bulletins"

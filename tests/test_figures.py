@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import helpers
-from bot.fit import kind_fits, part_of_date
-from bot.question import analyze
+from bot.answering.fit import kind_fits, part_of_date
+from bot.answering.question import analyze
 from index.clean import clean_line, parse_bulletin
 from index.figures import (
     _CN_NUM,

@@ -9,8 +9,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import helpers
-from bot.followup import elliptical, expand
-from bot.question import Question, analyze
+from bot.answering.followup import elliptical, expand
+from bot.answering.question import Question, analyze
 from index import Segmenter
 from index.places import place_words
 

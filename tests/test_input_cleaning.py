@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Answer
-from bot.engine import Engine, normalize_question
-from bot.explain import explain
-from bot.question import has_content
-from bot.render import render_plain, to_json
+from bot.answering.answer import Answer
+from bot.answering.engine import Engine, normalize_question
+from bot.answering.explain import explain
+from bot.answering.question import has_content
+from bot.answering.render import render_plain, to_json
 from bot.telegram.messages import answer_blocks, more_blocks, pack, source_blocks
 from fakebot import FakeBotAPI
 from helpers import (

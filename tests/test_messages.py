@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer
-from bot.engine import Engine
+from bot.answering.answer import Answer
+from bot.answering.engine import Engine
 from bot.telegram.messages import (
     ANSWER_CHARS,
     LIMIT,

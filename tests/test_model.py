@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import helpers
-from bot import model as model_module
-from bot.features import FEATURES
-from bot.model import Model, ModelError, current, model_path, parse, read, write
+from bot.answering import model as model_module
+from bot.answering.features import FEATURES
+from bot.answering.model import Model, ModelError, current, model_path, parse, read, write
 from index import data_path
 
 

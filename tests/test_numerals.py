@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.fit import found_share
+from bot.answering.fit import found_share
 from index.figures import extract_figures
 from index.numerals import arabic_form, format_amount, parse_amount, parse_number, scaled
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 import helpers
-from bot.question import Question, analyze
+from bot.answering.question import Question, analyze
 from index.figures import unit_kind
 from index.segment import Segmenter
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import helpers
-from bot.engine import Engine
-from bot.models import Answer
+from bot.answering.engine import Engine
+from bot.answering.models import Answer
 from index import Store, ingest_paths
 
 REAL = Path(__file__).parent / "data" / "real"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.render import render_plain
 from bot.ops.service import Service
-from bot.render import render_plain
 from helpers import FIGURE_ANSWERS, SAMPLE_NAME, ask_all, ingest_files, query
 from index import ingest as ingest_module
 

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 import helpers
-from bot.engine import Engine
-from bot.render import to_json
+from bot.answering.engine import Engine
+from bot.answering.render import to_json
 from index import Library, Store, open_library, places_in, snapshot
 from index.records import StoredChunk
 from index.snapshot import FORMAT, MANIFEST, STAMP, folder_of

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 import helpers
-from bot.features import FEATURES
+from bot.answering.features import FEATURES
 from bot.tools import train
 from bot.tools.dataset import Dataset, collect, jsonl_set, squad_set
 from bot.tools.fitting import best_of, fit, fit_threshold, folds, out_of_fold, outcomes, rates

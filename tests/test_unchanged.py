@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-import bot.engine as engine_module
+import bot.answering.engine as engine_module
 import helpers
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.tools.answer_dump import dump, golden_sets, record
 from index import Store
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import Answer
-from bot.engine import Engine, prepare
+from bot.answering.answer import Answer
+from bot.answering.engine import Engine, prepare
 from bot.ops.health import file_identity
 from index import (
     LIMITS,

@@ -26,13 +26,13 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.engine import EmptyQuestion
-from bot.examples import example_questions
-from bot.followup import expand
+from bot.answering.engine import EmptyQuestion
+from bot.answering.examples import example_questions
+from bot.answering.followup import expand
+from bot.answering.recent import Recent
 from bot.ops.health import Heartbeat
 from bot.ops.service import DatabaseGone, Service
 from bot.ops.settings import BotSettings
-from bot.recent import Recent
 from bot.telegram import feedback, messages
 from bot.telegram.throttle import ChatTurnLimiter, FairUpdateProcessor
 from index import SUFFIXES, BulletinError, NoSuchIssue, document_name, for_log

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.answer import Answer
+from bot.answering.answer import Answer
 from bot.ops.service import Service
 from index import for_log
 

@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable, Sequence
 from html import escape
 
-from bot.answer import Answer
-from bot.engine import NOTHING_INDEXED
+from bot.answering.answer import Answer
+from bot.answering.engine import NOTHING_INDEXED
+from bot.answering.render import cite, series_line, shorten
 from bot.ops.service import DatabaseGone
-from bot.render import cite, series_line, shorten
 from index import (
     BulletinError,
     Chunk,

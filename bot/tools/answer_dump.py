@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.engine import Engine
-from bot.models import Answer, FigureHit
+from bot.answering.engine import Engine
+from bot.answering.models import Answer, FigureHit
 from bot.tools.dataset import _engine
 from bot.tools.evaluate import load_questions
 from bot.tools.synthetic import questions as bench_questions

@@ -21,10 +21,10 @@ from typing import Any
 
 from rank_bm25 import BM25Plus
 
-from bot.answer import HITS, answer
-from bot.engine import Engine, normalize_question, prepare
-from bot.question import Question, analyze
-from bot.render import to_json
+from bot.answering.answer import HITS, answer
+from bot.answering.engine import Engine, normalize_question, prepare
+from bot.answering.question import Question, analyze
+from bot.answering.render import to_json
 from index import Segmenter, Store
 
 SHAPES = ("one place", "several places", "every place", "word")  # the order the report shows them in
@@ -140,7 +140,7 @@ def probe_naive(db: Path, engine: Engine, questions: Sequence[str]) -> dict[str,
     del corpus  # BM25Plus keeps its own counts, not the token lists
     build_s = time.perf_counter() - started
     built = memory()
-    # the terms the engine searches with (bot.answer: library.search(question.terms, …))
+    # the terms the engine searches with (bot.answering.answer: library.search(question.terms, …))
     terms = [list(analyze(normalize_question(q), engine.segmenter).terms) for q in questions]
     gc.collect()
     gc.freeze()  # as for the questions: the counts are long-lived

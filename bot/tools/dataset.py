@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from bot.engine import Engine
-from bot.features import FEATURES
-from bot.render import error_answer, to_json
+from bot.answering.engine import Engine
+from bot.answering.features import FEATURES
+from bot.answering.render import error_answer, to_json
 from bot.tools.evaluate import figure_ok, judge, load_questions, numbers
 from index import BulletinError, Segmenter, Store, ingest_paths, open_library
 

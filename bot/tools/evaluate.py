@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from bot.engine import Engine
-from bot.model import current
-from bot.render import error_answer, to_json
+from bot.answering.engine import Engine
+from bot.answering.model import current
+from bot.answering.render import error_answer, to_json
 from index import LIMITS, BulletinError, Limits, Segmenter, Store, find_documents, ingest_paths
 
 KINDS = ("figure", "date", "text", "not_found", "retrieval")

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.features import FEATURES
-from bot.model import Model, ModelError, model_path, read, write
+from bot.answering.features import FEATURES
+from bot.answering.model import Model, ModelError, model_path, read, write
 from bot.tools.dataset import Dataset, LabelledSet, collect, group_of, jsonl_set, judged, squad_set
 from bot.tools.fitting import fit, fit_threshold, folds, out_of_fold, outcomes, rates
 

@@ -15,13 +15,13 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from bot.engine import EmptyQuestion, Engine
-from bot.examples import example_questions
+from bot.answering.engine import EmptyQuestion, Engine
+from bot.answering.examples import example_questions
+from bot.answering.recent import Recent
+from bot.answering.render import to_json
 from bot.ops.health import Unhealthy, check
 from bot.ops.service import Service
 from bot.ops.settings import WebSettings, read_health_max_age
-from bot.recent import Recent
-from bot.render import to_json
 from bot.telegram.messages import refusal
 from bot.web import upload, views
 from bot.web.security import COOKIE, Pace, Session, Sessions, csrf_ok

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.answer import Answer
-from bot.engine import NOTHING_INDEXED
-from bot.render import cite, series_line, shorten
+from bot.answering.answer import Answer
+from bot.answering.engine import NOTHING_INDEXED
+from bot.answering.render import cite, series_line, shorten
 from bot.telegram.messages import ingest_blocks
 from index import IngestResult, StoredIssue, strip_invisible
 

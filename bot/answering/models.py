@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.question import Question
+from bot.answering.question import Question
 from index import Chunk, Figure, Hit
 
 Reasons = tuple[tuple[str, float, float], ...]  # (feature, its value, its weight): the score's parts
@@ -18,7 +18,7 @@ class FigureHit:
     chunk: Chunk
     score: float
     reasons: Reasons = ()  # what the score is made of when no model scored it (a sum of places), for --explain
-    features: tuple[float, ...] = ()  # its features (bot.features.FEATURES), which the model weighs into score
+    features: tuple[float, ...] = ()  # its features (bot.answering.features.FEATURES), which the model weighs into score
 
 
 @dataclass(frozen=True, slots=True)

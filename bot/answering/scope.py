@@ -7,9 +7,9 @@ import functools
 import re
 from dataclasses import replace
 
-from bot.fit import coverage, year_of
-from bot.models import FigureHit
-from bot.question import Question
+from bot.answering.fit import coverage, year_of
+from bot.answering.models import FigureHit
+from bot.answering.question import Question
 from index import (
     OPEN_START,
     Figure,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.combine import (
+from bot.answering.combine import (
     PER_PLACE,
     alike_measure,
     combine,
@@ -22,13 +22,13 @@ from bot.combine import (
     what_is_asked,
     when,
 )
-from bot.features import INDEX, Describer
-from bot.fit import kind_fits, part_of_date, weight
-from bot.model import current
-from bot.models import Answer, FigureHit
-from bot.passages import passage_answer
-from bot.question import Question
-from bot.scope import abbreviated_in, period_fits, set_aside
+from bot.answering.features import INDEX, Describer
+from bot.answering.fit import kind_fits, part_of_date, weight
+from bot.answering.model import current
+from bot.answering.models import Answer, FigureHit
+from bot.answering.passages import passage_answer
+from bot.answering.question import Question
+from bot.answering.scope import abbreviated_in, period_fits, set_aside
 from index import (
     ENUMERATED,
     TOTAL_WORDS,

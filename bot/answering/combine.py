@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from bot.features import FEATURES, PASSAGE_FEATURES
-from bot.fit import year_of
-from bot.model import current
-from bot.models import Answer, FigureHit
-from bot.question import Question
+from bot.answering.features import FEATURES, PASSAGE_FEATURES
+from bot.answering.fit import year_of
+from bot.answering.model import current
+from bot.answering.models import Answer, FigureHit
+from bot.answering.question import Question
 from index import (
     NOT_ADDABLE_WORDS,
     TOTAL_WORDS,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 
-from bot.answer import Answer
+from bot.answering.answer import Answer
 
 RECENT = 10_000  # answers remembered for their buttons; older buttons say they expired
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.features import FEATURES
+from bot.answering.features import FEATURES
 from index import BulletinError, data_path
 
 FORMAT = "bulletin-figure-model"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from index import ENUMERATED, Figure
 
 MAX_BYTES = 56  # an example travels in a button's callback data (64 bytes with its prefix)

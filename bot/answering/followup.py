@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from bot.question import Question, analyze
+from bot.answering.question import Question, analyze
 from index import (
     TOTAL_WORDS,
     Period,

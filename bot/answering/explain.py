@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.model import contributions, current, model_path
-from bot.models import Answer, FigureHit, Reasons
-from bot.render import cite
+from bot.answering.model import contributions, current, model_path
+from bot.answering.models import Answer, FigureHit, Reasons
+from bot.answering.render import cite
 from index import strip_invisible
 
 CANDIDATES = 5

@@ -6,9 +6,9 @@ import functools
 import re
 from typing import NamedTuple
 
-from bot.fit import CHANGE, found_share, share_found
-from bot.passages import gap
-from bot.question import Question
+from bot.answering.fit import CHANGE, found_share, share_found
+from bot.answering.passages import gap
+from bot.answering.question import Question
 from index import (
     ENUMERATED,
     LIST_JOINER,

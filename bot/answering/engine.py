@@ -8,9 +8,9 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from bot.answer import Answer, answer
-from bot.model import model_path
-from bot.question import analyze, has_content
+from bot.answering.answer import Answer, answer
+from bot.answering.model import model_path
+from bot.answering.question import analyze, has_content
 from index import (
     BulletinError,
     Library,

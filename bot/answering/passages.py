@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.question import Question
+from bot.answering.question import Question
 from index import TOWNS, Chunk, Hit, canonical, place_names_in, sentences
 
 _ITEM = r"(?:[^\W和及与]|[“”]){1,12}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.answer import Answer
-from bot.combine import is_share, labelled
+from bot.answering.answer import Answer
+from bot.answering.combine import is_share, labelled
 from index import Chunk, Hit, strip_invisible
 
 QUOTE_CHARS = 120

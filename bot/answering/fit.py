@@ -7,7 +7,7 @@ import functools
 import re
 from dataclasses import replace
 
-from bot.question import Question
+from bot.answering.question import Question
 from index import CHANGE_WORDS, Figure, Library, alternation, arabic_form, direction, same_dimension, same_unit
 
 _YEAR = re.compile(r"(\d{4})年")
