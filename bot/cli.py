@@ -37,7 +37,7 @@ from typing import TextIO
 from bot.answering.engine import EmptyQuestion, Engine, default_db, normalize_question, prepare
 from bot.answering.explain import explain
 from bot.answering.render import error_answer, render_plain, to_json
-from bot.ops import backups
+from bot.ops import backups, usage
 from bot.ops.settings import SettingsError, check_environment, load_dotenv, read_limits, read_log_level
 from index import (
     Alongside,
@@ -334,8 +334,8 @@ async def _reindex(store: Store) -> int:
 
 async def _stats(store: Store) -> int:
     s = await store.stats()
-    q = await store.question_stats(top=3)
-    f = await store.feedback_stats(top=3)
+    q = await usage.question_stats(store, top=3)
+    f = await usage.feedback_stats(store, top=3)
     print(f"issues    {s.issues}\narticles  {s.articles}\nchunks    {s.chunks}\nfigures   {s.figures}\n"
           f"newest issue date  {s.newest_issue or '-'}\nlast ingest        {_age(s.last_ingest)}\n"
           f"questions (Telegram)  {q.asked} asked, {q.answered} answered, {q.not_found} not found")

@@ -57,7 +57,7 @@ from index.periods import (
     question_period,
 )
 from index.places import DISTRICTS, TOWNS, canonical, local, place_matches, place_names_in, places_in, within
-from index.records import AskedQuestion, Downvoted, FeedbackStats, QuestionStats, Stats, StoredIssue, Vote
+from index.records import Stats, StoredIssue
 from index.resources import data_path, sample_bulletins
 from index.sanitize import clean_name, clean_text, for_log, one_line, strip_invisible
 from index.segment import Segmenter, cache_dir
@@ -84,15 +84,12 @@ __all__ = [
     "TOWNS",
     "Alongside",
     "Article",
-    "AskedQuestion",
     "Bulletin",
     "BulletinError",
     "Chunk",
     "Copied",
-    "Downvoted",
     "DuplicateBulletin",
     "EmptyDocument",
-    "FeedbackStats",
     "Figure",
     "Hit",
     "IngestResult",
@@ -102,7 +99,6 @@ __all__ = [
     "NoSuchIssue",
     "Period",
     "Probe",
-    "QuestionStats",
     "ReindexResult",
     "Reinstated",
     "Removed",
@@ -114,7 +110,6 @@ __all__ = [
     "Subject",
     "UnreadableFile",
     "UnsupportedFile",
-    "Vote",
     "alternation",
     "arabic_form",
     "backup",

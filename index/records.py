@@ -135,64 +135,6 @@ class Reparsed:
 
 
 @dataclass(frozen=True, slots=True)
-class AskedQuestion:
-    """One question the bot answered: who (hashed), what, whether it was found, how fast, from where."""
-
-    asked_at: str
-    user_hash: str
-    question: str
-    found: bool
-    latency_ms: float
-    document: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionStats:
-    """How the asking went: counts and the most-asked questions nothing was found for."""
-
-    asked: int
-    answered: int
-    not_found: int
-    top_not_found: tuple[tuple[str, int], ...]
-    per_day: tuple[tuple[str, int, int], ...] = ()  # (day, asked, not found), oldest first: the last days asked
-
-
-@dataclass(frozen=True, slots=True)
-class Vote:
-    """One person's 👍 or 👎 on an answer: who (hashed), which answer, what it said and where it came from."""
-
-    voted_at: str
-    answer_key: str
-    user_hash: str
-    up: bool
-    question: str
-    answer: str  # the headline shown
-    document: str | None
-    chunk_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Downvoted:
-    """An answer people voted 👎 on: the question, the headline, its source, and the votes it got."""
-
-    question: str
-    answer: str
-    document: str | None
-    downs: int
-    ups: int
-
-
-@dataclass(frozen=True, slots=True)
-class FeedbackStats:
-    """How the answers were voted on: counts and the most-downvoted answers."""
-
-    votes: int
-    up: int
-    down: int
-    most_down: tuple[Downvoted, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Stats:
     """Counts over the stored corpus."""
 

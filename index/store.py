@@ -22,19 +22,14 @@ from index.corpus import StoredFigureRow
 from index.dbfile import check_file, copy_into
 from index.errors import DuplicateBulletin, StoreError
 from index.records import (
-    AskedQuestion,
-    Downvoted,
-    FeedbackStats,
     IndexRows,
     NewArticle,
     NewBulletin,
-    QuestionStats,
     Reparsed,
     Stats,
     Stored,
     StoredIssue,
     StoredSource,
-    Vote,
 )
 from index.schema import MIGRATIONS
 
@@ -377,63 +372,19 @@ class Store:
             for leftover in (staged, *(Path(f"{staged}{end}") for end in (".lock", "-wal", "-shm"))):
                 leftover.unlink(missing_ok=True)
 
-    async def record_questions(self, asked: Sequence[AskedQuestion]) -> None:
-        """Log answered questions, many in one transaction."""
+    async def write_rows(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """Run one statement for each row in one transaction: the write door for records kept beside the corpus (the
+        usage log), whose statements are their owners'."""
 
         async def work(db: aiosqlite.Connection) -> None:
-            await db.executemany(
-                "INSERT INTO questions (asked_at, user_hash, question, found, latency_ms, document)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [(q.asked_at, q.user_hash, q.question, int(q.found), q.latency_ms, q.document) for q in asked])
+            await db.executemany(sql, rows)
 
         await self._write(work)
 
-    async def question_stats(self, *, top: int = 5, days: int = 0) -> QuestionStats:
-        """Count questions asked, answered and not found, and list the most-asked unanswered ones (and with days,
-        each of the last so many days' counts)."""
+    async def read_rows(self, *queries: tuple[str, Sequence[object]]) -> list[list[tuple[Any, ...]]]:
+        """Run queries in one consistent read; return each one's rows (the read door for the usage log)."""
         async with self._snapshot() as db:
-            async with db.execute("SELECT count(*), coalesce(sum(found), 0) FROM questions") as cur:
-                row = await cur.fetchone()
-            asked, answered = (row[0], row[1]) if row else (0, 0)
-            async with db.execute(
-                    "SELECT question, count(*) AS n FROM questions WHERE NOT found"
-                    " GROUP BY question ORDER BY n DESC, max(id) DESC LIMIT ?", (top,)) as cur:
-                missing = tuple([(str(r[0]), int(r[1])) async for r in cur])
-            per_day: tuple[tuple[str, int, int], ...] = ()
-            if days > 0:  # asked_at is an ISO stamp in UTC: its first ten characters are the day
-                async with db.execute(
-                        "SELECT substr(asked_at, 1, 10) AS day, count(*), coalesce(sum(NOT found), 0) FROM questions"
-                        " WHERE asked_at >= ? GROUP BY day ORDER BY day",
-                        ((dt.datetime.now(dt.UTC) - dt.timedelta(days=days - 1)).date().isoformat(),)) as cur:
-                    per_day = tuple([(str(r[0]), int(r[1]), int(r[2])) async for r in cur])
-        return QuestionStats(asked=asked, answered=answered, not_found=asked - answered, top_not_found=missing,
-                             per_day=per_day)
-
-    async def record_vote(self, vote: Vote) -> None:
-        """Store a 👍 or 👎 at once; the same person's second vote on the same answer replaces the first."""
-
-        async def work(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO feedback (voted_at, answer_key, user_hash, vote, question, answer, document, chunk_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_key, user_hash)"
-                " DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at",
-                (vote.voted_at, vote.answer_key, vote.user_hash, 1 if vote.up else -1, vote.question, vote.answer,
-                 vote.document, vote.chunk_id))
-
-        await self._write(work)
-
-    async def feedback_stats(self, *, top: int = 5) -> FeedbackStats:
-        """Count the votes, and list the answers voted 👎 most (the same question, answer and source together)."""
-        async with self._snapshot() as db:
-            async with db.execute("SELECT count(*), coalesce(sum(vote > 0), 0) FROM feedback") as cur:
-                row = await cur.fetchone()
-            votes, up = (row[0], row[1]) if row else (0, 0)
-            async with db.execute(
-                    "SELECT question, answer, document, sum(vote < 0) AS downs, sum(vote > 0) FROM feedback"
-                    " GROUP BY question, answer, document HAVING downs > 0"
-                    " ORDER BY downs DESC, max(voted_at) DESC, max(id) DESC LIMIT ?", (top,)) as cur:
-                worst = tuple([Downvoted(str(r[0]), str(r[1]), r[2], int(r[3]), int(r[4])) async for r in cur])
-        return FeedbackStats(votes=votes, up=up, down=votes - up, most_down=worst)
+            return [[tuple(row) for row in await db.execute_fetchall(sql, params)] for sql, params in queries]
 
     async def ever_held_an_issue(self) -> bool:
         """Tell whether an issue was ever stored: one is now (indexed or not), or the index ever changed.

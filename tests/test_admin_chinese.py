@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.ops.service import DatabaseGone, Service
+from bot.ops.usage import FeedbackStats, QuestionStats
 from bot.telegram.messages import (
     DATABASE_GONE,
     ingest_blocks,
@@ -29,11 +30,9 @@ from helpers import JIADING_TEXT, blank_pdf, encrypted_copy, running_bot, segmen
 from index import (
     SUFFIXES,
     BulletinError,
-    FeedbackStats,
     IngestResult,
     Limits,
     NoSuchIssue,
-    QuestionStats,
     Store,
     ingest_bytes,
     reindex,

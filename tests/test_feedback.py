@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
+from bot.ops import usage
+from bot.ops.usage import FeedbackStats, Vote
 from bot.telegram.feedback import EXPIRED, THANKS
 from fakebot import FakeBotAPI
 from helpers import NOT_FOUND, SAMPLE_NAME, counts, query, run_cli
-from index import FeedbackStats, Store, Vote
+from index import Store
 from index.schema import MIGRATIONS
 from test_telegram import ADMIN, USER, buttons, reply, run
 
@@ -39,8 +41,8 @@ def record(db: Path, *votes: Vote) -> FeedbackStats:
     async def run() -> FeedbackStats:
         async with await Store.open(db) as store:
             for v in votes:
-                await store.record_vote(v)
-            return await store.feedback_stats(top=3)
+                await usage.record_vote(store, v)
+            return await usage.feedback_stats(store, top=3)
 
     return asyncio.run(run())
 

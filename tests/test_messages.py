@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from bot.answering.answer import Answer
 from bot.answering.engine import Engine
+from bot.ops.usage import Downvoted, FeedbackStats, QuestionStats
 from bot.telegram.messages import (
     ANSWER_CHARS,
     LIMIT,
@@ -32,7 +33,7 @@ from bot.telegram.messages import (
 )
 from fakebot import parse_html
 from helpers import FIGURE_ANSWERS, NOT_FOUND, segmenter
-from index import Chunk, Downvoted, FeedbackStats, IngestResult, QuestionStats, Stats, Store, strip_invisible
+from index import Chunk, IngestResult, Stats, Store, strip_invisible
 
 SENTENCE = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=300)
 

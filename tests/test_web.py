@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.ops import usage
 from helpers import (
     FIGURE_ANSWERS,
     JIADING_FIGURE,
@@ -255,7 +256,7 @@ def test_a_vote_is_stored_as_the_bots_are(site: Site, db: Path) -> None:
 
     async def votes() -> tuple[int, int]:
         async with await Store.open(db, create=False) as store:
-            found = await store.feedback_stats()
+            found = await usage.feedback_stats(store)
             return found.votes, found.down
     assert asyncio.run(votes()) == (1, 1)
     stale = json.dumps({"key": "nope", "up": True}).encode()

@@ -16,23 +16,21 @@ from pathlib import Path
 
 from bot.answering.answer import Answer
 from bot.answering.engine import Engine, prepare
+from bot.ops import usage
 from bot.ops.health import file_identity
+from bot.ops.usage import AskedQuestion, FeedbackStats, QuestionStats, Vote
 from index import (
     LIMITS,
-    AskedQuestion,
     BulletinError,
-    FeedbackStats,
     IngestResult,
     Library,
     Limits,
-    QuestionStats,
     ReindexResult,
     Reinstated,
     Removed,
     Segmenter,
     Stats,
     Store,
-    Vote,
     ingest_bytes,
     open_library,
     reindex,
@@ -166,7 +164,7 @@ class Service:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await self.store.record_questions(batch)
+                await usage.record_questions(self.store, batch)
             except BulletinError as e:  # a full disk must not stop the answering
                 log.warning("could not log %d questions: %s", len(batch), e)
             except Exception:  # nor may anything else: the log is a side line, the answers are the product
@@ -179,7 +177,7 @@ class Service:
                     user_hash=self.user_hash(user_id), up=up, question=answer.question.text, answer=answer.headline,
                     document=chunk.document if chunk else None, chunk_id=chunk.id if chunk and chunk.id else None)
         try:
-            await self.store.record_vote(vote)
+            await usage.record_vote(self.store, vote)
         except BulletinError as e:  # the person was thanked already: a full disk costs one vote, not the bot
             log.warning("could not store a vote: %s", e)
         except Exception:  # a side line, as the question log is
@@ -231,8 +229,8 @@ class Service:
         """What the index holds, how the asking went (questions not yet written included; with days, each of the
         last so many days), and the 👍/👎."""
         await self.flush()
-        return (await self.store.stats(), await self.store.question_stats(top=top, days=days),
-                await self.store.feedback_stats(top=top))
+        return (await self.store.stats(), await usage.question_stats(self.store, top=top, days=days),
+                await usage.feedback_stats(self.store, top=top))
 
     async def _reload(self) -> None:
         # the generation is read first: a change committed meanwhile is loaded now and seen again next time

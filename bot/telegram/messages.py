@@ -11,12 +11,11 @@ from bot.answering.answer import Answer
 from bot.answering.engine import NOTHING_INDEXED
 from bot.answering.render import cite, series_line, shorten
 from bot.ops.service import DatabaseGone
+from bot.ops.usage import FeedbackStats, QuestionStats
 from index import (
     BulletinError,
     Chunk,
-    FeedbackStats,
     IngestResult,
-    QuestionStats,
     ReindexResult,
     Removed,
     Stats,
