@@ -2,7 +2,6 @@
 
 from index.alongside import Alongside
 from index.catalog import Reinstated, Removed, remove_issue, restore_issue, table
-from index.dbfile import Copied, Probe, backup, check_copy, probe, read_only
 from index.errors import (
     BulletinError,
     DuplicateBulletin,
@@ -63,7 +62,8 @@ from index.sanitize import clean_name, clean_text, for_log, one_line, strip_invi
 from index.segment import Segmenter, cache_dir
 from index.snapshot import index_root, open_library
 from index.sources import LIMITS, MAX_BYTES, SUFFIXES, Limits, find_documents
-from index.store import Store
+from index.storage.dbfile import Copied, Probe, backup, check_copy, probe, read_only
+from index.storage.store import Store
 from index.subjects import Subject, same_subject, subjects_in, subjects_of
 from index.text import LIST_JOINER, normalize_chars
 

@@ -23,7 +23,7 @@ from index.corpus import CorpusBuilder
 from index.records import IndexRows
 from index.searcher import TermIds
 from index.snapshot import build_from, finished, open_library, save
-from index.store import Store
+from index.storage.store import Store
 
 PERIOD = 0.5  # seconds between looks for newly stored bulletins
 BULLETINS = 200  # bulletins read at a time (one short read transaction each)

@@ -8,7 +8,7 @@ from pathlib import Path
 from index.errors import NoSuchIssue
 from index.records import StoredIssue
 from index.sanitize import one_line
-from index.store import Store
+from index.storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from index.records import Derived, NewArticle, NewBulletin, NewChunk, Reparsed, 
 from index.sanitize import clean_name
 from index.segment import Segmenter
 from index.sources import LIMITS, Limits, extract_text, find_documents, read_bytes
-from index.store import Store
+from index.storage.store import Store
 
 # The version of the derivation rules (cleaning, chunking, figures): bump it when they change, and every
 # database re-derives its bulletins from their stored text when next opened for asking.

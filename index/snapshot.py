@@ -27,7 +27,7 @@ from index.corpus import CorpusBuilder
 from index.library import Chunks, Library
 from index.records import IndexRows
 from index.searcher import Searcher, TermIds
-from index.store import Store
+from index.storage.store import Store
 
 FORMAT = 4  # bump when the saved layout changes: older snapshots are then rebuilt (4: manifest.json)
 MANIFEST = "manifest.json"

@@ -18,7 +18,7 @@ from bot.telegram.feedback import EXPIRED, THANKS
 from fakebot import FakeBotAPI
 from helpers import NOT_FOUND, SAMPLE_NAME, counts, query, run_cli
 from index import Store
-from index.schema import MIGRATIONS
+from index.storage.schema import MIGRATIONS
 from test_telegram import ADMIN, USER, buttons, reply, run
 
 OTHER = 1002

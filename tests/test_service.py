@@ -15,7 +15,7 @@ import pytest
 
 import bot.ops.service as service_module
 import index.ingest as ingest_module
-import index.store as store_module
+import index.storage.bulletins as store_module
 from bot.answering.engine import NOTHING_INDEXED
 from bot.ops.service import DatabaseGone, Service
 from helpers import (

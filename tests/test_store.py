@@ -27,7 +27,7 @@ from helpers import (
 )
 from index import RULES, Figure, Store, StoreError
 from index.records import Derived, NewArticle, NewBulletin, NewChunk, figure_row
-from index.schema import MIGRATIONS
+from index.storage.schema import MIGRATIONS
 
 
 @pytest.fixture

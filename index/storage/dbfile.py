@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import StoreError
-from index.schema import MIGRATIONS
+from index.storage.schema import MIGRATIONS
 
 
 @dataclass(frozen=True, slots=True)
