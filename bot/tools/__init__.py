@@ -1,1 +1,2 @@
-"""Developer tools (training the figure chooser); the running bot never imports them."""
+"""The developer tools room: benchmarks, synthetic corpora, evaluation, training the figure chooser, answer dumps;
+the running bot and site never import them (only `bulletin bench` and `bulletin eval` load them)."""
