@@ -215,7 +215,7 @@ def _cpu_model() -> str:
 
 def code_version() -> str:
     """Which code was measured: the folder bot/ is in, and its git commit when it is a checkout."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # bot/tools/bench_report.py: the checkout holding bot/
     git = ["git", "-C", str(root)]
     try:
         head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
