@@ -1,17 +1,8 @@
-"""The corpus side: reading bulletins, cleaning, chunking, tokenizing, storing and ranking."""
+"""The corpus side, in four rooms: reading/ (files to articles), analysis/ (words, figures, places, periods),
+storage/ (SQLite), search/ (BM25 and the saved index); ingest and catalog tie them together. This module is the
+public API the asking side imports."""
 
-from index.alongside import Alongside
-from index.catalog import Reinstated, Removed, remove_issue, restore_issue, table
-from index.errors import (
-    BulletinError,
-    DuplicateBulletin,
-    EmptyDocument,
-    NoSuchIssue,
-    StoreError,
-    UnreadableFile,
-    UnsupportedFile,
-)
-from index.figures import (
+from index.analysis.figures import (
     ENUMERATED,
     clause_before,
     extract_figures,
@@ -21,6 +12,40 @@ from index.figures import (
     sentences,
     unit_kind,
     unit_names,
+)
+from index.analysis.lexicon import (
+    CHANGE_WORDS,
+    NOT_ADDABLE_WORDS,
+    PLAN_ASKED_WORDS,
+    PLAN_WORDS,
+    TOTAL_WORDS,
+    alternation,
+    direction,
+)
+from index.analysis.numerals import arabic_form, format_amount, parse_amount, parse_number
+from index.analysis.periods import (
+    OPEN_START,
+    Period,
+    covers,
+    figure_period,
+    find_periods,
+    matches,
+    parse_period,
+    question_period,
+)
+from index.analysis.places import DISTRICTS, TOWNS, canonical, local, place_matches, place_names_in, places_in, within
+from index.analysis.segment import Segmenter, cache_dir
+from index.analysis.subjects import Subject, same_subject, subjects_in, subjects_of
+from index.analysis.text import LIST_JOINER, normalize_chars
+from index.catalog import Reinstated, Removed, remove_issue, restore_issue, table
+from index.errors import (
+    BulletinError,
+    DuplicateBulletin,
+    EmptyDocument,
+    NoSuchIssue,
+    StoreError,
+    UnreadableFile,
+    UnsupportedFile,
 )
 from index.ingest import (
     RULES,
@@ -33,39 +58,16 @@ from index.ingest import (
     refresh,
     reindex,
 )
-from index.lexicon import (
-    CHANGE_WORDS,
-    NOT_ADDABLE_WORDS,
-    PLAN_ASKED_WORDS,
-    PLAN_WORDS,
-    TOTAL_WORDS,
-    alternation,
-    direction,
-)
-from index.library import Library
 from index.models import Article, Bulletin, Chunk, Figure, Hit, IssueMeta
-from index.numerals import arabic_form, format_amount, parse_amount, parse_number
-from index.periods import (
-    OPEN_START,
-    Period,
-    covers,
-    figure_period,
-    find_periods,
-    matches,
-    parse_period,
-    question_period,
-)
-from index.places import DISTRICTS, TOWNS, canonical, local, place_matches, place_names_in, places_in, within
+from index.reading.sources import LIMITS, MAX_BYTES, SUFFIXES, Limits, find_documents
 from index.records import Stats, StoredIssue
 from index.resources import data_path, sample_bulletins
 from index.sanitize import clean_name, clean_text, for_log, one_line, strip_invisible
-from index.segment import Segmenter, cache_dir
-from index.snapshot import index_root, open_library
-from index.sources import LIMITS, MAX_BYTES, SUFFIXES, Limits, find_documents
+from index.search.alongside import Alongside
+from index.search.library import Library
+from index.search.snapshot import index_root, open_library
 from index.storage.dbfile import Copied, Probe, backup, check_copy, probe, read_only
 from index.storage.store import Store
-from index.subjects import Subject, same_subject, subjects_in, subjects_of
-from index.text import LIST_JOINER, normalize_chars
 
 __all__ = [
     "CHANGE_WORDS",

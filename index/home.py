@@ -12,8 +12,8 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from index.gazetteer import divisions
-from index.places import SCOPE_WORD, canonical, division, parents, places_in
+from index.analysis.gazetteer import divisions
+from index.analysis.places import SCOPE_WORD, canonical, division, parents, places_in
 
 HEAD_LINES = 6  # the opening lines read as the masthead
 _HEAD_WEIGHT, _FILE_WEIGHT, _TEXT_WEIGHT, _FIRST_WEIGHT, _CHILD_WEIGHT, _LEVEL_WEIGHT = 3.0, 20.0, 1.0, 2.0, 0.5, 2.0

@@ -19,23 +19,23 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.chunk import chunk_paragraphs
-from index.clean import parse_bulletin
+from index.analysis.chunk import chunk_paragraphs
+from index.analysis.figures import figure_rows
+from index.analysis.places import places_in, within
+from index.analysis.segment import Segmenter
 from index.errors import BulletinError, DuplicateBulletin
-from index.figures import figure_rows
 from index.home import home_place
 from index.models import Article, Bulletin, IssueMeta
-from index.places import places_in, within
+from index.reading.clean import parse_bulletin
+from index.reading.sources import LIMITS, Limits, extract_text, find_documents, read_bytes
 from index.records import Derived, NewArticle, NewBulletin, NewChunk, Reparsed, Stored, StoredSource
 from index.sanitize import clean_name
-from index.segment import Segmenter
-from index.sources import LIMITS, Limits, extract_text, find_documents, read_bytes
 from index.storage.store import Store
 
 # The version of the derivation rules (cleaning, chunking, figures): bump it when they change, and every
 # database re-derives its bulletins from their stored text when next opened for asking.
 # 2: the figure index. 3: the issue key that tells a corrected version of an issue. 4: the issue's series, number,
-# date and period read from any header (index/issues.py), not only a masthead shaped like the sample's; places of
+# date and period read from any header (index/reading/issues.py), not only a masthead shaped like the sample's; places of
 # all China and a bulletin's home place (我市, 全县). 5: 一级平台 is a grade, not a count; tab tables as rows.
 # 6: space-separated and one-cell-per-line tables as rows; list numbers (1.住房…) are no figures; 羽, 剂 … units.
 # 7: ranges with the unit written twice (1200元至2600元); numbers that name (12345热线, telephones, 〔2023〕9号);

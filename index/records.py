@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from index.corpus import ChunkRow, StoredFigureRow
 from index.models import Chunk, Figure
+from index.search.corpus import ChunkRow, StoredFigureRow
 
 FigureRow = tuple[str, float, float | None, str | None, str, int, int, str, str | None, str | None, str, str,
                   tuple[str, ...], str | None, str, int, int]

@@ -56,9 +56,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.clean import parse_bulletin  # noqa: E402  (the project root is put on the path first)
-from index.figures import sentences  # noqa: E402
-from index.searcher import Postings, naive_bm25  # noqa: E402
+from index.analysis.figures import sentences  # noqa: E402
+from index.reading.clean import parse_bulletin  # noqa: E402  (the project root is put on the path first)
+from index.search.searcher import Postings, naive_bm25  # noqa: E402
 
 BULLETINS = [ROOT / "data" / "bulletins" / "000_1fd2e1b186c74ed6.txt",
              *sorted((ROOT / "tests" / "data" / "bulletins").glob("*.txt"))]
@@ -175,7 +175,7 @@ def tantivy_peer(corpus: Sequence[list[str]], k: int, folder: Path) -> tuple[Cal
     writer.commit()
     writer.wait_merging_threads()
     index.reload()
-    searcher = index.searcher()
+    searcher = index.search.searcher()
     should, term_query = tantivy.Occur.Should, tantivy.Query.term_query
 
     def top(terms: list[str]) -> list[int]:

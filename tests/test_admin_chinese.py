@@ -39,7 +39,7 @@ from index import (
     remove_issue,
     restore_issue,
 )
-from index.sources import read_bytes
+from index.reading.sources import read_bytes
 
 ADMIN = 7001
 OTHER_SERIES = JIADING_TEXT.replace("邮政管理工作简报", "快递工作简报")  # another bulletin's 第5期 of the same day

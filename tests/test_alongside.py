@@ -12,7 +12,7 @@ import pytest
 
 import helpers
 from index import Alongside, Library, Store, index_root, ingest_paths, open_library, parsed_in_children
-from index.corpus import _ARRAYS
+from index.search.corpus import _ARRAYS
 
 BULLETINS = helpers.ROOT / "tests" / "data" / "bulletins"
 
@@ -57,7 +57,7 @@ def _ingest_alongside(db: Path, paths: list[Path]) -> list[str]:
 def test_the_index_built_alongside_an_ingest_is_the_one_built_after_it(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     db = tmp_path / "b.db"
-    with caplog.at_level(logging.INFO, logger="index.alongside"):
+    with caplog.at_level(logging.INFO, logger="index.search.alongside"):
         assert _ingest_alongside(db, [helpers.SAMPLE, BULLETINS]) == ["added"] * 4
     assert not [r for r in caplog.records if "not built alongside" in r.getMessage()]  # the child saved it
     alongside = _saved(db)
@@ -98,7 +98,7 @@ def test_a_child_that_dies_leaves_the_ingest_to_build_the_index(tmp_path: Path,
             await asyncio.to_thread(alongside._process.join)
             await alongside.finish()
 
-    with caplog.at_level(logging.INFO, logger="index.alongside"):
+    with caplog.at_level(logging.INFO, logger="index.search.alongside"):
         asyncio.run(run())
     assert [r for r in caplog.records if "not built alongside" in r.getMessage()]
     _assert_same(_saved(db), _built_afresh(db))

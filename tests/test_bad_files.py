@@ -34,7 +34,7 @@ from helpers import (
     segmenter,
 )
 from index import LIMITS, IngestResult, Limits, Store, ingest_bytes
-from index.sources import extract_text
+from index.reading.sources import extract_text
 
 BOUND = 20.0  # seconds any one refusal may take: a guard against a hang, not a benchmark
 MB = 1 << 20

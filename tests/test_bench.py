@@ -17,8 +17,8 @@ from bot.tools.bench_probe import SHAPES, repeated, shape_of
 from bot.tools.bench_report import SHAPE_MEANINGS, Report, figures, percentile
 from bot.tools.synthetic import MARKER, Corpus, issue_text, make_issue, questions, write_corpus
 from helpers import assert_one_line_error, run_cli
-from index.chunk import chunk_paragraphs
-from index.clean import parse_bulletin
+from index.analysis.chunk import chunk_paragraphs
+from index.reading.clean import parse_bulletin
 
 LABELS = ("ingest wall (s)", "ingest chars/s", "ingest chunks/s", "ingest CPU (s)", "start-up, first (s)",
           "start-up, warm (s)", "engine load (s)", "ask p50 (ms)", "ask p95 (ms)", "ask p99 (ms)", "ask max (ms)",

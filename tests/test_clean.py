@@ -9,9 +9,9 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from index.clean import clean_line, fix_spacing, normalize_chars, parse_bulletin, split_masthead
 from index.errors import EmptyDocument
 from index.models import Bulletin
+from index.reading.clean import clean_line, fix_spacing, normalize_chars, parse_bulletin, split_masthead
 from index.resources import data_path
 
 SAMPLE = "000_1fd2e1b186c74ed6.txt"

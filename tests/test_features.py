@@ -11,7 +11,7 @@ from bot.answering import features
 from bot.answering.features import FEATURES, describe
 from bot.answering.fit import kind_fits
 from bot.answering.question import analyze
-from index.figures import extract_figures
+from index.analysis.figures import extract_figures
 
 
 def _reasons(question: str, sentence: str, value: float) -> dict[str, float]:

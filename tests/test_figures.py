@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 import helpers
 from bot.answering.fit import kind_fits, part_of_date
 from bot.answering.question import analyze
-from index.clean import clean_line, parse_bulletin
-from index.figures import (
+from index.analysis.figures import (
     _CN_NUM,
     _CUT_LEFT_WORDS,
     _DATE,
@@ -33,6 +32,7 @@ from index.figures import (
     unit_kind,
 )
 from index.models import Figure
+from index.reading.clean import clean_line, parse_bulletin
 from index.records import figure_row
 from index.resources import data_path
 

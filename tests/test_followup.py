@@ -12,7 +12,7 @@ import helpers
 from bot.answering.followup import elliptical, expand
 from bot.answering.question import Question, analyze
 from index import Segmenter
-from index.places import place_words
+from index.analysis.places import place_words
 
 FAST = settings(max_examples=150, deadline=None, database=None)
 # questions that ask a figure of a measure, with and without a period and a qualifier, one place or two

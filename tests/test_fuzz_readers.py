@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from helpers import docx_bytes, layout_pdf
-from index.clean import clean_line, parse_bulletin
 from index.errors import EmptyDocument, UnreadableFile
-from index.readers import Refused, docx_text, pdf_text
-from index.sources import decode_text, extract_text
+from index.reading.clean import clean_line, parse_bulletin
+from index.reading.readers import Refused, docx_text, pdf_text
+from index.reading.sources import decode_text, extract_text
 
 FUZZ = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 CHILD = settings(max_examples=10, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

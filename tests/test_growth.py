@@ -13,8 +13,8 @@ from bot.tools.bench import stored_bytes as bench_stored_bytes
 from bot.tools.synthetic import run_on_text
 from helpers import ask_all, db_fingerprint, docx_bytes, ingest_files, ingest_one, run_cli
 from index import LIMITS, extract_figures, sentences
-from index.figures import SENTENCE_CHARS
-from index.snapshot import open_library
+from index.analysis.figures import SENTENCE_CHARS
+from index.search.snapshot import open_library
 
 
 def stored_bytes(db: Path) -> int:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from index.clean import parse_bulletin
-from index.figures import extract_figures
+from index.analysis.figures import extract_figures
 from index.home import home_place
 from index.ingest import article_place, bulletin_home
+from index.reading.clean import parse_bulletin
 
 REAL = Path(__file__).parent / "data" / "real"
 

@@ -16,10 +16,10 @@ import pytest
 
 from helpers import SAMPLE, ingest_one, query, run_cli, segmenter
 from index import RULES, Store, refresh
-from index.clean import normalize_chars, parse_bulletin
 from index.ingest import issue_key
-from index.issues import read_issue
 from index.models import IssueMeta
+from index.reading.clean import normalize_chars, parse_bulletin
+from index.reading.issues import read_issue
 
 HEADERS = Path(__file__).parent / "data" / "headers"
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.answering.fit import found_share
-from index.figures import extract_figures
-from index.numerals import arabic_form, format_amount, parse_amount, parse_number, scaled
+from index.analysis.figures import extract_figures
+from index.analysis.numerals import arabic_form, format_amount, parse_amount, parse_number, scaled
 
 # --- parse_number --------------------------------------------------------------------------------
 
@@ -176,7 +176,7 @@ def test_extractor_never_raises_and_spans_hold(text: str) -> None:
 def test_the_common_numerals_are_read_as_cn2an_reads_them() -> None:
     import cn2an
 
-    from index.numerals import COMMON_NUMERALS
+    from index.analysis.numerals import COMMON_NUMERALS
 
     assert len(COMMON_NUMERALS) > 150
     for raw, value in COMMON_NUMERALS.items():

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.periods import (
+from index.analysis.periods import (
     NO_YEAR,
     OPEN_END,
     OPEN_START,

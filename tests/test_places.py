@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import ROOT
-from index import places
-from index.gazetteer import divisions, short_form
-from index.places import canonical, homonyms, parents, place_names_in, places_in, scope_of, within
+from index.analysis import places
+from index.analysis.gazetteer import divisions, short_form
+from index.analysis.places import canonical, homonyms, parents, place_names_in, places_in, scope_of, within
 
 
 @pytest.mark.parametrize(("full", "short"), [

@@ -8,8 +8,8 @@ import pytest
 
 import helpers
 from bot.answering.question import Question, analyze
-from index.figures import unit_kind
-from index.segment import Segmenter
+from index.analysis.figures import unit_kind
+from index.analysis.segment import Segmenter
 
 Ask = Callable[[str], Question]
 

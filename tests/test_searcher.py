@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from index.models import Chunk
-from index.searcher import Searcher
+from index.search.searcher import Searcher
 
 K1, B, DELTA = 1.2, 0.75, 1.0  # the searcher's k1; rank-bm25's b and delta
 

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Plus
 
 from helpers import ROOT, SAMPLE, segmenter
-from index.clean import parse_bulletin
 from index.ingest import analyse
 from index.models import Chunk
-from index.searcher import Postings, Searcher, naive_bm25
+from index.reading.clean import parse_bulletin
+from index.search.searcher import Postings, Searcher, naive_bm25
 
 REL = 1e-9  # scores agree within this; rank-bm25 scores closer than this are ties (its own rounding orders them)
 WORDS = ["青浦", "公租房", "快递", "小哥", "党建", "会议", "驿站", "平方米"]

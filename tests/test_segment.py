@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import helpers
-from index.places import DISTRICTS, place_words
-from index.segment import _CJK, _WORD, Segmenter, hmm_cut
+from index.analysis.places import DISTRICTS, place_words
+from index.analysis.segment import _CJK, _WORD, Segmenter, hmm_cut
 
 FAST = settings(max_examples=150, deadline=None, database=None)
 

@@ -18,9 +18,10 @@ import pytest
 import helpers
 from bot.answering.engine import Engine
 from bot.answering.render import to_json
-from index import Library, Store, open_library, places_in, snapshot
+from index import Library, Store, open_library, places_in
 from index.records import StoredChunk
-from index.snapshot import FORMAT, MANIFEST, STAMP, folder_of
+from index.search import snapshot
+from index.search.snapshot import FORMAT, MANIFEST, STAMP, folder_of
 
 ISSUES = helpers.ROOT / "tests" / "data" / "bulletins"
 QUESTIONS = ["青浦有多少套公租房", "徐汇有多少个快递网点", "各区分别有多少个快递网点", "全市累计建成多少个快递驿站",
@@ -202,7 +203,7 @@ def _same(library: Library, reference: Library) -> None:
 
 def _rebuilt(db: Path, folder: Path, reference: Library, caplog: pytest.LogCaptureFixture, reason: str) -> None:
     """Assert that the next start warns once, rebuilds, answers as the reference, and saves a snapshot that loads."""
-    with caplog.at_level(logging.WARNING, logger="index.snapshot"):
+    with caplog.at_level(logging.WARNING, logger="index.search.snapshot"):
         _, library = _open(db)
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1, warnings

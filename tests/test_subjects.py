@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.subjects import Subject, asks_about, same_subject, subject_of, subjects_in, subjects_of
+from index.analysis.subjects import Subject, asks_about, same_subject, subject_of, subjects_in, subjects_of
 
 FAST = settings(max_examples=300, deadline=None, database=None)
 

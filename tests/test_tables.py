@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.tables import linearize_tables
+from index.reading.tables import linearize_tables
 
 
 def _lines(text: str) -> list[str]:

@@ -295,7 +295,7 @@ def _ambiguous(m: re.Match[str]) -> str:
 # quotes file names, extensions, units and setting names, nothing else in English. Each pattern matches a whole reason.
 _REASONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = tuple(
     (re.compile(pattern, re.S), chinese) for pattern, chinese in (
-        # index/readers.py (the reading child)
+        # index/reading/readers.py (the reading child)
         (r"it holds more than ([\d,]+) characters of text.*",
          "文字超过 {0} 字的上限（BULLETIN_MAX_CHARS），一期简报远没有这么多：请拆分文件或检查内容"),
         (r"not a PDF file \(no %PDF- header\)", "不是真正的 PDF 文件（开头没有 %PDF- 标记）"),
@@ -308,7 +308,7 @@ _REASONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
         (r"reading it needs more than (\d+) MB of memory.*",
          "读取它需要超过 {0} MB 内存（BULLETIN_PARSE_MEMORY_MB），已停止：文件可能有问题"),
         (r"damaged or unreadable document \(nested too deeply\)", "文件已损坏或无法读取（结构嵌套过深）"),
-        # index/sources.py
+        # index/reading/sources.py
         (r"no such file", "文件不存在"),
         (r"is a folder", "这是文件夹，不是文件"),
         (r"cannot read the file \(.*\)", "读取时出错（没有权限或磁盘出错）"),
@@ -325,7 +325,7 @@ _REASONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
          "读取文件的子进程意外退出（退出码 {0}），文件可能已损坏或过大"),
         (r"this is a PDF or Office file, not plain text.*", "这是 PDF 或 .docx 一类的文件，不是纯文本：请改用正确的扩展名"),
         (r"unknown text encoding.*", "无法识别文字编码（只支持 UTF-8 或 GB18030）"),
-        # index/clean.py
+        # index/reading/clean.py
         (r"no text found in the document", "文件里没有找到正文"),
         # bot/web/upload.py
         (r"only (.+) files are read", "只收 {0} 文件"),

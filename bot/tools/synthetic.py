@@ -2,7 +2,7 @@
 
 Issue i's text is a pure function of (seed, i), so a corpus of N chunks is the first issues of any larger one,
 the same arguments give byte-identical files, and the writer streams: one issue in memory at a time.
-Every paragraph is one stored chunk (110-290 characters: under index.chunk's MAX_CHARS, over its MIN_CHARS).
+Every paragraph is one stored chunk (110-290 characters: under index.analysis.chunk's MAX_CHARS, over its MIN_CHARS).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from bot.tools.synthetic_words import (
 )
 from index import DISTRICTS, TOWNS, place_names_in
 
-MAX_PARAGRAPH = 290  # under index.chunk.MAX_CHARS: one paragraph is one chunk, never cut
+MAX_PARAGRAPH = 290  # under index.analysis.chunk.MAX_CHARS: one paragraph is one chunk, never cut
 MARKER = ".synthetic-corpus.json"  # what write_corpus leaves in its folder (not a bulletin suffix: never ingested)
 FIRST_DAY = dt.date(2016, 1, 1)
 DAYS = 3653  # issues are dated over ten years, whatever the corpus's size

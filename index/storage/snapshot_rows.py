@@ -8,10 +8,10 @@ from typing import Any, cast
 
 import aiosqlite
 
-from index.corpus import StoredFigureRow
 from index.records import (
     IndexRows,
 )
+from index.search.corpus import StoredFigureRow
 from index.storage.door import Door
 
 

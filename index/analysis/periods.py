@@ -12,8 +12,8 @@ import functools
 import re
 from dataclasses import dataclass, replace
 
-from index.lexicon import RUNNING_WORDS, alternation
-from index.numerals import parse_number
+from index.analysis.lexicon import RUNNING_WORDS, alternation
+from index.analysis.numerals import parse_number
 
 OPEN_START = dt.date.min  # 截至6月23日: a running total from a start the bulletin does not state
 OPEN_END = dt.date.max  # 自2020年以来 with no issue to close it: the end is not known yet

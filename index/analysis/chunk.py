@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.figures import sentences
+from index.analysis.figures import sentences
 
 MAX_CHARS = 300
 MIN_CHARS = 60
@@ -11,7 +11,7 @@ MIN_CHARS = 60
 def chunk_paragraphs(paragraphs: tuple[str, ...] | list[str], *, max_chars: int = MAX_CHARS) -> list[str]:
     """Group an article's paragraphs into passages of at most max_chars, cutting only between sentences."""
     # A paragraph longer than max_chars is cut at sentence ends; a short paragraph joins the next one. A run-on
-    # sentence comes already cut at its commas (index.figures.sentences), so no piece outgrows the limit by much.
+    # sentence comes already cut at its commas (index.analysis.figures.sentences), so no piece outgrows the limit by much.
     pieces: list[str] = []
     for para in paragraphs:
         if len(para) <= max_chars:

@@ -12,10 +12,10 @@ from typing import overload
 
 import numpy as np
 
-from index.corpus import ChunkRow, Corpus, StoredFigureRow
 from index.models import Chunk, Figure, Hit
 from index.records import StoredChunk
-from index.searcher import Postings, Searcher
+from index.search.corpus import ChunkRow, Corpus, StoredFigureRow
+from index.search.searcher import Postings, Searcher
 
 RERANK = 30  # how many of BM25's best are re-ordered by phrase
 PHRASE_WEIGHT = 0.3  # a chunk whose article holds all of the question's trigrams scores 1.3 times its BM25

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from index.text import LIST_MARK
+from index.analysis.text import LIST_MARK
 
 _NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?[%％]?"
 _NUMERIC = re.compile(rf"^{_NUMBER}$")

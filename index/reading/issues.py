@@ -6,9 +6,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from index.analysis.numerals import parse_number
+from index.analysis.text import LIST_MARK, clean_line
 from index.models import IssueMeta
-from index.numerals import parse_number
-from index.text import LIST_MARK, clean_line
 
 # Where Chinese bulletins put these, and so the rules:
 # - the masthead is the run of short lines at the top (at most _HEAD_LINES, up to the first sentence or section

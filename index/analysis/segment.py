@@ -14,7 +14,7 @@ from math import log
 from operator import add
 from pathlib import Path
 
-from index.places import place_words
+from index.analysis.places import place_words
 from index.resources import data_path
 
 # jieba imports pkg_resources (a tenth of a second of every start, and a deprecation warning) only to open its own

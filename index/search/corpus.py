@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from index.analysis.places import places_in
+from index.analysis.text import sentence_text
 from index.models import Chunk, Figure
-from index.places import places_in
-from index.text import sentence_text
 
 MEASURE_CACHE = 10_000  # words remembered with the measures containing them
 MEASURE_ROWS = 8  # measures' entries remembered (each up to a few MB at a million chunks)

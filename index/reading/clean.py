@@ -10,12 +10,12 @@ import re
 import statistics
 from dataclasses import dataclass
 
+from index.analysis.places import places_in
+from index.analysis.text import clean_line, fix_spacing, normalize_chars  # also imported from here by callers
 from index.errors import EmptyDocument
-from index.issues import read_issue
 from index.models import Article, Bulletin, IssueMeta
-from index.places import places_in
-from index.tables import linearize_tables
-from index.text import clean_line, fix_spacing, normalize_chars  # also imported from here by callers
+from index.reading.issues import read_issue
+from index.reading.tables import linearize_tables
 
 _END_PUNCT = "。！？；”’）」』】!?;)"
 _NOT_TITLE_END = "。！？；，、：,;:!?"

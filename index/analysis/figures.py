@@ -11,13 +11,13 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from index.enumerations import enumerations
-from index.lexicon import RELATIVE_YEARS, TOTAL_WORDS, alternation
+from index.analysis.enumerations import enumerations
+from index.analysis.lexicon import RELATIVE_YEARS, TOTAL_WORDS, alternation
+from index.analysis.numerals import parse_number, scaled
+from index.analysis.places import SCOPE_WORD, canonical, place_names_in, places_in, scope_of, within
+from index.analysis.text import LIST_MARK, sentence_text
 from index.models import Figure
-from index.numerals import parse_number, scaled
-from index.places import SCOPE_WORD, canonical, place_names_in, places_in, scope_of, within
 from index.records import FigureRow
-from index.text import LIST_MARK, sentence_text
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
 _CN_NUM = f"[{_CN_DIGIT}十百千万亿]"

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from index.corpus import CorpusBuilder
-from index.library import Chunks, Library
 from index.records import IndexRows
-from index.searcher import Searcher, TermIds
+from index.search.corpus import CorpusBuilder
+from index.search.library import Chunks, Library
+from index.search.searcher import Searcher, TermIds
 from index.storage.store import Store
 
 FORMAT = 4  # bump when the saved layout changes: older snapshots are then rebuilt (4: manifest.json)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from index.subjects import subjects_in
-from index.text import LIST_JOINER
+from index.analysis.subjects import subjects_in
+from index.analysis.text import LIST_JOINER
 
 _JOINER = re.compile(LIST_JOINER)
 # an explicit count right after the list says it better (…、…五个方面): the list then implies nothing of its own

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 
-from index import gazetteer
+from index.analysis import gazetteer
 
 # Canonical short name -> the district's full name. 浦东 is 浦东新区, the only irregular one.
 DISTRICTS: dict[str, str] = {

@@ -19,10 +19,10 @@ import multiprocessing.process
 import multiprocessing.synchronize
 from pathlib import Path
 
-from index.corpus import CorpusBuilder
 from index.records import IndexRows
-from index.searcher import TermIds
-from index.snapshot import build_from, finished, open_library, save
+from index.search.corpus import CorpusBuilder
+from index.search.searcher import TermIds
+from index.search.snapshot import build_from, finished, open_library, save
 from index.storage.store import Store
 
 PERIOD = 0.5  # seconds between looks for newly stored bulletins

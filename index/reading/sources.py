@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import readers
 from index.errors import UnreadableFile, UnsupportedFile
+from index.reading import readers
 
 SUFFIXES = (".txt", ".md", ".pdf", ".docx")
 MAX_BYTES = 20_000_000  # Telegram's download limit; a bulletin issue is far smaller
