@@ -15,10 +15,13 @@ from index.analysis.figures import (
 )
 from index.analysis.lexicon import (
     CHANGE_WORDS,
+    DOWN_WORDS,
     NOT_ADDABLE_WORDS,
     PLAN_ASKED_WORDS,
     PLAN_WORDS,
+    RELATIVE_YEARS,
     TOTAL_WORDS,
+    UP_WORDS,
     alternation,
     direction,
 )
@@ -72,6 +75,7 @@ from index.storage.store import Store
 __all__ = [
     "CHANGE_WORDS",
     "DISTRICTS",
+    "DOWN_WORDS",
     "ENUMERATED",
     "LIMITS",
     "LIST_JOINER",
@@ -80,10 +84,12 @@ __all__ = [
     "OPEN_START",
     "PLAN_ASKED_WORDS",
     "PLAN_WORDS",
+    "RELATIVE_YEARS",
     "RULES",
     "SUFFIXES",
     "TOTAL_WORDS",
     "TOWNS",
+    "UP_WORDS",
     "Alongside",
     "Article",
     "Bulletin",

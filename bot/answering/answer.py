@@ -30,8 +30,10 @@ from bot.answering.passages import passage_answer
 from bot.answering.question import Question
 from bot.answering.scope import abbreviated_in, period_fits, set_aside
 from index import (
+    DOWN_WORDS,
     ENUMERATED,
     TOTAL_WORDS,
+    UP_WORDS,
     Chunk,
     Hit,
     Library,
@@ -350,7 +352,7 @@ def _headline(question: Question, best: FigureHit, figures: list[FigureHit]) -> 
         fig.places[:1] if question.every_place else ())
     place = f"{(question.towns[:1] or named)[0]}：" if named else ""
     # a rate says its direction: 下降12.5% must not read as the 增长 that was asked
-    shown = TOTAL_WORDS | {"新增"} | ({"增长", "下降", "减少", "增加", "提高"} if fig.kind == "percent" else set())
+    shown = TOTAL_WORDS | {"新增"} | (set(UP_WORDS) | set(DOWN_WORDS) if fig.kind == "percent" else set())
     qualifier = fig.qualifier if fig.qualifier in shown and fig.qualifier not in fig.text else ""
     noun = question.measure if question.measure and fig.after.startswith(question.measure) else ""
     period = f"{fig.period}" if fig.period and fig.period not in fig.text and question.period else ""

@@ -7,10 +7,12 @@ import re
 from dataclasses import dataclass
 
 from index import (
+    RELATIVE_YEARS,
     TOTAL_WORDS,
     TOWNS,
     Period,
     Segmenter,
+    alternation,
     arabic_form,
     canonical,
     find_periods,
@@ -48,7 +50,7 @@ _EVERY_PLACE = re.compile(r"各区|各个区|全市|所有区|每个区|各区�
 _CITY = re.compile(r"全市|本市")
 _SUM_CUE = re.compile(r"一共|合计|总共|共计|总计|加起来|共有|累计|总数|总量|共多少|共几")
 _EACH_CUE = re.compile(r"各有|分别|各自|各是|各为")
-_PERIOD = re.compile(r"(?:19|20)\d{2}年(?:上半年|下半年)?|今年|去年|前年|明年|本年度")
+_PERIOD = re.compile(rf"(?:19|20)\d{{2}}年(?:上半年|下半年)?|{alternation(RELATIVE_YEARS)}")
 
 # What a question may hold beside what it asks about: asking words, particles, punctuation. A question of nothing
 # else (的了吗, 有多少个, ？？？, -x) names nothing to look for, and any passage would be a random one.
