@@ -138,3 +138,13 @@ def test_bot_uses_only_the_public_api_of_index() -> None:
     reaching = {f: sorted(m for m in mods if m.startswith("index.")) for f, mods in IMPORTS.items()
                 if f.startswith("bot/")}
     assert {f: m for f, m in reaching.items() if m} == {}
+
+
+def test_every_package_is_installed() -> None:
+    """A plain `pip install .` (the README's, the Dockerfile's) ships every package folder, not only the listed ones
+    an editable install would find anyway."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for package in PACKAGES for p in (ROOT / package).rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)
