@@ -70,7 +70,10 @@ def test_an_empty_question_is_one_line_and_logs_nothing(site: Site, db: Path) ->
     for blank in ("", "   ", "\u200b"):
         reply = client.get("/api/ask", q=blank)
         assert reply.status == 400
-        assert reply.json() == {"error": "问题是空的：请输入要问的内容。"}
+        assert reply.json() == {"error": "问题是空的，请输入要问的内容。"}
+    understood = client.get("/api/ask", q="有多少个")  # words, but nothing to look for: said so, not "empty"
+    assert understood.status == 400
+    assert understood.json()["error"].startswith("没看懂这个问题")
     assert client.get("/card", q=" ").status == 400
 
 
@@ -296,3 +299,52 @@ def test_guessing_the_token_is_paced(site: Site) -> None:
     assert statuses[0] == 401
     assert 429 in statuses  # a burst of one, then one every six seconds
     assert client.login().status == 429  # the right token too, until the pace allows it
+
+
+def test_an_upload_of_too_many_files_stores_the_first_and_says_so_of_the_rest(site: Site, db: Path) -> None:
+    from bot.web.upload import MAX_FILES
+
+    files = [(f"note-{n:02d}.txt", f"某区简报\n\n第{n}篇\n某区今年新建{n + 1}个快递网点。\n".encode())
+             for n in range(MAX_FILES + 2)]
+    reply = Client(site.url).upload(files, BEARER)
+    assert reply.status == 200
+    statuses = [r["status"] for r in reply.json()]
+    assert statuses[:MAX_FILES] == ["added"] * MAX_FILES
+    assert statuses[MAX_FILES:] == ["refused", "refused"]
+    assert "一次最多上传" in reply.json()[-1]["message"]
+    assert len(_issues(db)) == 1 + MAX_FILES
+
+
+def test_logout_ends_the_session_everywhere(site: Site) -> None:
+    client = Client(site.url)
+    client.login()
+    kept = [(c.name, c.value) for c in client.jar]  # a copy of the admin cookie, kept elsewhere
+    assert client.post_form("/logout", {"csrf": client.csrf()}).status == 303
+    thief = Client(site.url)
+    cookie = "; ".join(f"{name}={value}" for name, value in kept)
+    assert thief.request("GET", "/stats", headers={"Cookie": cookie}).status == 303  # not an admin any more
+    assert thief.request("POST", "/api/reindex", headers={"Cookie": cookie}).status == 401
+
+
+def test_a_second_reindex_while_one_runs_is_409(site: Site) -> None:
+    client = Client(site.url)
+    first = client.request("POST", "/api/reindex", headers=BEARER)
+    second = client.request("POST", "/api/reindex", headers=BEARER)
+    assert first.status == 202
+    assert second.status in (409, 202)  # 202 only if the first finished in between (a one-issue corpus is quick)
+    assert set(second.json()) == {"running", "done", "total", "result", "error"}
+
+
+def test_the_cookie_does_not_betray_the_token(db: Path) -> None:
+    """A visitor's cookie is signed with a key of the run's own, not one derived from the token alone: holding a
+    cookie, nobody can test guesses of the token offline."""
+    import base64
+    import hashlib
+    import hmac
+
+    with Site(db) as site:
+        value = Client(site.url).get("/healthz").headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    body, mac = value.split(".")
+    guessed = hashlib.sha256(f"bulletin-web-session\0{TOKEN}".encode()).digest()  # the right token, guessed
+    forged = base64.urlsafe_b64encode(hmac.new(guessed, body.encode(), hashlib.sha256).digest()[:18]).decode()
+    assert forged != mac

@@ -109,7 +109,7 @@ def test_an_empty_question_says_so_in_one_line(site: Site, browser: WebDriver) -
     browser.find_element(By.ID, "q").send_keys("   ", Keys.ENTER)
     error = browser.find_element(By.ID, "ask-error")
     _wait(browser).until(lambda b: error.is_displayed())
-    assert error.text == "问题是空的：请输入要问的内容。"
+    assert error.text == "问题是空的，请输入要问的内容。"
     assert not browser.find_elements(By.CSS_SELECTOR, "#conversation .card")
 
 

@@ -330,6 +330,7 @@ _REASONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
         # bot/web/upload.py
         (r"only (.+) files are read", "只收 {0} 文件"),
         (r"the file is larger than (\d+) MB", "文件过大（上限 {0} MB）"),
+        (r"more than (\d+) files in one upload", "一次最多上传 {0} 个文件，这个未收录"),
         # index/ingest.py and index/storage/store.py: the same file, or the same text in other bytes
         (r"same content as (.+), already stored", "内容与已收录的 {0} 相同"),
         (r"same text as (.+), already stored", "文字与已收录的 {0} 相同（只是编码或格式不同）"),

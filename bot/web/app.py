@@ -179,8 +179,8 @@ def _asked(request: web.Request) -> tuple[Any, str] | web.Response:
         return _error(request, 429, "提问太频繁了，请稍等一会儿再问。")
     try:
         asked = request.app[SERVICE].ask(request.query.get("q", ""), _session(request).user_id)
-    except EmptyQuestion:
-        return _error(request, 400, "问题是空的：请输入要问的内容。")
+    except EmptyQuestion as e:  # (or one that names nothing to look for: it says which)
+        return _error(request, 400, f"{e}。")
     except BulletinError as e:
         return _error(request, 400, refusal(e))
     log.info("question outcome=%s latency_ms=%.2f", "found" if asked.answer.found else "not_found", asked.latency_ms)
@@ -232,6 +232,8 @@ async def api_vote(request: web.Request) -> web.Response:
     """POST /api/vote {key, up}: a 👍 or 👎 on an answer this page showed, stored as the bot's votes are."""
     if not csrf_ok(_session(request), request.headers.get("X-CSRF-Token")):
         return _error(request, 403, "页面已过期，请刷新后重试。")
+    if not request.app[STATE]["pace"].allow(request.remote or "-"):
+        return _error(request, 429, "操作太频繁了，请稍等一会儿。")  # votes count as asks: no flood of 👎
     try:
         body = await request.json()
         key, up = str(body["key"]), body["up"]
@@ -277,6 +279,8 @@ async def api_upload(request: web.Request) -> web.Response:
 
 async def issue_action(request: web.Request) -> web.StreamResponse:
     """POST /bulletins/N/remove or /restore (admins, from the page's form): then back to the list."""
+    if not _is_admin(request):
+        return _error(request, 401, "需要管理员登录。")  # before a byte of the form is read
     form = await request.post()
     csrf = form.get("csrf")
     if refused := _admin_form(request, csrf if isinstance(csrf, str) else None):
@@ -302,7 +306,7 @@ async def api_reindex(request: web.Request) -> web.Response:
         return refused
     state = request.app[STATE]["reindex"]
     if state["running"]:
-        return web.json_response(state, status=409, dumps=_dumps)
+        return web.json_response(_reindex_view(state), status=409, dumps=_dumps)
     state.update(running=True, done=0, total=0, result="", error="", started=time.time())
 
     def told(done: int, total: int) -> None:
@@ -376,6 +380,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     csrf = form.get("csrf")
     if not csrf_ok(_session(request), csrf if isinstance(csrf, str) else None):
         return _error(request, 403, "页面已过期，请刷新后重试。")
+    request.app[SESSIONS].end(_session(request))
     request[SESSION] = Session.new()
     raise web.HTTPSeeOther("/")
 

@@ -38,12 +38,20 @@ class Session:
 
 
 class Sessions:
-    """Sign and read session cookies; the key follows the admin token, so changing the token logs everyone out."""
+    """Sign and read session cookies, and remember the ones logged out until they expire."""
 
     def __init__(self, admin_token: str | None) -> None:
         self.admin_token = admin_token
-        seed = f"bulletin-web-session\0{admin_token}".encode() if admin_token else secrets.token_bytes(32)
-        self._key = hashlib.sha256(seed).digest()
+        # a random key of this run's own: a cookie signed with one derived from the token alone would let anyone
+        # holding a visitor's cookie test guesses of the token offline (a restart asks admins to log in again)
+        self._key = hashlib.sha256(secrets.token_bytes(32) + (admin_token or "").encode()).digest()
+        self._ended: dict[str, float] = {}  # sid -> expiry: logged out, refused until it would have expired anyway
+
+    def end(self, session: Session) -> None:
+        """Refuse a session's cookie from now on (a logout: a copy of the cookie kept elsewhere is worth nothing)."""
+        now = time.time()
+        self._ended = {sid: until for sid, until in self._ended.items() if until > now}
+        self._ended[session.sid] = session.expires
 
     def dump(self, session: Session) -> str:
         """The cookie value: the session as JSON, base64url, then its HMAC."""
@@ -63,7 +71,7 @@ class Sessions:
         except (ValueError, TypeError):
             return None
         if not (isinstance(sid, str) and isinstance(csrf, str) and isinstance(admin, bool)
-                and isinstance(expires, int)) or expires < (time.time() if now is None else now):
+                and isinstance(expires, int)) or expires < (time.time() if now is None else now) or sid in self._ended:
             return None
         return Session(sid, csrf, admin and self.admin_token is not None, float(expires))
 

@@ -33,8 +33,11 @@ async def receive(request: web.Request, service: Service, limits: Limits) -> lis
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader) or part.name != "file":
             continue  # another field (csrf, a nested form): not a file
-        if len(results) >= MAX_FILES:
-            raise BadUpload(f"一次最多上传 {MAX_FILES} 个文件。", 413)
+        if len(results) >= MAX_FILES:  # the rest is read and dropped, each said so (those before are stored)
+            await part.release()
+            results.append(IngestResult(document_name(Path(part.filename or "").name), "refused",
+                                        f"more than {MAX_FILES} files in one upload", error="UnsupportedFile"))
+            continue
         results.append(await _one(part, service, limits))
     if not results:
         raise BadUpload("没有收到文件：表单里没有名为 file 的文件字段。")

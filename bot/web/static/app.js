@@ -18,7 +18,7 @@ async function ask(question) {
   const input = form.querySelector("input[name=q]");
   question = question.trim();
   if (!question) {
-    say(error, "问题是空的：请输入要问的内容。");
+    say(error, "问题是空的，请输入要问的内容。");
     return;
   }
   say(error, "");
