@@ -139,3 +139,18 @@ def test_xinzeng_asks_what_was_added_of_the_same_measure(seg: Segmenter, questio
 def test_a_unit_said_changes_what_is_asked(seg: Segmenter) -> None:
     full = analyze(expand("青浦有多少套公租房", "多少平方米", seg), seg)
     assert (full.unit, full.unit_kind, full.places) == ("平方米", "measure", ("青浦",))
+
+
+@pytest.mark.parametrize(("previous", "text", "expected"), [
+    ("徐汇有多少个快递网点", "长宁多少钱", "长宁多少钱"),  # money asked now: not the count carried over
+    ("青浦的公租房一共租赁了多少平方米", "浦东和松江一共多少", "浦东和松江的公租房一共租赁了多少平方米"),  # 一共 once
+    ("嘉定累计建成多少个快递驿站", "新增多少", "嘉定新增建成多少个快递驿站"),  # the whole's word gives way
+])
+def test_a_follow_up_never_garbles_what_it_carries(previous: str, text: str, expected: str, seg: Segmenter) -> None:
+    assert expand(previous, text, seg) == expected
+
+
+def test_a_long_text_is_a_question_of_its_own(seg: Segmenter) -> None:
+    long = "徐汇和长宁" * 800  # read as places and periods, this took a minute (the work grew with its square)
+    assert expand("徐汇有多少个快递网点", long, seg) == long
+    assert not elliptical(long, seg)

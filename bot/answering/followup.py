@@ -22,6 +22,7 @@ from index import (
 )
 
 _UNITS = unit_names()
+MAX_CHARS = 40  # a follow-up is a few words (那么嘉定区2021年上半年新增多少套呢): a longer text is a question of its own
 
 # Words a follow-up says around what it changes (那松江的话呢, 还有2021年吗): they ask nothing of their own.
 _FILLERS = frozenset("那 那么 那样 还有 的话 怎么样 怎样 如何 换成 改成 换 改 再 又 也 同样 呢 吧 呀 吗 啊 哦 嘛 的 了 是 有 请问 "
@@ -62,14 +63,16 @@ def expand(previous: Question | str | None, text: str, segmenter: Segmenter) -> 
     if previous is None:
         return text
     said = _clean(text)
-    if not said:
-        return text
+    if not said or len(said) > MAX_CHARS:
+        return text  # (reading a long text as places and periods costs time that grows with its square)
     before = previous if isinstance(previous, Question) else analyze(_clean(previous), segmenter)
     if not _names_something(before):
         return text  # 松江呢 after 青浦呢: nothing to carry over
     slots = _slots(said, segmenter)
     if slots is None:
         return text
+    if slots.unit is None and (kind := analyze(said, segmenter).unit_kind) and kind != before.unit_kind:
+        return text  # 长宁多少钱 after 徐汇有多少个快递网点: money is asked now, not the count carried over
     full = _rewrite(before, slots)
     if full is None or (slots.where and _asked_places(full, segmenter) != _asked_places(slots.where, segmenter)):
         return text  # 开福 + 建成了多少: 开福建成 reads as 福建; better asked as said than as another place
@@ -78,7 +81,8 @@ def expand(previous: Question | str | None, text: str, segmenter: Segmenter) -> 
 
 def elliptical(text: str, segmenter: Segmenter) -> bool:
     """Whether text only changes a question said before (its place, period, qualifier or unit), naming nothing else."""
-    return _slots(_clean(text), segmenter) is not None
+    said = _clean(text)
+    return len(said) <= MAX_CHARS and _slots(said, segmenter) is not None
 
 
 def _asked_places(text: str, segmenter: Segmenter) -> tuple[str, ...]:
@@ -251,14 +255,26 @@ def _asking_edits(question: Question, asking: re.Match[str], slots: _Slots) -> l
     edits: list[tuple[int, int, int, str]] = []
     head = _BEFORE_ASKING.search(text, 0, asking.start())
     said = _QUALIFIER.search(head.group()) if head else None
-    already = slots.qualifier == "新增" and question.qualifier == "新增"  # 新增公租房多少套 says it elsewhere
+    # 新增公租房多少套 says it elsewhere; so does 一共租赁了多少 (一共 again before 多少 would say it twice)
+    already = (slots.qualifier == "新增" and question.qualifier == "新增") or (
+        slots.total and said is None and _QUALIFIER.search(text[:asking.start()]) is not None
+        and question.qualifier != "新增")
+    total = next((m for m in _QUALIFIER.finditer(text, 0, asking.start()) if m.group() != "新增"), None)
+    if slots.qualifier == "新增" and said is None and total is not None:
+        # 嘉定累计建成多少个 -> 嘉定新增建成多少个: the whole's word gives way, rather than 累计建成新增多少
+        return [(total.start(), total.end(), 2, "新增"), *_unit_edits(question, asking, slots)]
     if slots.qualifier and not already and (said is None or said.group() != slots.qualifier):
         start = head.start() if head else asking.start()
         # 青浦有多少 -> 青浦新增多少; a 新增 said elsewhere (新增公租房多少套) goes when the whole is asked
         edits.append((start, asking.start(), 2, slots.qualifier))
         if slots.total and (other := text.find("新增")) >= 0 and other < start:
             edits.append((other, other + 2, 2, ""))
-    unit = _unit_after(text, asking.end(), question.unit) if question.unit_spoken else None
-    if slots.unit:
-        edits.append((asking.start(), unit[1] if unit else asking.end(), 3, f"{slots.asking or asking.group()}{slots.unit}"))
-    return edits
+    return [*edits, *_unit_edits(question, asking, slots)]
+
+
+def _unit_edits(question: Question, asking: re.Match[str], slots: _Slots) -> list[tuple[int, int, int, str]]:
+    """The edit that changes the unit a question asks in (多少套 -> 多少平方米), if the follow-up names one."""
+    unit = _unit_after(question.text, asking.end(), question.unit) if question.unit_spoken else None
+    if not slots.unit:
+        return []
+    return [(asking.start(), unit[1] if unit else asking.end(), 3, f"{slots.asking or asking.group()}{slots.unit}")]
