@@ -145,6 +145,7 @@ def test_a_unit_said_changes_what_is_asked(seg: Segmenter) -> None:
     ("徐汇有多少个快递网点", "长宁多少钱", "长宁多少钱"),  # money asked now: not the count carried over
     ("青浦的公租房一共租赁了多少平方米", "浦东和松江一共多少", "浦东和松江的公租房一共租赁了多少平方米"),  # 一共 once
     ("嘉定累计建成多少个快递驿站", "新增多少", "嘉定新增建成多少个快递驿站"),  # the whole's word gives way
+    ("青浦有多少套公租房", "广元市呢", "广元市有多少套公租房"),  # 元 in 广元 asks no money
 ])
 def test_a_follow_up_never_garbles_what_it_carries(previous: str, text: str, expected: str, seg: Segmenter) -> None:
     assert expand(previous, text, seg) == expected

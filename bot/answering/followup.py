@@ -71,7 +71,8 @@ def expand(previous: Question | str | None, text: str, segmenter: Segmenter) -> 
     slots = _slots(said, segmenter)
     if slots is None:
         return text
-    if slots.unit is None and (kind := analyze(said, segmenter).unit_kind) and kind != before.unit_kind:
+    if slots.unit is None and _ASKING.search(said) and (kind := analyze(said, segmenter).unit_kind) \
+            and kind != before.unit_kind:  # (asked: 多少钱; not 元 in 广元市呢)
         return text  # 长宁多少钱 after 徐汇有多少个快递网点: money is asked now, not the count carried over
     full = _rewrite(before, slots)
     if full is None or (slots.where and _asked_places(full, segmenter) != _asked_places(slots.where, segmenter)):
