@@ -584,3 +584,12 @@ def test_after_the_database_is_deleted_an_upload_is_refused_not_acknowledged(fak
 
     run(fake, db, scenario)
     assert not db.exists()  # and the next start finds no database rather than one quietly refilled
+
+
+def test_a_question_that_names_nothing_is_told_so(fake: FakeBotAPI, db: Path) -> None:
+    async def scenario(app: Application) -> None:
+        fake.send_text("有多少个")  # words, but nothing to look for: not "ask in words"
+        [answer] = await reply(fake, USER, 1)
+        assert answer["text"].startswith("没看懂这个问题")
+
+    run(fake, db, scenario)

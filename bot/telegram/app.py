@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.answering.engine import EmptyQuestion
+from bot.answering.engine import EmptyQuestion, NotUnderstood
 from bot.answering.examples import example_questions
 from bot.answering.followup import expand
 from bot.answering.recent import Recent
@@ -189,8 +189,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, te
     full = _follow_up(context, text, service)
     try:
         asked = service.ask(full, user_id)
-    except EmptyQuestion:
-        await message.reply_text("请用文字提问，例如：青浦有多少套公租房？")
+    except EmptyQuestion as e:  # nothing, or words that name nothing to look for (有多少个): each said as it is
+        await message.reply_text(f"{e}。" if isinstance(e, NotUnderstood) else "请用文字提问，例如：青浦有多少套公租房？")
         return
     answer = asked.answer
     log.info("question user=%s chars=%d outcome=%s latency_ms=%.2f document=%s", service.user_hash(user_id),
