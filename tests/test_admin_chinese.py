@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.ops.refusals import DATABASE_GONE, reason, refusal
 from bot.ops.service import DatabaseGone, Service
 from bot.ops.usage import FeedbackStats, QuestionStats
 from bot.telegram.messages import (
-    DATABASE_GONE,
     ingest_blocks,
     pack,
-    reason,
-    refusal,
     reindex_blocks,
     removed_blocks,
     stats_blocks,

@@ -31,6 +31,7 @@ from bot.answering.examples import example_questions
 from bot.answering.followup import expand
 from bot.answering.recent import Recent
 from bot.ops.health import Heartbeat
+from bot.ops.refusals import DATABASE_GONE, refusal
 from bot.ops.service import DatabaseGone, Service
 from bot.ops.settings import BotSettings
 from bot.telegram import feedback, messages
@@ -322,7 +323,7 @@ async def on_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         removed = await _service(context).remove(name)
     except NoSuchIssue as e:
-        await message.reply_text(f"未移出：{escape(messages.refusal(e), quote=False)}")  # the catalog speaks English
+        await message.reply_text(f"未移出：{escape(refusal(e), quote=False)}")  # the catalog speaks English
         return
     await _refresh_examples(context.bot_data)
     await send(message, messages.removed_blocks(removed))
@@ -388,7 +389,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(error, DatabaseGone):  # logged once by the service; the admin is told what happened instead
         if isinstance(update, Update) and update.effective_message is not None:
             with contextlib.suppress(TelegramError):
-                await update.effective_message.reply_text(messages.DATABASE_GONE)
+                await update.effective_message.reply_text(DATABASE_GONE)
         return
     log.error("error while handling an update", exc_info=error)
     if isinstance(update, Update) and update.effective_message is not None:

@@ -20,9 +20,9 @@ from bot.answering.examples import example_questions
 from bot.answering.recent import Recent
 from bot.answering.render import to_json
 from bot.ops.health import Unhealthy, check
+from bot.ops.refusals import refusal
 from bot.ops.service import Service
 from bot.ops.settings import WebSettings, read_health_max_age
-from bot.telegram.messages import refusal
 from bot.web import upload, views
 from bot.web.security import COOKIE, Pace, Session, Sessions, csrf_ok
 from index import BulletinError, Probe, for_log, probe, read_only

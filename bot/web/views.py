@@ -11,10 +11,10 @@ from typing import Any
 from bot.answering.answer import Answer
 from bot.answering.engine import NOTHING_INDEXED
 from bot.answering.render import cite, series_line, shorten
+from bot.ops.refusals import STATES
 from bot.telegram.messages import ingest_blocks
 from index import IngestResult, StoredIssue, strip_invisible
 
-STATES = {"indexed": "在用", "replaced": "已被新版本替换", "removed": "已移出索引"}
 QUOTE_CHARS = 240  # a card has room for more of the sentence than a chat message
 MORE = 10  # candidates listed under 「更多」
 
