@@ -25,6 +25,9 @@ TRAPS = """快递工作简报
 
 普陀区快递网点建设
 普陀区今年新建快递网点，累计建成45个快递网点。
+
+徐汇区建设快递小哥驿站
+徐汇区打通快递服务最后一百米，驿站可同时满足40余名快递小哥休息。
 """
 
 
@@ -44,6 +47,8 @@ def test_examples_name_what_their_figure_measures(tmp_path: Path) -> None:
     examples = _examples(db)
     assert "普陀有多少次包装" not in examples
     assert "嘉定有多少名快递员" not in examples
+    assert "徐汇最后是多少" not in examples  # 最后一百米: the last stretch
+    assert "徐汇有多少名快递小哥" not in examples  # what a station can hold, not how many there are
     assert "普陀有多少个快递网点" in examples  # a figure that does measure what it names is still offered
 
 

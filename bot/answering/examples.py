@@ -18,7 +18,10 @@ _ACTIONS = frozenset("次 遍 回 趟 番".split())
 _SUFFIXES = ("", "数", "总数", "数量", "总量")  # 快递网点 is measured as 快递网点数 too
 # words that often stand next to a figure but name nothing it counts (八部门关于…, 100套用于…)
 _NOT_NOUNS = frozenset("关于 对于 按照 根据 通过 进行 用于 以及 其中 同时 实现 开展 推动 完成 达到 包括 共计 合计 分别 "
-                       "已经 正在 累计 新增 目前 其他 以上 左右 之间".split())
+                       "已经 正在 累计 新增 目前 其他 以上 左右 之间 最后 最终 最近 当前 现在 如今 首次 全年 年底 年初 "
+                       "同比 环比 进一步 逐步 基本".split())  # (最后一百米 is the last stretch, not a 最后 measured)
+# a count after these is what something can hold (可同时满足40余名快递小哥), not how many there are
+_CAPACITY = re.compile(r"(?:满足|容纳|可供|供|接待|服务)$")
 
 
 def example_questions(engine: Engine, limit: int = 3) -> list[str]:
@@ -50,7 +53,7 @@ def _candidates(engine: Engine) -> Iterator[tuple[str, Figure, str]]:
             before = engine.segmenter.words(figure.before)
             after = engine.segmenter.words(figure.after)
             if figure.kind == "count" and figure.unit not in _ACTIONS and after and _is_noun(after[0], engine) \
-                    and after[0] in chunk.title:
+                    and after[0] in chunk.title and not _CAPACITY.search(figure.before):
                 # a counted thing the article is about (its title says it), not whatever word follows
                 yield f"{place}有多少{figure.unit}{after[0]}", figure, after[0]
             if figure.kind == "money" and after and _is_noun(after[0], engine):
