@@ -348,3 +348,18 @@ def test_the_cookie_does_not_betray_the_token(db: Path) -> None:
     guessed = hashlib.sha256(f"bulletin-web-session\0{TOKEN}".encode()).digest()  # the right token, guessed
     forged = base64.urlsafe_b64encode(hmac.new(guessed, body.encode(), hashlib.sha256).digest()[:18]).decode()
     assert forged != mac
+
+
+def test_api_bulletins_hides_replaced_versions_as_list_does(site: Site, db: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    client = Client(site.url)
+    client.upload([(JIADING_NAME, JIADING_TEXT.encode())], BEARER)
+    client.upload([("jiading-05-fixed.txt", JIADING_TEXT.replace("45个", "46个").encode())], BEARER)
+    shown = [i["document"] for i in client.get("/api/bulletins").json()]
+    everything = [i["document"] for i in client.get("/api/bulletins", all="1").json()]
+    assert JIADING_NAME not in shown
+    assert JIADING_NAME in everything
+    _, listed, _ = run_cli(capsys, "list", "--db", db)
+    _, listed_all, _ = run_cli(capsys, "list", "--all", "--db", db)
+    assert [d for d in everything if d in listed] == shown  # the same issues as `list`, and `list --all`
+    assert all(d in listed_all for d in everything)

@@ -39,9 +39,11 @@ LOGINS_PER_MINUTE = 10  # login attempts one address may make: a token is not gu
 
 
 async def api_bulletins(request: web.Request) -> web.Response:
-    """GET /api/bulletins: every stored issue as `bulletin list` shows it."""
+    """GET /api/bulletins: the stored issues as `bulletin list` shows them (?all=1: with the versions replaced by a
+    corrected file, as `list --all`)."""
     issues = await request.app[SERVICE].store.issues()
-    return web.json_response([views.issue_json(i) for i in issues], dumps=dumps)
+    shown = [i for i in issues if request.query.get("all") == "1" or i.state != "replaced"]
+    return web.json_response([views.issue_json(i) for i in shown], dumps=dumps)
 
 
 async def bulletins_page(request: web.Request) -> web.Response:
