@@ -51,6 +51,7 @@ class _Slots:
     total: bool = False  # the qualifier asks for the whole (not 新增)
     asking: str | None = None  # 多少 | 几
     unit: str | None = None  # 套, 个小时: spoken after the asking word
+    kind: str | None = None  # the unit kind an asking word asks for (多少钱: money), read once with the rest
 
 
 def expand(previous: Question | str | None, text: str, segmenter: Segmenter) -> str:
@@ -71,8 +72,7 @@ def expand(previous: Question | str | None, text: str, segmenter: Segmenter) -> 
     slots = _slots(said, segmenter)
     if slots is None:
         return text
-    if slots.unit is None and _ASKING.search(said) and (kind := analyze(said, segmenter).unit_kind) \
-            and kind != before.unit_kind:  # (asked: 多少钱; not 元 in 广元市呢)
+    if slots.unit is None and slots.kind and slots.kind != before.unit_kind:
         return text  # 长宁多少钱 after 徐汇有多少个快递网点: money is asked now, not the count carried over
     full = _rewrite(before, slots)
     if full is None or (slots.where and _asked_places(full, segmenter) != _asked_places(slots.where, segmenter)):
@@ -141,7 +141,8 @@ def _slots(text: str, segmenter: Segmenter) -> _Slots | None:
                    qualifier=qualifier_word if qualifier_word in _ADVERBS or qualifier_word is None else "一共",
                    total=qualifier_word is not None and qualifier_word != "新增",
                    asking=asking.group() if asking else None,
-                   unit=text[unit_span[0]:unit_span[1]] if unit_span else None)
+                   unit=text[unit_span[0]:unit_span[1]] if unit_span else None,
+                   kind=question.unit_kind if asking else None)  # (asked: 多少钱; not 元 in 广元市呢)
     return slots if _changes(slots) else None
 
 

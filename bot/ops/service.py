@@ -10,9 +10,10 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from bot.answering.answer import Answer
 from bot.answering.engine import Engine, prepare
@@ -37,6 +38,8 @@ from index import (
     remove_issue,
     restore_issue,
 )
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -195,31 +198,26 @@ class Service:
 
     async def reindex(self, progress: Callable[[int, int], None] | None = None) -> ReindexResult:
         """Re-derive the whole index from the stored bulletins, then swap it in (progress: as index.reindex's)."""
-        async with self._writing:
-            self.check_file()
-            started = time.perf_counter()
-            result = await reindex(self.store, self.engine.segmenter, progress=progress)
-            self.check_file()
-            await self._reload()
-        return dataclasses.replace(result, seconds=time.perf_counter() - started)
+        started = time.perf_counter()
+        result = await self._changing(lambda: reindex(self.store, self.engine.segmenter, progress=progress))
+        return dataclasses.replace(result, seconds=time.perf_counter() - started)  # what the admin waited, in all
 
     async def remove(self, name: str) -> Removed:
         """Take the named issue out of the index (kept in the database), then answer without it."""
-        async with self._writing:
-            self.check_file()
-            removed = await remove_issue(self.store, name)
-            self.check_file()
-            await self._reload()
-        return removed
+        return await self._changing(lambda: remove_issue(self.store, name))
 
     async def restore(self, name: str) -> Reinstated:
         """Put a removed (or replaced) issue back into the index, then answer with it."""
+        return await self._changing(lambda: restore_issue(self.store, name))
+
+    async def _changing(self, change: Callable[[], Awaitable[T]]) -> T:
+        """Make a change to the index as the writer in turn, on the file opened, then answer from the new index."""
         async with self._writing:
-            self.check_file()
-            restored = await restore_issue(self.store, name)
+            self.check_file()  # (before the change is even begun: a refused one leaves nothing half-started)
+            done = await change()
             self.check_file()
             await self._reload()
-        return restored
+        return done
 
     async def stats(self) -> Stats:
         """What the index holds (the last committed state: a reindex in progress is not seen half-done)."""

@@ -80,16 +80,16 @@ async def question_stats(store: Store, *, top: int = 5, days: int = 0) -> Questi
     each of the last so many days' counts)."""
     since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=max(days, 1) - 1)).date().isoformat()
     # asked_at is an ISO stamp in UTC: its first ten characters are the day
-    totals, missing, per_day = await store.read_rows(
+    daily = [("SELECT substr(asked_at, 1, 10) AS day, count(*), coalesce(sum(NOT found), 0) FROM questions"
+              " WHERE asked_at >= ? GROUP BY day ORDER BY day", (since,))] if days > 0 else []
+    totals, missing, *per_day = await store.read_rows(
         ("SELECT count(*), coalesce(sum(found), 0) FROM questions", ()),
         ("SELECT question, count(*) AS n FROM questions WHERE NOT found"
-         " GROUP BY question ORDER BY n DESC, max(id) DESC LIMIT ?", (top,)),
-        ("SELECT substr(asked_at, 1, 10) AS day, count(*), coalesce(sum(NOT found), 0) FROM questions"
-         " WHERE asked_at >= ? GROUP BY day ORDER BY day LIMIT ?", (since, max(days, 0))))
+         " GROUP BY question ORDER BY n DESC, max(id) DESC LIMIT ?", (top,)), *daily)
     asked, answered = (int(totals[0][0]), int(totals[0][1])) if totals else (0, 0)
     return QuestionStats(asked=asked, answered=answered, not_found=asked - answered,
                          top_not_found=tuple((str(r[0]), int(r[1])) for r in missing),
-                         per_day=tuple((str(r[0]), int(r[1]), int(r[2])) for r in per_day))
+                         per_day=tuple((str(r[0]), int(r[1]), int(r[2])) for rows in per_day for r in rows))
 
 
 async def record_vote(store: Store, vote: Vote) -> None:
